@@ -1,0 +1,45 @@
+import {Command} from '@oclif/core'
+
+import {decide} from '../../config/decision.js'
+import {type SwitchResult, switchTelemetry} from '../../config/switch.js'
+import {telemetryContext} from '../../runtime/context.js'
+
+export interface OnResult extends Omit<SwitchResult, 'deletedEvents' | 'previous'> {
+  configFile: string
+  /** Whether telemetry is now on; false when the environment or a repository file still keeps it off. */
+  enabled: boolean
+  reason: string
+  wasEnabled: boolean
+}
+
+export default class On extends Command {
+  static override description = 'Allow anonymous usage data to be collected, for every tool of this family.'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> <%= command.id %>']
+
+  async run(): Promise<OnResult> {
+    await this.parse(On)
+    const {paths, settings} = telemetryContext(this.config)
+    const {backup, configError, optOutFileError, previous} = await switchTelemetry(paths, settings, true)
+    if (configError) this.error(`Could not turn telemetry on: ${configError}.`, {exit: 1})
+    const decision = await decide({cwd: process.cwd(), env: process.env, paths, settings})
+    const result: OnResult = {
+      backup,
+      configError,
+      configFile: paths.configFile,
+      enabled: decision.enabled,
+      optOutFileError,
+      reason: decision.reason,
+      wasEnabled: previous.kind === 'ok' && previous.enabled,
+    }
+    if (backup) this.warn(`The shared config could not be used; it was rewritten (the old one is at ${backup}).`)
+    if (optOutFileError) this.warn(`Could not remove the opt-out file ${optOutFileError}; it keeps telemetry off.`)
+    if (decision.enabled) {
+      this.log(result.wasEnabled ? 'Telemetry was already on; nothing changed.' : `Telemetry is now on for every ${settings.namespace} tool on this machine.`)
+    } else {
+      this.log(`The shared config now allows telemetry, but it stays off: ${decision.reason}.`)
+    }
+
+    return result
+  }
+}

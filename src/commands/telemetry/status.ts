@@ -1,0 +1,68 @@
+import {Command} from '@oclif/core'
+
+import {debugMode} from '../../config/environment.js'
+import {decide, type Rule} from '../../config/decision.js'
+import {loadConfig} from '../../config/load.js'
+import {countPending} from '../../queue/queue.js'
+import {readStats} from '../../queue/stats.js'
+import {telemetryContext} from '../../runtime/context.js'
+
+export interface StatusResult {
+  backoffUntil: null | string
+  configFile: string
+  debug: boolean
+  dropped: number
+  enabled: boolean
+  endpoint: null | string
+  instanceId: null | string
+  lastSent: null | string
+  namespace: string
+  product: string
+  queued: number
+  reason: string
+  rejected: number
+  rule: Rule
+}
+
+export default class Status extends Command {
+  static override description = 'Show whether anonymous usage data is collected, and why.'
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  async run(): Promise<StatusResult> {
+    await this.parse(Status)
+    const {paths, settings} = telemetryContext(this.config)
+    const decision = await decide({cwd: process.cwd(), env: process.env, paths, settings})
+    // An opt-out decided before the config was read: still show the instance id it holds.
+    const config = decision.config.kind === 'missing' ? await loadConfig(paths) : decision.config
+    const stats = readStats(paths.statsFile)
+    const result: StatusResult = {
+      backoffUntil: stats.backoffUntil && Date.parse(stats.backoffUntil) > Date.now() ? stats.backoffUntil : null,
+      configFile: paths.configFile,
+      debug: debugMode(process.env, settings.envPrefix),
+      dropped: stats.dropped,
+      enabled: decision.enabled,
+      endpoint: settings.endpoint ?? null,
+      instanceId: config.kind === 'ok' ? config.instanceId : null,
+      lastSent: stats.lastSent ?? null,
+      namespace: settings.namespace,
+      product: settings.product,
+      queued: countPending(paths.queueDir),
+      reason: decision.reason,
+      rejected: stats.rejected,
+      rule: decision.rule,
+    }
+    const {bin} = this.config
+    const endpoint = settings.endpoint ? `${settings.endpoint} (from ${settings.endpointSource})` : 'none configured'
+    this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
+    this.log(`  Instance id:   ${result.instanceId ?? '(none yet)'}`)
+    this.log(`  Config file:   ${result.configFile}`)
+    this.log(`  Product:       ${settings.product} ${settings.cli.version} (${settings.namespace} tools share this decision)`)
+    this.log(`  Endpoint:      ${endpoint}`)
+    this.log(`  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full), ${result.rejected} refused by the collector`)
+    this.log(`  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`)
+    this.log(`  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`)
+    if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
+    return result
+  }
+}

@@ -1,0 +1,36 @@
+import envPaths from 'env-paths'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+/** Every file the plugin reads or writes, for one namespace. */
+export interface Paths {
+  cacheDir: string
+  configDir: string
+  configFile: string
+  /** Chef's Ruby tools honour this file too: `off` creates it, `on` removes it. */
+  legacyOptOutFile: string
+  queueDir: string
+  sessionFile: string
+  snapshotFile: string
+  statsFile: string
+}
+
+/**
+ * `<PREFIX>_TELEMETRY_CONFIG_DIR` and `<PREFIX>_TELEMETRY_CACHE_DIR` move the config and the cache
+ * (tests and sandboxed users); otherwise env-paths gives each OS's usual places.
+ */
+export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS.ProcessEnv = process.env): Paths {
+  const dirs = envPaths(namespace, {suffix: ''})
+  const configDir = env[`${envPrefix}_TELEMETRY_CONFIG_DIR`] || dirs.config
+  const cacheDir = env[`${envPrefix}_TELEMETRY_CACHE_DIR`] || join(dirs.cache, 'telemetry')
+  return {
+    cacheDir,
+    configDir,
+    configFile: join(configDir, 'telemetry.yml'),
+    legacyOptOutFile: join(homedir(), `.${namespace}`, 'telemetry_opt_out'),
+    queueDir: join(cacheDir, 'queue'),
+    sessionFile: join(cacheDir, 'session'),
+    snapshotFile: join(cacheDir, 'config-snapshot.json'),
+    statsFile: join(cacheDir, 'stats.json'),
+  }
+}

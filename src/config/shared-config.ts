@@ -1,0 +1,160 @@
+// The shared config file itself. Loaded only when the file is created, changed or not yet
+// snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
+import {chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {v4 as uuidv4} from 'uuid'
+import {isDocument, parseDocument} from 'yaml'
+
+import type {Settings} from '../settings.js'
+import type {Paths} from './paths.js'
+
+import {describeFsError, saveSnapshot, snapshotKey} from './load.js'
+import {type ConfigState, configStateOf} from './state.js'
+
+export function parseConfigText(text: string): ConfigState {
+  if (text.trim() === '') return {kind: 'invalid', reason: 'the file is empty'}
+  const doc = parseDocument(text, {uniqueKeys: true})
+  if (doc.errors.length > 0) return {kind: 'invalid', reason: `it is not valid YAML (${doc.errors[0].code})`}
+  return configStateOf(doc.toJS())
+}
+
+export function readConfigFile(file: string): {readable: boolean; state: ConfigState} {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {readable: true, state: {kind: 'missing'}}
+    return {readable: false, state: {kind: 'invalid', reason: describeFsError(error)}}
+  }
+
+  return {readable: true, state: parseConfigText(text)}
+}
+
+export function configHeader(settings: Settings): string {
+  const lines = [
+    `Telemetry settings shared by every ${settings.namespace} command-line tool on this machine.`,
+    'When enabled, these tools send anonymous usage data: the commands run, the names of the flags',
+    'used (never their values), how long commands take and whether they succeed.',
+    `To opt out, set "enabled: false" here, run "${settings.cli.bin} telemetry off", or set DO_NOT_TRACK=1.`,
+  ]
+  if (settings.privacyUrl) lines.push(`Privacy policy: ${settings.privacyUrl}`)
+  return lines.map((line) => `# ${line}`).join('\n') + '\n'
+}
+
+function freshConfigText(settings: Settings, enabled: boolean, instanceId = uuidv4()): string {
+  return `${configHeader(settings)}instance_id: ${instanceId}\nenabled: ${enabled}\n`
+}
+
+function remember(paths: Paths, state: ConfigState): void {
+  const key = snapshotKey(paths.configFile)
+  if (key) saveSnapshot(paths, {key, state})
+}
+
+/** Writes a whole file atomically: readers see the old content or the new, never half of one. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  writeFileSync(tmp, text, {mode: 0o600})
+  try {
+    renameSync(tmp, file)
+  } catch (error) {
+    unlinkSync(tmp)
+    throw error
+  }
+}
+
+/**
+ * Creates the config if it does not exist. Many processes may race here on a fresh machine: each
+ * writes a private temporary file and hard-links it into place, which fails for all but one, so
+ * exactly one file (and one instance id) results, complete from the moment it is visible.
+ */
+export function createConfig(paths: Paths, settings: Settings): {created: boolean; state: ConfigState} {
+  mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+  const tmp = `${paths.configFile}.${process.pid}.${Date.now()}.tmp`
+  writeFileSync(tmp, freshConfigText(settings, true), {mode: 0o600})
+  let created = false
+  try {
+    linkSync(tmp, paths.configFile)
+    created = true
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // File systems without hard links: an exclusive create is still one winner, just not atomic.
+    if (code !== 'EEXIST') {
+      try {
+        writeFileSync(paths.configFile, readFileSync(tmp), {flag: 'wx', mode: 0o600})
+        created = true
+      } catch {
+        // Lost the race after all: read the winner's file below.
+      }
+    }
+  } finally {
+    unlinkSync(tmp)
+  }
+
+  const {state} = readConfigFile(paths.configFile)
+  remember(paths, state)
+  return {created, state}
+}
+
+export interface EnabledChange {
+  /** Where an invalid file was copied before it was replaced. */
+  backup?: string
+  previous: ConfigState
+  state: ConfigState
+}
+
+/**
+ * Sets `enabled` and nothing else: the user's comments and other keys are kept. A missing file is
+ * created; an invalid one is copied aside and replaced, since the user asked for a decision.
+ */
+export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): EnabledChange {
+  const {state: previous} = readConfigFile(paths.configFile)
+  let backup: string | undefined
+  if (previous.kind === 'ok') {
+    const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
+    if (isDocument(doc)) doc.set('enabled', enabled)
+    writeAtomic(paths.configFile, doc.toString())
+  } else {
+    mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+    if (previous.kind === 'invalid') backup = backupInvalid(paths.configFile)
+    writeAtomic(paths.configFile, freshConfigText(settings, enabled))
+  }
+
+  chmodSync(paths.configFile, 0o600)
+  const {state} = readConfigFile(paths.configFile)
+  remember(paths, state)
+  return {backup, previous, state}
+}
+
+/** Gives this machine a new instance id (after a deletion request), keeping everything else. */
+export function rotateInstanceId(paths: Paths, settings: Settings): ConfigState {
+  const {state: previous} = readConfigFile(paths.configFile)
+  const instanceId = uuidv4()
+  if (previous.kind === 'ok') {
+    const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
+    doc.set('instance_id', instanceId)
+    writeAtomic(paths.configFile, doc.toString())
+  } else {
+    mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+    if (previous.kind === 'invalid') backupInvalid(paths.configFile)
+    writeAtomic(paths.configFile, freshConfigText(settings, true, instanceId))
+  }
+
+  const {state} = readConfigFile(paths.configFile)
+  remember(paths, state)
+  return state
+}
+
+function backupInvalid(file: string): string | undefined {
+  const backup = `${file}.invalid-${Date.now()}`
+  try {
+    copyFileSync(file, backup)
+    return backup
+  } catch {
+    // A directory or an unreadable file cannot be copied; the rename below moves a directory aside.
+    try {
+      renameSync(file, backup)
+      return backup
+    } catch {
+      return undefined
+    }
+  }
+}

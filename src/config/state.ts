@@ -1,0 +1,23 @@
+/** What the shared config file says, as far as the decision is concerned. */
+export type ConfigState =
+  | {enabled: boolean; instanceId: string; kind: 'ok'}
+  | {kind: 'invalid'; reason: string}
+  | {kind: 'missing'}
+
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[1-8][\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/i
+
+/** Checks the shape of a parsed config: a mapping with a UUID `instance_id` and a boolean `enabled`. */
+export function configStateOf(parsed: unknown): ConfigState {
+  if (parsed === null || parsed === undefined) return {kind: 'invalid', reason: 'the file is empty'}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return {kind: 'invalid', reason: 'expected a mapping of settings (instance_id, enabled)'}
+  }
+
+  const {enabled, instance_id: instanceId} = parsed as Record<string, unknown>
+  if (typeof instanceId !== 'string' || !UUID.test(instanceId)) {
+    return {kind: 'invalid', reason: '`instance_id` is missing or not a UUID'}
+  }
+
+  if (typeof enabled !== 'boolean') return {kind: 'invalid', reason: '`enabled` must be true or false'}
+  return {enabled, instanceId: instanceId.toLowerCase(), kind: 'ok'}
+}

@@ -1,0 +1,20 @@
+import type {Hook} from '@oclif/core'
+
+import {environmentOptOut} from '../config/environment.js'
+import {isTelemetryCommand} from '../runtime/state.js'
+import {readSettings} from '../settings.js'
+
+/** Decides whether this command is recorded; shows the first-run notice. Never throws, never prints to stdout. */
+const hook: Hook.Init = async function ({config, id}) {
+  try {
+    if (isTelemetryCommand(id)) return
+    const settings = readSettings(config)
+    if (environmentOptOut(process.env, settings.envPrefix)) return
+    const {start} = await import('../runtime/start.js')
+    await start({config, cwd: process.cwd(), env: process.env, log: (line) => process.stderr.write(line + '\n'), settings})
+  } catch (error) {
+    this.debug(error)
+  }
+}
+
+export default hook

@@ -1,0 +1,154 @@
+// The on-disk queue: `current.jsonl`, to which commands append one message per line, and closed
+// segments (`<time>-<pid>-<n>.jsonl`) that it is rotated into once large enough. The oldest segments
+// are dropped (and counted) beyond the bound, so a machine offline for months keeps a few MiB.
+import {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {updateStats} from './stats.js'
+
+export interface QueueLimits {
+  /** Closed segments kept at most; the oldest are dropped first. */
+  maxSegments: number
+  /** `current.jsonl` is rotated into a segment once it reaches this size. */
+  segmentBytes: number
+}
+
+export const DEFAULT_LIMITS: QueueLimits = {maxSegments: 16, segmentBytes: 256 * 1024}
+
+export const CURRENT = 'current.jsonl'
+export const SENDING = 'sending'
+let rotations = 0
+
+/**
+ * Appends one line. A single write on an `O_APPEND` descriptor, so lines of concurrent commands never
+ * interleave; a file left without a final newline (a crash, a corrupt file) gets one first.
+ */
+export function appendLine(dir: string, line: string, statsFile: string, limits = DEFAULT_LIMITS): void {
+  const file = join(dir, CURRENT)
+  let fd: number
+  try {
+    fd = openSync(file, 'a+', 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(dir, {mode: 0o700, recursive: true})
+    fd = openSync(file, 'a+', 0o600)
+  }
+
+  let size: number
+  try {
+    size = fstatSync(fd).size
+    let text = line + '\n'
+    if (size > 0) {
+      const last = Buffer.alloc(1)
+      readSync(fd, last, 0, 1, size - 1)
+      if (last[0] !== 0x0a) text = '\n' + text
+    }
+
+    size += writeSync(fd, text)
+  } finally {
+    closeSync(fd)
+  }
+
+  if (size >= limits.segmentBytes) {
+    rotateCurrent(dir)
+    enforceBound(dir, statsFile, limits)
+  }
+}
+
+/** Closes `current.jsonl` into a segment. A command racing with this still writes into the segment. */
+export function rotateCurrent(dir: string): string | undefined {
+  const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${rotations++}.jsonl`
+  try {
+    renameSync(join(dir, CURRENT), join(dir, name))
+    return name
+  } catch {
+    return undefined // Nothing to rotate, or another process rotated it first.
+  }
+}
+
+/** Closed segments, oldest first (their names start with the time they were closed). */
+export function listSegments(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name !== CURRENT && name.endsWith('.jsonl'))
+      .sort()
+  } catch {
+    return []
+  }
+}
+
+/** Drops the oldest segments beyond the bound, counting the events dropped. */
+export function enforceBound(dir: string, statsFile: string, limits = DEFAULT_LIMITS): void {
+  const segments = listSegments(dir)
+  let dropped = 0
+  for (const name of segments.slice(0, Math.max(0, segments.length - limits.maxSegments))) {
+    const file = join(dir, name)
+    const lines = countLines(file)
+    try {
+      rmSync(file)
+      dropped += lines
+    } catch {
+      // Another process dropped it first and counted it.
+    }
+  }
+
+  if (dropped > 0) updateStats(statsFile, (stats) => ({...stats, dropped: stats.dropped + dropped}))
+}
+
+/** Counts lines, reading at most 64 MiB; beyond that (a foreign, huge file) it extrapolates. */
+export function countLines(file: string): number {
+  const limit = 64 * 1024 * 1024
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return 0
+  }
+
+  try {
+    const {size} = fstatSync(fd)
+    const buffer = Buffer.alloc(Math.min(size, 1024 * 1024))
+    let lines = 0
+    let read = 0
+    let lastByte = 0x0a
+    while (read < Math.min(size, limit)) {
+      const n = readSync(fd, buffer, 0, buffer.length, read)
+      if (n === 0) break
+      for (let i = 0; i < n; i++) if (buffer[i] === 0x0a) lines++
+      lastByte = buffer[n - 1]
+      read += n
+    }
+
+    if (read < size) return Math.round((lines * size) / read)
+    return lastByte === 0x0a ? lines : lines + 1
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Events waiting: lines in the current file, the segments and any batch being sent. */
+export function countPending(dir: string): number {
+  let total = 0
+  for (const name of [CURRENT, ...listSegments(dir)]) total += countLines(join(dir, name))
+  for (const name of listSegments(join(dir, SENDING))) total += countLines(join(dir, SENDING, name))
+  return total
+}
+
+/** Deletes every waiting event (telemetry turned off, or the instance deleted). */
+export function clearQueue(dir: string): number {
+  const pending = countPending(dir)
+  for (const name of [CURRENT, ...listSegments(dir), SENDING]) {
+    rmSync(join(dir, name), {force: true, recursive: true})
+  }
+
+  return pending
+}
+
+/** Size in bytes of the current file, or 0. */
+export function currentSize(dir: string): number {
+  try {
+    return statSync(join(dir, CURRENT)).size
+  } catch {
+    return 0
+  }
+}

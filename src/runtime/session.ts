@@ -1,0 +1,38 @@
+import {randomUUID} from 'node:crypto'
+import {mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+/** A session ends after ten minutes without a command. */
+export const SESSION_IDLE_MS = 10 * 60 * 1000
+
+const UUID = /^[\da-f]{8}(?:-[\da-f]{4}){3}-[\da-f]{12}$/
+
+/**
+ * The current session id. The file holds the id and its mtime is the last command's time, so
+ * continuing a session costs a stat, a read and a utimes, and never a rewrite.
+ */
+export function currentSessionId(file: string, now = Date.now()): string {
+  try {
+    if (now - statSync(file).mtimeMs < SESSION_IDLE_MS) {
+      const id = readFileSync(file, 'utf8').trim()
+      if (UUID.test(id)) {
+        utimesSync(file, now / 1000, now / 1000)
+        return id
+      }
+    }
+  } catch {
+    // No session yet: start one below.
+  }
+
+  const id = randomUUID()
+  try {
+    mkdirSync(dirname(file), {recursive: true})
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, id, {mode: 0o600})
+    renameSync(tmp, file)
+  } catch {
+    // An unwritable cache only means every command starts its own session.
+  }
+
+  return id
+}
