@@ -51,7 +51,7 @@ function describe(error: ErrorObject): string {
   const where = error.instancePath === '' ? 'message' : error.instancePath.slice(1).replaceAll('/', '.');
   switch (error.keyword) {
     case 'additionalProperties': {
-      return `${where}: unknown field ${JSON.stringify(error.params.additionalProperty)}`;
+      return `${where}: unknown field ${JSON.stringify(String(error.params.additionalProperty).slice(0, 64))}`;
     }
 
     case 'required': {
@@ -70,20 +70,24 @@ function describe(error: ErrorObject): string {
   }
 }
 
-/** The first problem found in a string or key: NUL (U+0000) or an unpaired UTF-16 surrogate. */
+function stringProblem(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'U+0000 (NUL)';
+  if (!value.isWellFormed()) return 'an unpaired UTF-16 surrogate';
+  return undefined;
+}
+
+/** The first problem found in a string or field name: NUL (U+0000) or an unpaired UTF-16 surrogate. */
 function findUnstorableString(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) return `${path}: contains U+0000 (NUL), which cannot be stored`;
-    if (!value.isWellFormed()) return `${path}: contains an unpaired UTF-16 surrogate, which cannot be stored`;
-    return undefined;
+    const problem = stringProblem(value);
+    return problem && `${path}: contains ${problem}, which cannot be stored`;
   }
 
   if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
-      const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      const keyProblem = findUnstorableString(key, `${childPath} (field name)`);
-      if (keyProblem) return keyProblem;
-      const problem = findUnstorableString(child, childPath);
+      const keyProblem = Array.isArray(value) ? undefined : stringProblem(key);
+      if (keyProblem) return `${path || 'message'}: a field name contains ${keyProblem}, which cannot be stored`;
+      const problem = findUnstorableString(child, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
       if (problem) return problem;
     }
   }
