@@ -81,7 +81,19 @@ export class PostgresStore implements Store {
     return store;
   }
 
+  /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(fn);
+      } catch (error) {
+        const code = (error as {code?: string}).code;
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
+      }
+    }
+  }
+
+  private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -123,7 +135,10 @@ export class PostgresStore implements Store {
         [[...hashes.values()]],
       );
       const deadHashes = new Set(dead.map((r) => r.instance_hash));
-      const live = deadHashes.size === 0 ? messages : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!));
+      // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
+      const live = (deadHashes.size === 0 ? [...messages] : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!))).sort(
+        (a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
+      );
       const suppressed = messages.length - live.length;
       if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed};
       const columns: (null | string)[][] = [[], [], [], [], [], [], [], [], [], []];
