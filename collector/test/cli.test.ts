@@ -1,5 +1,6 @@
 /** The collector as a real child process: crash safety, shutdown, and the report/purge commands. */
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {request} from 'node:http';
 import {tmpdir} from 'node:os';
@@ -8,7 +9,7 @@ import {after, describe, it} from 'node:test';
 import {gzipSync} from 'node:zlib';
 
 import {openStore} from '../src/store/open.js';
-import {startCollector, runCli} from './support/child.js';
+import {collectorDir, runCli, startCollector} from './support/child.js';
 import {send} from './support/http.js';
 import {batch, commandMessage} from './support/messages.js';
 
@@ -116,6 +117,10 @@ describe('collector process', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /telemetry-collector <command>/);
     assert.equal((await runCli(['frobnicate'])).code, 2);
+    // The installed bin (dist/ when built, else src/ through tsx).
+    const bin = spawnSync(process.execPath, [join(collectorDir, 'bin', 'telemetry-collector.js'), 'help'], {encoding: 'utf8'});
+    assert.equal(bin.status, 0, bin.stderr);
+    assert.match(bin.stdout, /serve\s+Run the HTTP collector/);
     const badOption = await runCli(['serve', '--bogus']);
     assert.equal(badOption.code, 1);
     assert.match(badOption.stderr, /bogus/);
