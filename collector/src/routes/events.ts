@@ -80,6 +80,10 @@ export async function eventsRoutes(app: FastifyInstance, options: {store: Store}
     '/events',
     {
       bodyLimit: MAX_REQUEST_BYTES,
+      // The body is JSON whatever the Content-Type says (clients differ); an absent or empty one too.
+      async onRequest(request) {
+        if (!request.headers['content-type']) request.headers['content-type'] = 'application/json';
+      },
       async preParsing(request, _reply, payload) {
         const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
         if (encoding === 'identity' || encoding === '') return payload;

@@ -95,16 +95,25 @@ export class PostgresStore implements Store {
 
   private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection lost while checked out emits 'error' on the client: without a listener the
+    // process would crash. The failing query rejects anyway; the broken client is discarded below.
+    const onError = () => {};
+    client.on('error', onError);
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      broken = error as Error;
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // Release with the error when the connection itself failed, so the pool does not reuse it.
+      const code = (broken as {code?: string} | undefined)?.code;
+      client.release(broken !== undefined && (code === undefined || code.startsWith('08') || code.startsWith('57')) ? broken : undefined);
     }
   }
 

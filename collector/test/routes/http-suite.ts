@@ -62,6 +62,13 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       assert.deepEqual(await store.getMessage(messages[42].message_id!), messages[42]);
     });
 
+    it('reads the body as JSON whatever the Content-Type (or none)', async () => {
+      for (const type of ['', 'text/plain', 'application/json; charset=utf-8']) {
+        const res = await send(events(), {body: JSON.stringify(commandMessage()), headers: {'content-type': type}});
+        assert.equal(res.status, 200, `${type}: ${res.text}`);
+      }
+    });
+
     it('refuses malformed JSON with 400 and a reason', async () => {
       for (const body of ['{', '{"instance_id": }', `[{"a":1},`, 'not json', '']) {
         const res = await send(events(), {body, method: 'POST'});
