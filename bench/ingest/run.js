@@ -6,23 +6,23 @@
 // Spec budget: HTTP ingest >= 60% of the store alone. Exit code 1 when a ratio misses it.
 //
 //   node bench/ingest/run.js [--rounds 5] [--batches 40] [--clients 4] [--only sqlite|postgres]
-import {spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {Agent, request} from 'node:http';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
-import {gzipSync} from 'node:zlib';
-import {register} from 'tsx/esm/api';
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {Agent, request} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+import {gzipSync} from 'node:zlib'
+import {register} from 'tsx/esm/api'
 
-register();
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const collectorDir = join(root, 'collector');
-const {openStore} = await import('../../collector/src/store/open.ts');
-const {prepareMessage} = await import('../../collector/src/store/message.ts');
-const {commandMessage} = await import('../../collector/test/support/messages.ts');
-const {startPostgres, skipPostgres} = await import('../../collector/test/support/postgres.ts');
+register()
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const collectorDir = join(root, 'collector')
+const {openStore} = await import('../../collector/src/store/open.ts')
+const {prepareMessage} = await import('../../collector/src/store/message.ts')
+const {commandMessage} = await import('../../collector/test/support/messages.ts')
+const {startPostgres, skipPostgres} = await import('../../collector/test/support/postgres.ts')
 
 const {values} = parseArgs({
   options: {
@@ -31,17 +31,17 @@ const {values} = parseArgs({
     only: {type: 'string'},
     rounds: {default: '5', type: 'string'},
   },
-});
-const ROUNDS = Number(values.rounds);
-const BATCHES = Number(values.batches);
-const CLIENTS = Number(values.clients);
-const BATCH_SIZE = 100;
-const BUDGET = 0.6;
+})
+const ROUNDS = Number(values.rounds)
+const BATCHES = Number(values.batches)
+const CLIENTS = Number(values.clients)
+const BATCH_SIZE = 100
+const BUDGET = 0.6
 
 function makeBatches() {
   // Fresh ids every run, a realistic mix of products, commands and instances.
-  const instances = Array.from({length: 50}, () => crypto.randomUUID());
-  const commands = ['deploy', 'init', 'status', 'plugins:install', 'help'];
+  const instances = Array.from({length: 50}, () => crypto.randomUUID())
+  const commands = ['deploy', 'init', 'status', 'plugins:install', 'help']
   return Array.from({length: BATCHES}, (_, b) =>
     Array.from({length: BATCH_SIZE}, (_, i) =>
       commandMessage({
@@ -50,137 +50,156 @@ function makeBatches() {
         properties: {command: commands[i % commands.length], duration_ms: i},
       }),
     ),
-  );
+  )
 }
 
 /** Run `work(item)` over items with `concurrency` workers; resolves to elapsed seconds. */
 async function timed(items, concurrency, work) {
-  const queue = [...items];
-  const start = process.hrtime.bigint();
+  const queue = [...items]
+  const start = process.hrtime.bigint()
   await Promise.all(
     Array.from({length: concurrency}, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item)
     }),
-  );
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  )
+  return Number(process.hrtime.bigint() - start) / 1e9
 }
 
 async function storeAlone(store) {
-  const prepared = makeBatches().map((batch) => batch.map((m) => prepareMessage(m)));
+  const prepared = makeBatches().map((batch) => batch.map((m) => prepareMessage(m)))
   const seconds = await timed(prepared, CLIENTS, async (rows) => {
-    const result = await store.insert(rows);
-    if (result.accepted !== rows.length) throw new Error(`store accepted ${result.accepted} of ${rows.length}`);
-  });
-  return (BATCHES * BATCH_SIZE) / seconds;
+    const result = await store.insert(rows)
+    if (result.accepted !== rows.length) throw new Error(`store accepted ${result.accepted} of ${rows.length}`)
+  })
+  return (BATCHES * BATCH_SIZE) / seconds
 }
 
 function post(url, agent, body) {
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}/events`,
-      {agent, headers: {'content-encoding': 'gzip', 'content-length': body.length, 'content-type': 'application/json'}, method: 'POST'},
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
+      {
+        agent,
+        headers: {'content-encoding': 'gzip', 'content-length': body.length, 'content-type': 'application/json'},
+        method: 'POST',
       },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+      (res) => {
+        let text = ''
+        res.on('data', (c) => (text += c))
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`)),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 async function overHttp(url, agent) {
   // The plugin sends gzip batches; compressing is the client's cost, done before timing.
-  const bodies = makeBatches().map((batch) => gzipSync(JSON.stringify(batch)));
+  const bodies = makeBatches().map((batch) => gzipSync(JSON.stringify(batch)))
   const seconds = await timed(bodies, CLIENTS, async (body) => {
-    const result = await post(url, agent, body);
-    if (result.accepted !== BATCH_SIZE) throw new Error(`collector accepted ${result.accepted} of ${BATCH_SIZE}`);
-  });
-  return (BATCHES * BATCH_SIZE) / seconds;
+    const result = await post(url, agent, body)
+    if (result.accepted !== BATCH_SIZE) throw new Error(`collector accepted ${result.accepted} of ${BATCH_SIZE}`)
+  })
+  return (BATCHES * BATCH_SIZE) / seconds
 }
 
 function startCollector(storeLocation) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(collectorDir, 'src/cli.ts'), 'serve', '--port', '0', '--store', storeLocation, '--log-level', 'warn'],
+    [
+      '--import',
+      'tsx',
+      join(collectorDir, 'src/cli.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--store',
+      storeLocation,
+      '--log-level',
+      'warn',
+    ],
     {cwd: collectorDir, env: {...process.env, COLLECTOR_ADMIN_TOKEN: 'bench'}, stdio: ['ignore', 'pipe', 'inherit']},
-  );
+  )
   return new Promise((resolve, reject) => {
-    let out = '';
+    let out = ''
     child.stdout.on('data', (c) => {
-      out += c;
-      const match = /^listening on (\S+)$/m.exec(out);
-      if (match) resolve({child, url: match[1]});
-    });
-    child.on('exit', (code) => reject(new Error(`collector exited ${code}`)));
-  });
+      out += c
+      const match = /^listening on (\S+)$/m.exec(out)
+      if (match) resolve({child, url: match[1]})
+    })
+    child.on('exit', (code) => reject(new Error(`collector exited ${code}`)))
+  })
 }
 
 const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
 
 async function measure(name, storeFor) {
-  const httpStore = await storeFor('http');
-  const aloneLocation = await storeFor('alone');
-  const collector = await startCollector(httpStore);
-  const store = await openStore(aloneLocation);
-  const agent = new Agent({keepAlive: true, maxSockets: CLIENTS});
-  const alone = [];
-  const http = [];
+  const httpStore = await storeFor('http')
+  const aloneLocation = await storeFor('alone')
+  const collector = await startCollector(httpStore)
+  const store = await openStore(aloneLocation)
+  const agent = new Agent({keepAlive: true, maxSockets: CLIENTS})
+  const alone = []
+  const http = []
   try {
     // Warm-up (JIT, connections, pages), not counted.
-    await storeAlone(store);
-    await overHttp(collector.url, agent);
+    await storeAlone(store)
+    await overHttp(collector.url, agent)
     for (let round = 0; round < ROUNDS; round++) {
       // Interleaved, alternating which goes first.
       if (round % 2 === 0) {
-        alone.push(await storeAlone(store));
-        http.push(await overHttp(collector.url, agent));
+        alone.push(await storeAlone(store))
+        http.push(await overHttp(collector.url, agent))
       } else {
-        http.push(await overHttp(collector.url, agent));
-        alone.push(await storeAlone(store));
+        http.push(await overHttp(collector.url, agent))
+        alone.push(await storeAlone(store))
       }
 
-      process.stderr.write(`  ${name} round ${round + 1}/${ROUNDS}: store ${alone.at(-1).toFixed(0)}/s, http ${http.at(-1).toFixed(0)}/s\n`);
+      process.stderr.write(
+        `  ${name} round ${round + 1}/${ROUNDS}: store ${alone.at(-1).toFixed(0)}/s, http ${http.at(-1).toFixed(0)}/s\n`,
+      )
     }
   } finally {
-    agent.destroy();
-    await store.close();
-    collector.child.kill('SIGTERM');
-    await new Promise((resolve) => collector.child.once('exit', resolve));
+    agent.destroy()
+    await store.close()
+    collector.child.kill('SIGTERM')
+    await new Promise((resolve) => collector.child.once('exit', resolve))
   }
 
-  return {alone, http, name, ratio: median(http) / median(alone)};
+  return {alone, http, name, ratio: median(http) / median(alone)}
 }
 
-const results = [];
-const dir = mkdtempSync(join(tmpdir(), 'collector-bench-'));
+const results = []
+const dir = mkdtempSync(join(tmpdir(), 'collector-bench-'))
 try {
   if (values.only !== 'postgres') {
-    results.push(await measure('sqlite', async (role) => join(dir, `${role}.db`)));
+    results.push(await measure('sqlite', async (role) => join(dir, `${role}.db`)))
   }
 
   if (values.only !== 'sqlite') {
     if (skipPostgres) {
-      process.stderr.write('PostgreSQL skipped (COLLECTOR_SKIP_PG=1)\n');
+      process.stderr.write('PostgreSQL skipped (COLLECTOR_SKIP_PG=1)\n')
     } else {
       // fsync on: the durability a production server has.
-      const cluster = await startPostgres({fast: false});
+      const cluster = await startPostgres({fast: false})
       try {
-        results.push(await measure('postgres', (role) => cluster.createDatabase(`bench_${role}`)));
+        results.push(await measure('postgres', (role) => cluster.createDatabase(`bench_${role}`)))
       } finally {
-        cluster.stop();
+        cluster.stop()
       }
     }
   }
 } finally {
-  rmSync(dir, {force: true, recursive: true});
+  rmSync(dir, {force: true, recursive: true})
 }
 
-const rows = [['store', 'store alone ev/s', 'HTTP ev/s', 'HTTP/store', 'budget', 'result']];
+const rows = [['store', 'store alone ev/s', 'HTTP ev/s', 'HTTP/store', 'budget', 'result']]
 for (const r of results) {
   rows.push([
     r.name,
@@ -189,16 +208,21 @@ for (const r of results) {
     r.ratio.toFixed(2),
     `>= ${BUDGET.toFixed(2)}`,
     r.ratio >= BUDGET ? 'PASS' : 'FAIL',
-  ]);
+  ])
 }
 
-const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-console.log(`\nCollector ingest: ${ROUNDS} interleaved rounds of ${BATCHES} batches x ${BATCH_SIZE} events, ${CLIENTS} concurrent clients, medians`);
-console.log(line(rows[0]));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const row of rows.slice(1)) console.log(line(row));
+const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
+const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
+console.log(
+  `\nCollector ingest: ${ROUNDS} interleaved rounds of ${BATCHES} batches x ${BATCH_SIZE} events, ${CLIENTS} concurrent clients, medians`,
+)
+console.log(line(rows[0]))
+console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+for (const row of rows.slice(1)) console.log(line(row))
 
-mkdirSync(join(root, '.bench-out'), {recursive: true});
-writeFileSync(join(root, '.bench-out', 'ingest.json'), `${JSON.stringify({batchSize: BATCH_SIZE, batches: BATCHES, clients: CLIENTS, results, rounds: ROUNDS}, null, 2)}\n`);
-if (results.some((r) => r.ratio < BUDGET)) process.exitCode = 1;
+mkdirSync(join(root, '.bench-out'), {recursive: true})
+writeFileSync(
+  join(root, '.bench-out', 'ingest.json'),
+  `${JSON.stringify({batchSize: BATCH_SIZE, batches: BATCHES, clients: CLIENTS, results, rounds: ROUNDS}, null, 2)}\n`,
+)
+if (results.some((r) => r.ratio < BUDGET)) process.exitCode = 1

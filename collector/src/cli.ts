@@ -1,10 +1,10 @@
-import {parseArgs} from 'node:util';
+import {parseArgs} from 'node:util'
 
-import {HttpError} from './errors.js';
-import {parseReportQuery} from './routes/report.js';
-import {startServer} from './server.js';
-import {openStore} from './store/open.js';
-import type {ReportRow} from './store/store.js';
+import {HttpError} from './errors.js'
+import {parseReportQuery} from './routes/report.js'
+import {startServer} from './server.js'
+import {openStore} from './store/open.js'
+import type {ReportRow} from './store/store.js'
 
 const USAGE = `Usage: telemetry-collector <command> [options]
 
@@ -21,28 +21,28 @@ Commands:
   purge    Delete events received longer ago than a retention period.
            --store, --older-than <n>d|h|w (for example 365d)
 
-Environment: COLLECTOR_ADMIN_TOKEN (enables GET /report), COLLECTOR_STORE (default for --store).`;
+Environment: COLLECTOR_ADMIN_TOKEN (enables GET /report), COLLECTOR_STORE (default for --store).`
 
 function storeLocation(value: string | undefined): string {
-  return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db';
+  return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db'
 }
 
 /** "365d", "12h", "2w", "30m", "45s" to milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`);
-  const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd'];
-  return Number(match[1]) * unit;
+  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim())
+  if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`)
+  const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd']
+  return Number(match[1]) * unit
 }
 
 export function formatTable(rows: ReportRow[], keyTitle: string): string {
-  const cells = rows.map((r) => [r.key ?? '(none)', String(r.events), String(r.instances)]);
-  const header = [keyTitle, 'events', 'instances'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => [c[0].padEnd(widths[0]), c[1].padStart(widths[1]), c[2].padStart(widths[2])].join('  ');
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((c) => line(c))];
-  if (rows.length === 0) out.push('(no events)');
-  return out.join('\n');
+  const cells = rows.map((r) => [r.key ?? '(none)', String(r.events), String(r.instances)])
+  const header = [keyTitle, 'events', 'instances']
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+  const line = (c: string[]) => [c[0].padEnd(widths[0]), c[1].padStart(widths[1]), c[2].padStart(widths[2])].join('  ')
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((c) => line(c))]
+  if (rows.length === 0) out.push('(no events)')
+  return out.join('\n')
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -56,41 +56,42 @@ async function serve(args: string[]): Promise<void> {
       store: {type: 'string'},
     },
     strict: true,
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`);
-  if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal') throw new Error('--sqlite-sync must be full or normal');
-  const store = await openStore(storeLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}});
-  const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined;
+  })
+  const port = Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
+  if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
+    throw new Error('--sqlite-sync must be full or normal')
+  const store = await openStore(storeLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}})
+  const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined
   const server = await startServer({
     adminToken,
     host: values.host,
     logger: {level: values['log-level'], stream: process.stderr},
     port,
     store,
-  });
-  if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled');
-  process.stdout.write(`listening on ${server.url}\n`);
+  })
+  if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
+  process.stdout.write(`listening on ${server.url}\n`)
 
-  let stopping = false;
+  let stopping = false
   const stop = async (signal: string) => {
     if (stopping) {
-      process.exit(1);
+      process.exit(1)
     }
 
-    stopping = true;
-    server.app.log.info({signal}, 'shutting down');
+    stopping = true
+    server.app.log.info({signal}, 'shutting down')
     try {
-      await server.close();
-      await store.close();
-      process.exit(0);
+      await server.close()
+      await store.close()
+      process.exit(0)
     } catch {
-      process.exit(1);
+      process.exit(1)
     }
-  };
+  }
 
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
 }
 
 async function report(args: string[]): Promise<void> {
@@ -107,15 +108,15 @@ async function report(args: string[]): Promise<void> {
       to: {type: 'string'},
     },
     strict: true,
-  });
-  const {json, store: location, ...filters} = values;
-  const query = parseReportQuery(Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)));
-  const store = await openStore(storeLocation(location));
+  })
+  const {json, store: location, ...filters} = values
+  const query = parseReportQuery(Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)))
+  const store = await openStore(storeLocation(location))
   try {
-    const rows = await store.report(query);
-    process.stdout.write(json ? `${JSON.stringify({...query, rows}, null, 2)}\n` : `${formatTable(rows, query.by)}\n`);
+    const rows = await store.report(query)
+    process.stdout.write(json ? `${JSON.stringify({...query, rows}, null, 2)}\n` : `${formatTable(rows, query.by)}\n`)
   } finally {
-    await store.close();
+    await store.close()
   }
 }
 
@@ -124,57 +125,57 @@ async function purge(args: string[]): Promise<void> {
     args,
     options: {'older-than': {type: 'string'}, store: {type: 'string'}},
     strict: true,
-  });
-  if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d');
-  const cutoff = new Date(Date.now() - parseDuration(values['older-than']));
-  const store = await openStore(storeLocation(values.store));
+  })
+  if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
+  const cutoff = new Date(Date.now() - parseDuration(values['older-than']))
+  const store = await openStore(storeLocation(values.store))
   try {
-    const removed = await store.purge(cutoff);
-    process.stdout.write(`removed ${removed} events received before ${cutoff.toISOString()}\n`);
+    const removed = await store.purge(cutoff)
+    process.stdout.write(`removed ${removed} events received before ${cutoff.toISOString()}\n`)
   } finally {
-    await store.close();
+    await store.close()
   }
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = argv
   try {
     switch (command) {
       case 'serve': {
-        await serve(rest);
-        break;
+        await serve(rest)
+        break
       }
 
       case 'report': {
-        await report(rest);
-        break;
+        await report(rest)
+        break
       }
 
       case 'purge': {
-        await purge(rest);
-        break;
+        await purge(rest)
+        break
       }
 
       case undefined:
       case '--help':
       case '-h':
       case 'help': {
-        process.stdout.write(`${USAGE}\n`);
-        if (command === undefined) process.exitCode = 2;
-        break;
+        process.stdout.write(`${USAGE}\n`)
+        if (command === undefined) process.exitCode = 2
+        break
       }
 
       default: {
-        process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
-        process.exitCode = 2;
+        process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`)
+        process.exitCode = 2
       }
     }
   } catch (error) {
-    const message = error instanceof HttpError || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`telemetry-collector ${command}: ${message}\n`);
-    process.exitCode = 1;
+    const message = error instanceof HttpError || error instanceof Error ? error.message : String(error)
+    process.stderr.write(`telemetry-collector ${command}: ${message}\n`)
+    process.exitCode = 1
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isMain) await main(process.argv.slice(2));
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))
+if (isMain) await main(process.argv.slice(2))

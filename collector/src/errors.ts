@@ -4,6 +4,6 @@ export class HttpError extends Error {
     readonly statusCode: number,
     message: string,
   ) {
-    super(message);
+    super(message)
   }
 }

@@ -1,40 +1,40 @@
-import {Ajv, type ErrorObject} from 'ajv';
+import {Ajv, type ErrorObject} from 'ajv'
 
-import {MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_REQUEST} from './limits.js';
-import {messageSchema} from './schema/index.js';
-import {type PreparedMessage, type TelemetryMessage, prepareMessage} from './store/message.js';
+import {MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_REQUEST} from './limits.js'
+import {messageSchema} from './schema/index.js'
+import {type PreparedMessage, type TelemetryMessage, prepareMessage} from './store/message.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/
 
 /** RFC 3339 `date-time` (section 5.6) with calendar checks; leap seconds (:60) are not accepted. */
 export function isRfc3339DateTime(value: string): boolean {
-  const m = DATE_TIME.exec(value);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-  if (day > days || hour > 23 || minute > 59 || second > 59) return false;
-  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false;
-  return !Number.isNaN(Date.parse(value.toUpperCase().replace(' ', 'T')));
+  const m = DATE_TIME.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number)
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+  if (day > days || hour > 23 || minute > 59 || second > 59) return false
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return false
+  return !Number.isNaN(Date.parse(value.toUpperCase().replace(' ', 'T')))
 }
 
-const ajv = new Ajv({allErrors: true, strict: true});
-ajv.addFormat('uuid', UUID);
-ajv.addFormat('date-time', {type: 'string', validate: isRfc3339DateTime});
-const validateSchema = ajv.compile<TelemetryMessage>(messageSchema);
+const ajv = new Ajv({allErrors: true, strict: true})
+ajv.addFormat('uuid', UUID)
+ajv.addFormat('date-time', {type: 'string', validate: isRfc3339DateTime})
+const validateSchema = ajv.compile<TelemetryMessage>(messageSchema)
 
 export interface Rejection {
-  index: number;
-  reason: string;
+  index: number
+  reason: string
 }
 
 export interface BatchCheck {
   /** Number of messages in the request (1 for a single object). */
-  count: number;
-  valid: PreparedMessage[];
-  rejected: Rejection[];
+  count: number
+  valid: PreparedMessage[]
+  rejected: Rejection[]
 }
 
 /** Thrown when the whole request is refused: `statusCode` is 400 or 413. */
@@ -43,94 +43,105 @@ export class RequestRejected extends Error {
     readonly statusCode: 400 | 413,
     message: string,
   ) {
-    super(message);
+    super(message)
   }
 }
 
 function describe(error: ErrorObject): string {
-  const where = error.instancePath === '' ? 'message' : error.instancePath.slice(1).replaceAll('/', '.');
+  const where = error.instancePath === '' ? 'message' : error.instancePath.slice(1).replaceAll('/', '.')
   switch (error.keyword) {
     case 'additionalProperties': {
-      return `${where}: unknown field ${JSON.stringify(String(error.params.additionalProperty).slice(0, 64))}`;
+      return `${where}: unknown field ${JSON.stringify(String(error.params.additionalProperty).slice(0, 64))}`
     }
 
     case 'required': {
-      return `${where}: missing required field ${JSON.stringify(error.params.missingProperty)}`;
+      return `${where}: missing required field ${JSON.stringify(error.params.missingProperty)}`
     }
 
     case 'format': {
       return error.params.format === 'uuid'
         ? `${where}: must be a UUID`
-        : `${where}: must be an RFC 3339 date-time with a time zone`;
+        : `${where}: must be an RFC 3339 date-time with a time zone`
     }
 
     default: {
-      return `${where}: ${error.message ?? 'is invalid'}`;
+      return `${where}: ${error.message ?? 'is invalid'}`
     }
   }
 }
 
 function stringProblem(value: string): string | undefined {
-  if (value.includes('\u0000')) return 'U+0000 (NUL)';
-  if (!value.isWellFormed()) return 'an unpaired UTF-16 surrogate';
-  return undefined;
+  if (value.includes('\u0000')) return 'U+0000 (NUL)'
+  if (!value.isWellFormed()) return 'an unpaired UTF-16 surrogate'
+  return undefined
 }
 
 /** The first problem found in a string or field name: NUL (U+0000) or an unpaired UTF-16 surrogate. */
 function findUnstorableString(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') {
-    const problem = stringProblem(value);
-    return problem && `${path}: contains ${problem}, which cannot be stored`;
+    const problem = stringProblem(value)
+    return problem && `${path}: contains ${problem}, which cannot be stored`
   }
 
   if (value !== null && typeof value === 'object') {
     for (const [key, child] of Object.entries(value)) {
-      const keyProblem = Array.isArray(value) ? undefined : stringProblem(key);
-      if (keyProblem) return `${path || 'message'}: a field name contains ${keyProblem}, which cannot be stored`;
-      const problem = findUnstorableString(child, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
-      if (problem) return problem;
+      const keyProblem = Array.isArray(value) ? undefined : stringProblem(key)
+      if (keyProblem) return `${path || 'message'}: a field name contains ${keyProblem}, which cannot be stored`
+      const problem = findUnstorableString(
+        child,
+        Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
+      )
+      if (problem) return problem
     }
   }
 
-  return undefined;
+  return undefined
 }
 
 /** Validate one message; returns the row to store or the reason it is rejected. */
 export function checkMessage(message: unknown, now = Date.now()): PreparedMessage | string {
-  const json = JSON.stringify(message);
-  const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_MESSAGE_BYTES) return `message is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes`;
+  const json = JSON.stringify(message)
+  const bytes = Buffer.byteLength(json)
+  if (bytes > MAX_MESSAGE_BYTES) return `message is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes`
   if (!validateSchema(message)) {
-    const errors = validateSchema.errors ?? [];
-    return errors.slice(0, 5).map((e) => describe(e)).join('; ') || 'message: is invalid';
+    const errors = validateSchema.errors ?? []
+    return (
+      errors
+        .slice(0, 5)
+        .map((e) => describe(e))
+        .join('; ') || 'message: is invalid'
+    )
   }
 
-  const unstorable = findUnstorableString(message, '');
-  if (unstorable) return unstorable;
-  const time = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'));
-  if (time - now > MAX_FUTURE_MS) return 'timestamp: more than 24 hours in the future';
-  return prepareMessage(message, json);
+  const unstorable = findUnstorableString(message, '')
+  if (unstorable) return unstorable
+  const time = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'))
+  if (time - now > MAX_FUTURE_MS) return 'timestamp: more than 24 hours in the future'
+  return prepareMessage(message, json)
 }
 
 /** Validate a parsed request body: one message or an array of messages. */
 export function checkBatch(body: unknown, now = Date.now()): BatchCheck {
-  const messages = Array.isArray(body) ? body : [body];
+  const messages = Array.isArray(body) ? body : [body]
   if (messages.length > MAX_MESSAGES_PER_REQUEST) {
-    throw new RequestRejected(413, `${messages.length} messages, over the limit of ${MAX_MESSAGES_PER_REQUEST} per request`);
+    throw new RequestRejected(
+      413,
+      `${messages.length} messages, over the limit of ${MAX_MESSAGES_PER_REQUEST} per request`,
+    )
   }
 
-  if (messages.length === 0) throw new RequestRejected(400, 'empty array: no message to store');
-  const valid: PreparedMessage[] = [];
-  const rejected: Rejection[] = [];
+  if (messages.length === 0) throw new RequestRejected(400, 'empty array: no message to store')
+  const valid: PreparedMessage[] = []
+  const rejected: Rejection[] = []
   for (const [index, message] of messages.entries()) {
-    const result = checkMessage(message, now);
-    if (typeof result === 'string') rejected.push({index, reason: result});
-    else valid.push(result);
+    const result = checkMessage(message, now)
+    if (typeof result === 'string') rejected.push({index, reason: result})
+    else valid.push(result)
   }
 
-  return {count: messages.length, rejected, valid};
+  return {count: messages.length, rejected, valid}
 }
 
 export function isOversizeReason(reason: string): boolean {
-  return reason.startsWith('message is ') && reason.includes('over the limit');
+  return reason.startsWith('message is ') && reason.includes('over the limit')
 }

@@ -1,128 +1,134 @@
 /** The collector as a real child process: crash safety, shutdown, and the report/purge commands. */
-import assert from 'node:assert/strict';
-import {spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {request} from 'node:http';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {after, describe, it} from 'node:test';
-import {gzipSync} from 'node:zlib';
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {request} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+import {gzipSync} from 'node:zlib'
 
-import {openStore} from '../src/store/open.js';
-import {collectorDir, runCli, startCollector} from './support/child.js';
-import {send} from './support/http.js';
-import {batch, commandMessage} from './support/messages.js';
+import {openStore} from '../src/store/open.js'
+import {collectorDir, runCli, startCollector} from './support/child.js'
+import {send} from './support/http.js'
+import {batch, commandMessage} from './support/messages.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'collector-cli-'));
-after(() => rmSync(dir, {force: true, recursive: true}));
+const dir = mkdtempSync(join(tmpdir(), 'collector-cli-'))
+after(() => rmSync(dir, {force: true, recursive: true}))
 
 describe('collector process', () => {
   it('loses no answered message when killed with SIGKILL during ingest (SQLite)', async () => {
-    const file = join(dir, 'crash.db');
-    const collector = await startCollector(['--store', file, '--log-level', 'warn']);
-    const answered: string[] = [];
-    let stop = false;
-    let errors = 0;
-    const agent = new (await import('node:http')).Agent({keepAlive: true, maxSockets: 8});
+    const file = join(dir, 'crash.db')
+    const collector = await startCollector(['--store', file, '--log-level', 'warn'])
+    const answered: string[] = []
+    let stop = false
+    let errors = 0
+    const agent = new (await import('node:http')).Agent({keepAlive: true, maxSockets: 8})
     const client = async () => {
       while (!stop) {
-        const messages = batch(50);
-        const body = gzipSync(JSON.stringify(messages));
+        const messages = batch(50)
+        const body = gzipSync(JSON.stringify(messages))
         const status = await new Promise<number>((resolve) => {
           const req = request(
             `${collector.url}/events`,
             {agent, headers: {'content-encoding': 'gzip', 'content-type': 'application/json'}, method: 'POST'},
             (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-              res.on('error', () => resolve(0));
+              res.resume()
+              res.on('end', () => resolve(res.statusCode ?? 0))
+              res.on('error', () => resolve(0))
             },
-          );
-          req.on('error', () => resolve(0));
-          req.end(body);
-        });
-        if (status === 200) answered.push(...messages.map((m) => m.message_id!));
-        else errors++;
+          )
+          req.on('error', () => resolve(0))
+          req.end(body)
+        })
+        if (status === 200) answered.push(...messages.map((m) => m.message_id!))
+        else errors++
       }
-    };
-
-    const clients = Array.from({length: 4}, () => client());
-    // Kill once a good number of batches went through, while requests are in flight.
-    while (answered.length < 3000) await new Promise((r) => setTimeout(r, 20));
-    collector.child.kill('SIGKILL');
-    assert.equal(await collector.exited, 'SIGKILL');
-    stop = true;
-    await Promise.all(clients);
-    agent.destroy();
-    assert.ok(errors > 0 || answered.length > 0);
-
-    const store = await openStore(file);
-    try {
-      const missing: string[] = [];
-      for (const id of answered) if ((await store.getMessage(id)) === undefined) missing.push(id);
-      assert.deepEqual(missing, [], `${missing.length} of ${answered.length} answered messages lost`);
-      assert.ok((await store.countEvents()) >= answered.length);
-    } finally {
-      await store.close();
     }
-  });
+
+    const clients = Array.from({length: 4}, () => client())
+    // Kill once a good number of batches went through, while requests are in flight.
+    while (answered.length < 3000) await new Promise((r) => setTimeout(r, 20))
+    collector.child.kill('SIGKILL')
+    assert.equal(await collector.exited, 'SIGKILL')
+    stop = true
+    await Promise.all(clients)
+    agent.destroy()
+    assert.ok(errors > 0 || answered.length > 0)
+
+    const store = await openStore(file)
+    try {
+      const missing: string[] = []
+      for (const id of answered) if ((await store.getMessage(id)) === undefined) missing.push(id)
+      assert.deepEqual(missing, [], `${missing.length} of ${answered.length} answered messages lost`)
+      assert.ok((await store.countEvents()) >= answered.length)
+    } finally {
+      await store.close()
+    }
+  })
 
   it('shuts down cleanly on SIGTERM and on SIGINT', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      const collector = await startCollector(['--store', join(dir, 'term.db')]);
-      assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(commandMessage())})).status, 200);
-      collector.child.kill(signal);
-      assert.equal(await collector.exited, 0);
-      assert.match(collector.stderr(), /shutting down/);
+      const collector = await startCollector(['--store', join(dir, 'term.db')])
+      assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(commandMessage())})).status, 200)
+      collector.child.kill(signal)
+      assert.equal(await collector.exited, 0)
+      assert.match(collector.stderr(), /shutting down/)
     }
-  });
+  })
 
   it('prints reports as a table or JSON, and purges by age', async () => {
-    const file = join(dir, 'report.db');
-    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: 't0ken'});
+    const file = join(dir, 'report.db')
+    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: 't0ken'})
     await send(`${collector.url}/events`, {
-      body: JSON.stringify([...batch(3, {product: 'alpha'}), ...batch(2, {product: 'alpha', properties: {command: 'init'}}), ...batch(1, {product: 'beta'})]),
-    });
-    collector.child.kill('SIGTERM');
-    await collector.exited;
+      body: JSON.stringify([
+        ...batch(3, {product: 'alpha'}),
+        ...batch(2, {product: 'alpha', properties: {command: 'init'}}),
+        ...batch(1, {product: 'beta'}),
+      ]),
+    })
+    collector.child.kill('SIGTERM')
+    await collector.exited
 
-    const table = await runCli(['report', '--store', file, '--product', 'alpha', '--by', 'command']);
-    assert.equal(table.code, 0, table.stderr);
-    const lines = table.stdout.trimEnd().split('\n');
-    assert.match(lines[0], /^command\s+events\s+instances$/);
-    assert.match(lines[2], /^deploy\s+3\s+3$/);
-    assert.match(lines[3], /^init\s+2\s+2$/);
+    const table = await runCli(['report', '--store', file, '--product', 'alpha', '--by', 'command'])
+    assert.equal(table.code, 0, table.stderr)
+    const lines = table.stdout.trimEnd().split('\n')
+    assert.match(lines[0], /^command\s+events\s+instances$/)
+    assert.match(lines[2], /^deploy\s+3\s+3$/)
+    assert.match(lines[3], /^init\s+2\s+2$/)
 
-    const json = await runCli(['report', '--store', file, '--by', 'product', '--json']);
+    const json = await runCli(['report', '--store', file, '--by', 'product', '--json'])
     assert.deepEqual(JSON.parse(json.stdout).rows, [
       {events: 5, instances: 5, key: 'alpha'},
       {events: 1, instances: 1, key: 'beta'},
-    ]);
+    ])
 
-    const bad = await runCli(['report', '--store', file, '--by', 'user']);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /by must be one of/);
+    const bad = await runCli(['report', '--store', file, '--by', 'user'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /by must be one of/)
 
-    const keep = await runCli(['purge', '--store', file, '--older-than', '365d']);
-    assert.equal(keep.code, 0, keep.stderr);
-    assert.match(keep.stdout, /^removed 0 events received before /);
-    const all = await runCli(['purge', '--store', file, '--older-than', '0d']);
-    assert.match(all.stdout, /^removed 6 events/);
-    assert.equal((await runCli(['purge', '--store', file])).code, 1);
-    assert.equal((await runCli(['purge', '--store', file, '--older-than', 'a year'])).code, 1);
-  });
+    const keep = await runCli(['purge', '--store', file, '--older-than', '365d'])
+    assert.equal(keep.code, 0, keep.stderr)
+    assert.match(keep.stdout, /^removed 0 events received before /)
+    const all = await runCli(['purge', '--store', file, '--older-than', '0d'])
+    assert.match(all.stdout, /^removed 6 events/)
+    assert.equal((await runCli(['purge', '--store', file])).code, 1)
+    assert.equal((await runCli(['purge', '--store', file, '--older-than', 'a year'])).code, 1)
+  })
 
   it('explains its usage and refuses unknown commands and options', async () => {
-    const help = await runCli(['--help']);
-    assert.equal(help.code, 0);
-    assert.match(help.stdout, /telemetry-collector <command>/);
-    assert.equal((await runCli(['frobnicate'])).code, 2);
+    const help = await runCli(['--help'])
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /telemetry-collector <command>/)
+    assert.equal((await runCli(['frobnicate'])).code, 2)
     // The installed bin (dist/ when built, else src/ through tsx).
-    const bin = spawnSync(process.execPath, [join(collectorDir, 'bin', 'telemetry-collector.js'), 'help'], {encoding: 'utf8'});
-    assert.equal(bin.status, 0, bin.stderr);
-    assert.match(bin.stdout, /serve\s+Run the HTTP collector/);
-    const badOption = await runCli(['serve', '--bogus']);
-    assert.equal(badOption.code, 1);
-    assert.match(badOption.stderr, /bogus/);
-  });
-});
+    const bin = spawnSync(process.execPath, [join(collectorDir, 'bin', 'telemetry-collector.js'), 'help'], {
+      encoding: 'utf8',
+    })
+    assert.equal(bin.status, 0, bin.stderr)
+    assert.match(bin.stdout, /serve\s+Run the HTTP collector/)
+    const badOption = await runCli(['serve', '--bogus'])
+    assert.equal(badOption.code, 1)
+    assert.match(badOption.stderr, /bogus/)
+  })
+})

@@ -1,16 +1,16 @@
-import type {FastifyInstance} from 'fastify';
+import type {FastifyInstance} from 'fastify'
 
-import type {Store} from '../store/store.js';
+import type {Store} from '../store/store.js'
 
 export async function healthRoutes(app: FastifyInstance, options: {store: Store}): Promise<void> {
-  const {store} = options;
+  const {store} = options
   app.get('/healthz', async (request, reply) => {
     try {
-      await store.ping();
-      return {status: 'ok', store: store.kind};
+      await store.ping()
+      return {status: 'ok', store: store.kind}
     } catch (error) {
-      request.log.warn({errName: (error as Error).name, errCode: (error as {code?: string}).code}, 'store unreachable');
-      return reply.code(503).send({error: 'store unreachable', status: 'unavailable', store: store.kind});
+      request.log.warn({errName: (error as Error).name, errCode: (error as {code?: string}).code}, 'store unreachable')
+      return reply.code(503).send({error: 'store unreachable', status: 'unavailable', store: store.kind})
     }
-  });
+  })
 }

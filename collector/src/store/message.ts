@@ -1,51 +1,51 @@
-import {createHash} from 'node:crypto';
+import {createHash} from 'node:crypto'
 
 /** A message that passed validation, reduced to what the stores index, plus its JSON text. */
 export interface PreparedMessage {
   /** message_id of the message, or an id derived from its canonical form when it has none. */
-  messageId: string;
+  messageId: string
   /** Lower-cased instance_id. */
-  instanceId: string;
-  product: string;
-  productVersion: string | null;
-  event: string;
+  instanceId: string
+  product: string
+  productVersion: string | null
+  event: string
   /** payload.properties.command when it is a string. */
-  command: string | null;
+  command: string | null
   /** payload.properties.os when it is a string. */
-  os: string | null;
+  os: string | null
   /** UTC date (YYYY-MM-DD) of timestamp. */
-  day: string;
+  day: string
   /** timestamp normalised to UTC ISO 8601 with milliseconds. */
-  timestamp: string;
+  timestamp: string
   /** The whole message as received (re-serialised JSON). */
-  json: string;
+  json: string
 }
 
 export interface TelemetryMessage {
-  instance_id: string;
-  message_version: number;
-  payload_version: number;
-  license_id: string;
-  origin: string;
-  type: 'track';
-  product: string;
-  product_version?: string;
-  install_context?: string;
-  session_id?: string;
-  message_id?: string;
-  timestamp: string;
-  payload: {event: string; anonymousId?: string; properties?: Record<string, unknown>};
+  instance_id: string
+  message_version: number
+  payload_version: number
+  license_id: string
+  origin: string
+  type: 'track'
+  product: string
+  product_version?: string
+  install_context?: string
+  session_id?: string
+  message_id?: string
+  timestamp: string
+  payload: {event: string; anonymousId?: string; properties?: Record<string, unknown>}
 }
 
 /** JSON with object keys sorted at every level: equal messages give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`
   if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    const keys = Object.keys(value).sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`
   }
 
-  return JSON.stringify(value);
+  return JSON.stringify(value)
 }
 
 /**
@@ -53,25 +53,25 @@ export function canonicalJson(value: unknown): string {
  * messages sent without message_id: a retried message gets the same id and is stored once.
  */
 export function deriveMessageId(message: unknown): string {
-  const hash = createHash('sha256').update(canonicalJson(message)).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x80;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const hash = createHash('sha256').update(canonicalJson(message)).digest()
+  hash[6] = (hash[6] & 0x0f) | 0x80
+  hash[8] = (hash[8] & 0x3f) | 0x80
+  const hex = hash.subarray(0, 16).toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }
 
 /** SHA-256 (hex) of a lower-cased instance id: what tombstones and deletion records keep. */
 export function hashInstanceId(instanceId: string): string {
-  return createHash('sha256').update(instanceId.toLowerCase()).digest('hex');
+  return createHash('sha256').update(instanceId.toLowerCase()).digest('hex')
 }
 
 /** Turn a validated message into the row the stores insert. */
 export function prepareMessage(message: TelemetryMessage, json = JSON.stringify(message)): PreparedMessage {
-  const date = new Date(message.timestamp);
-  const timestamp = date.toISOString();
-  const properties = message.payload.properties;
-  const command = properties && typeof properties.command === 'string' ? properties.command : null;
-  const os = properties && typeof properties.os === 'string' ? properties.os : null;
+  const date = new Date(message.timestamp)
+  const timestamp = date.toISOString()
+  const properties = message.payload.properties
+  const command = properties && typeof properties.command === 'string' ? properties.command : null
+  const os = properties && typeof properties.os === 'string' ? properties.os : null
   return {
     messageId: (message.message_id ?? deriveMessageId(message)).toLowerCase(),
     instanceId: message.instance_id.toLowerCase(),
@@ -83,5 +83,5 @@ export function prepareMessage(message: TelemetryMessage, json = JSON.stringify(
     day: timestamp.slice(0, 10),
     timestamp,
     json,
-  };
+  }
 }

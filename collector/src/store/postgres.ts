@@ -1,11 +1,18 @@
-import {randomUUID} from 'node:crypto';
-import pg from 'pg';
+import {randomUUID} from 'node:crypto'
+import pg from 'pg'
 
-import {hashInstanceId, type PreparedMessage} from './message.js';
-import {DIMENSION_SQL, type DeletionRecord, type InsertResult, type ReportQuery, type ReportRow, type Store} from './store.js';
+import {hashInstanceId, type PreparedMessage} from './message.js'
+import {
+  DIMENSION_SQL,
+  type DeletionRecord,
+  type InsertResult,
+  type ReportQuery,
+  type ReportRow,
+  type Store,
+} from './store.js'
 
 /** Advisory lock key serialising migrations between processes opening the same database. */
-const MIGRATION_LOCK = 7_316_048_522_001;
+const MIGRATION_LOCK = 7_316_048_522_001
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS events (
@@ -36,21 +43,21 @@ const MIGRATIONS: string[] = [
      completed_at TIMESTAMPTZ,
      events_deleted INTEGER NOT NULL DEFAULT 0
    );`,
-];
+]
 
 /** 64-bit advisory lock key of an instance (first 8 bytes of its hash). */
 function lockKey(instanceHash: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${instanceHash.slice(0, 16)}`)).toString();
+  return BigInt.asIntN(64, BigInt(`0x${instanceHash.slice(0, 16)}`)).toString()
 }
 
 function iso(value: Date | null | string): null | string {
-  if (value === null) return null;
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  if (value === null) return null
+  return value instanceof Date ? value.toISOString() : new Date(value).toISOString()
 }
 
 export interface PostgresStoreOptions {
   /** Pool size (default 10). */
-  max?: number;
+  max?: number
 }
 
 /**
@@ -59,109 +66,113 @@ export interface PostgresStoreOptions {
  * that ingest takes in shared mode, so no event of a deleted instance slips in concurrently.
  */
 export class PostgresStore implements Store {
-  readonly kind = 'postgres' as const;
-  private readonly pool: pg.Pool;
+  readonly kind = 'postgres' as const
+  private readonly pool: pg.Pool
 
   private constructor(pool: pg.Pool) {
-    this.pool = pool;
+    this.pool = pool
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({connectionString: url, max: options.max ?? 10});
+    const pool = new pg.Pool({connectionString: url, max: options.max ?? 10})
     // An idle client losing its connection must not crash the process; the pool replaces it.
-    pool.on('error', () => {});
-    const store = new PostgresStore(pool);
+    pool.on('error', () => {})
+    const store = new PostgresStore(pool)
     try {
-      await store.migrate();
+      await store.migrate()
     } catch (error) {
-      await pool.end();
-      throw error;
+      await pool.end()
+      throw error
     }
 
-    return store;
+    return store
   }
 
   /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transactionOnce(fn);
+        return await this.transactionOnce(fn)
       } catch (error) {
-        const code = (error as {code?: string}).code;
-        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error;
+        const code = (error as {code?: string}).code
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error
       }
     }
   }
 
   private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect()
     // A connection lost while checked out emits 'error' on the client: without a listener the
     // process would crash. The failing query rejects anyway; the broken client is discarded below.
-    const onError = () => {};
-    client.on('error', onError);
-    let broken: Error | undefined;
+    const onError = () => {}
+    client.on('error', onError)
+    let broken: Error | undefined
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
     } catch (error) {
-      broken = error as Error;
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
+      broken = error as Error
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
     } finally {
-      client.removeListener('error', onError);
+      client.removeListener('error', onError)
       // Release with the error when the connection itself failed, so the pool does not reuse it.
-      const code = (broken as {code?: string} | undefined)?.code;
-      client.release(broken !== undefined && (code === undefined || code.startsWith('08') || code.startsWith('57')) ? broken : undefined);
+      const code = (broken as {code?: string} | undefined)?.code
+      client.release(
+        broken !== undefined && (code === undefined || code.startsWith('08') || code.startsWith('57'))
+          ? broken
+          : undefined,
+      )
     }
   }
 
   private async migrate(): Promise<void> {
     await this.transaction(async (client) => {
       // Two processes opening a fresh database at once: the second waits here for the first.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
       await client.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-      );
-      const {rows} = await client.query<{v: null | number}>('SELECT MAX(version) AS v FROM schema_migrations');
+      )
+      const {rows} = await client.query<{v: null | number}>('SELECT MAX(version) AS v FROM schema_migrations')
       for (let version = (rows[0].v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-        await client.query(MIGRATIONS[version - 1]);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+        await client.query(MIGRATIONS[version - 1])
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
       }
-    });
+    })
   }
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
-    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0};
-    const hashes = new Map<string, string>();
-    for (const m of messages) if (!hashes.has(m.instanceId)) hashes.set(m.instanceId, hashInstanceId(m.instanceId));
-    const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort();
+    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
+    const hashes = new Map<string, string>()
+    for (const m of messages) if (!hashes.has(m.instanceId)) hashes.set(m.instanceId, hashInstanceId(m.instanceId))
+    const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
     return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k', [keys]);
+      await client.query('SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k', [keys])
       const {rows: dead} = await client.query<{instance_hash: string}>(
         'SELECT instance_hash FROM tombstones WHERE instance_hash = ANY($1::text[])',
         [[...hashes.values()]],
-      );
-      const deadHashes = new Set(dead.map((r) => r.instance_hash));
+      )
+      const deadHashes = new Set(dead.map((r) => r.instance_hash))
       // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
-      const live = (deadHashes.size === 0 ? [...messages] : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!))).sort(
-        (a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0),
-      );
-      const suppressed = messages.length - live.length;
-      if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed};
-      const columns: (null | string)[][] = [[], [], [], [], [], [], [], [], [], []];
+      const live = (
+        deadHashes.size === 0 ? [...messages] : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!))
+      ).sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))
+      const suppressed = messages.length - live.length
+      if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
+      const columns: (null | string)[][] = [[], [], [], [], [], [], [], [], [], []]
       for (const m of live) {
-        columns[0].push(m.messageId);
-        columns[1].push(m.instanceId);
-        columns[2].push(m.product);
-        columns[3].push(m.productVersion);
-        columns[4].push(m.event);
-        columns[5].push(m.command);
-        columns[6].push(m.os);
-        columns[7].push(m.day);
-        columns[8].push(m.timestamp);
-        columns[9].push(m.json);
+        columns[0].push(m.messageId)
+        columns[1].push(m.instanceId)
+        columns[2].push(m.product)
+        columns[3].push(m.productVersion)
+        columns[4].push(m.event)
+        columns[5].push(m.command)
+        columns[6].push(m.os)
+        columns[7].push(m.day)
+        columns[8].push(m.timestamp)
+        columns[9].push(m.json)
       }
 
       const result = await client.query(
@@ -171,96 +182,101 @@ export class PostgresStore implements Store {
            AS x(m, i, p, v, e, c, o, d, t, j)
          ON CONFLICT (message_id) DO NOTHING`,
         columns,
-      );
-      const accepted = result.rowCount ?? 0;
-      return {accepted, duplicates: live.length - accepted, suppressed};
-    });
+      )
+      const accepted = result.rowCount ?? 0
+      return {accepted, duplicates: live.length - accepted, suppressed}
+    })
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
-    const hash = hashInstanceId(instanceId);
-    const deletionId = randomUUID();
+    const hash = hashInstanceId(instanceId)
+    const deletionId = randomUUID()
     return this.transaction(async (client) => {
-      const {rows} = await client.query<{now: Date}>('SELECT clock_timestamp() AS now');
-      const requestedAt = rows[0].now;
-      await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey(hash)]);
+      const {rows} = await client.query<{now: Date}>('SELECT clock_timestamp() AS now')
+      const requestedAt = rows[0].now
+      await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey(hash)])
       await client.query('INSERT INTO tombstones (instance_hash, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
         hash,
         requestedAt,
-      ]);
-      const deleted = await client.query('DELETE FROM events WHERE instance_id = $1', [instanceId.toLowerCase()]);
+      ])
+      const deleted = await client.query('DELETE FROM events WHERE instance_id = $1', [instanceId.toLowerCase()])
       const {rows: record} = await client.query<{completed_at: Date; requested_at: Date}>(
         `INSERT INTO deletions (deletion_id, instance_hash, requested_at, completed_at, events_deleted)
          VALUES ($1, $2, $3, clock_timestamp(), $4) RETURNING requested_at, completed_at`,
         [deletionId, hash, requestedAt, deleted.rowCount ?? 0],
-      );
+      )
       return {
         completed_at: iso(record[0].completed_at),
         deletion_id: deletionId,
         events_deleted: deleted.rowCount ?? 0,
         requested_at: iso(record[0].requested_at)!,
-      };
-    });
+      }
+    })
   }
 
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
-    const {rows} = await this.pool.query<{completed_at: Date | null; deletion_id: string; events_deleted: number; requested_at: Date}>(
-      'SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = $1',
-      [deletionId.toLowerCase()],
-    );
-    if (rows.length === 0) return undefined;
-    const r = rows[0];
+    const {rows} = await this.pool.query<{
+      completed_at: Date | null
+      deletion_id: string
+      events_deleted: number
+      requested_at: Date
+    }>('SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = $1', [
+      deletionId.toLowerCase(),
+    ])
+    if (rows.length === 0) return undefined
+    const r = rows[0]
     return {
       completed_at: iso(r.completed_at),
       deletion_id: r.deletion_id,
       events_deleted: r.events_deleted,
       requested_at: iso(r.requested_at)!,
-    };
+    }
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    const where: string[] = [];
-    const params: (number | string)[] = [];
+    const where: string[] = []
+    const params: (number | string)[] = []
     const add = (sql: string, value: string) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
+      params.push(value)
+      where.push(sql.replace('?', `$${params.length}`))
+    }
 
-    if (query.product !== undefined) add('product = ?', query.product);
-    if (query.event !== undefined) add('event = ?', query.event);
-    if (query.from !== undefined) add('day >= ?::date', query.from);
-    if (query.to !== undefined) add('day <= ?::date', query.to);
-    params.push(query.limit);
-    const key = DIMENSION_SQL[query.by];
+    if (query.product !== undefined) add('product = ?', query.product)
+    if (query.event !== undefined) add('event = ?', query.event)
+    if (query.from !== undefined) add('day >= ?::date', query.from)
+    if (query.to !== undefined) add('day <= ?::date', query.to)
+    params.push(query.limit)
+    const key = DIMENSION_SQL[query.by]
     const sql = `SELECT (${key})::text AS key, COUNT(*)::int AS events, COUNT(DISTINCT instance_id)::int AS instances
       FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      GROUP BY (${key}) ORDER BY events DESC, (${key}) IS NULL, (${key}) ASC LIMIT $${params.length}`;
-    const {rows} = await this.pool.query<ReportRow>(sql, params);
-    return rows;
+      GROUP BY (${key}) ORDER BY events DESC, (${key}) IS NULL, (${key}) ASC LIMIT $${params.length}`
+    const {rows} = await this.pool.query<ReportRow>(sql, params)
+    return rows
   }
 
   async purge(cutoff: Date): Promise<number> {
-    const result = await this.pool.query('DELETE FROM events WHERE received_at < $1', [cutoff]);
-    return result.rowCount ?? 0;
+    const result = await this.pool.query('DELETE FROM events WHERE received_at < $1', [cutoff])
+    return result.rowCount ?? 0
   }
 
   async getMessage(messageId: string): Promise<unknown> {
-    const {rows} = await this.pool.query<{message: string}>('SELECT message::text AS message FROM events WHERE message_id = $1', [
-      messageId.toLowerCase(),
-    ]);
-    return rows.length === 0 ? undefined : JSON.parse(rows[0].message);
+    const {rows} = await this.pool.query<{message: string}>(
+      'SELECT message::text AS message FROM events WHERE message_id = $1',
+      [messageId.toLowerCase()],
+    )
+    return rows.length === 0 ? undefined : JSON.parse(rows[0].message)
   }
 
   async countEvents(): Promise<number> {
-    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM events');
-    return rows[0].n;
+    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM events')
+    return rows[0].n
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.pool.query('SELECT 1')
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.pool.end()
   }
 }

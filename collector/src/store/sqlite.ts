@@ -1,10 +1,17 @@
-import Database from 'better-sqlite3';
-import {randomUUID} from 'node:crypto';
-import {mkdirSync} from 'node:fs';
-import {dirname} from 'node:path';
+import Database from 'better-sqlite3'
+import {randomUUID} from 'node:crypto'
+import {mkdirSync} from 'node:fs'
+import {dirname} from 'node:path'
 
-import {hashInstanceId, type PreparedMessage} from './message.js';
-import {DIMENSION_SQL, type DeletionRecord, type InsertResult, type ReportQuery, type ReportRow, type Store} from './store.js';
+import {hashInstanceId, type PreparedMessage} from './message.js'
+import {
+  DIMENSION_SQL,
+  type DeletionRecord,
+  type InsertResult,
+  type ReportQuery,
+  type ReportRow,
+  type Store,
+} from './store.js'
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE IF NOT EXISTS events (
@@ -35,7 +42,7 @@ const MIGRATIONS: string[] = [
      completed_at TEXT,
      events_deleted INTEGER NOT NULL DEFAULT 0
    );`,
-];
+]
 
 export interface SqliteStoreOptions {
   /**
@@ -43,45 +50,45 @@ export interface SqliteStoreOptions {
    * `normal`: in WAL mode commits survive a crash of the process (SIGKILL) but the last
    * transactions may be lost on power loss.
    */
-  synchronous?: 'full' | 'normal';
+  synchronous?: 'full' | 'normal'
 }
 
 /** SQLite store (better-sqlite3, WAL). One process owns the file; it is not for scale-out. */
 export class SqliteStore implements Store {
-  readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
-  private readonly insertEvent: Database.Statement;
-  private readonly isTombstoned: Database.Statement<[string], {one: number}>;
-  private readonly insertMany: Database.Transaction<(messages: readonly PreparedMessage[]) => InsertResult>;
-  private readonly deleteTx: Database.Transaction<(instanceId: string) => DeletionRecord>;
+  readonly kind = 'sqlite' as const
+  private readonly db: Database.Database
+  private readonly insertEvent: Database.Statement
+  private readonly isTombstoned: Database.Statement<[string], {one: number}>
+  private readonly insertMany: Database.Transaction<(messages: readonly PreparedMessage[]) => InsertResult>
+  private readonly deleteTx: Database.Transaction<(instanceId: string) => DeletionRecord>
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true});
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true})
+    this.db = new Database(path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+    this.db.pragma('busy_timeout = 5000')
+    this.db.pragma('foreign_keys = ON')
+    this.migrate()
     this.insertEvent = this.db.prepare(
       `INSERT INTO events (message_id, instance_id, product, product_version, event, command, os, day, timestamp, received_at, message)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
-    );
-    this.isTombstoned = this.db.prepare('SELECT 1 AS one FROM tombstones WHERE instance_hash = ?');
+    )
+    this.isTombstoned = this.db.prepare('SELECT 1 AS one FROM tombstones WHERE instance_hash = ?')
     this.insertMany = this.db.transaction((messages: readonly PreparedMessage[]) => {
-      const receivedAt = new Date().toISOString();
-      const tombstoned = new Map<string, boolean>();
-      const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0};
+      const receivedAt = new Date().toISOString()
+      const tombstoned = new Map<string, boolean>()
+      const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0}
       for (const m of messages) {
-        let dead = tombstoned.get(m.instanceId);
+        let dead = tombstoned.get(m.instanceId)
         if (dead === undefined) {
-          dead = this.isTombstoned.get(hashInstanceId(m.instanceId)) !== undefined;
-          tombstoned.set(m.instanceId, dead);
+          dead = this.isTombstoned.get(hashInstanceId(m.instanceId)) !== undefined
+          tombstoned.set(m.instanceId, dead)
         }
 
         if (dead) {
-          result.suppressed++;
-          continue;
+          result.suppressed++
+          continue
         }
 
         const info = this.insertEvent.run(
@@ -96,111 +103,114 @@ export class SqliteStore implements Store {
           m.timestamp,
           receivedAt,
           m.json,
-        );
-        if (info.changes === 1) result.accepted++;
-        else result.duplicates++;
+        )
+        if (info.changes === 1) result.accepted++
+        else result.duplicates++
       }
 
-      return result;
-    });
-    const insertTombstone = this.db.prepare('INSERT INTO tombstones (instance_hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
-    const deleteEvents = this.db.prepare('DELETE FROM events WHERE instance_id = ?');
+      return result
+    })
+    const insertTombstone = this.db.prepare(
+      'INSERT INTO tombstones (instance_hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+    )
+    const deleteEvents = this.db.prepare('DELETE FROM events WHERE instance_id = ?')
     const insertDeletion = this.db.prepare(
       'INSERT INTO deletions (deletion_id, instance_hash, requested_at, completed_at, events_deleted) VALUES (?, ?, ?, ?, ?)',
-    );
+    )
     this.deleteTx = this.db.transaction((instanceId: string) => {
-      const requestedAt = new Date().toISOString();
-      const hash = hashInstanceId(instanceId);
-      insertTombstone.run(hash, requestedAt);
-      const deleted = deleteEvents.run(instanceId.toLowerCase()).changes;
+      const requestedAt = new Date().toISOString()
+      const hash = hashInstanceId(instanceId)
+      insertTombstone.run(hash, requestedAt)
+      const deleted = deleteEvents.run(instanceId.toLowerCase()).changes
       const record: DeletionRecord = {
         completed_at: new Date().toISOString(),
         deletion_id: randomUUID(),
         events_deleted: deleted,
         requested_at: requestedAt,
-      };
-      insertDeletion.run(record.deletion_id, hash, record.requested_at, record.completed_at, record.events_deleted);
-      return record;
-    });
+      }
+      insertDeletion.run(record.deletion_id, hash, record.requested_at, record.completed_at, record.events_deleted)
+      return record
+    })
   }
 
   private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
     const run = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {v: number | null};
+      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {v: number | null}
       for (let version = (row.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-        this.db.exec(MIGRATIONS[version - 1]);
-        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+        this.db.exec(MIGRATIONS[version - 1])
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(version, new Date().toISOString())
       }
-    });
-    run.immediate();
+    })
+    run.immediate()
   }
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
-    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0};
-    return this.insertMany.immediate(messages);
+    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
+    return this.insertMany.immediate(messages)
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
-    return this.deleteTx.immediate(instanceId);
+    return this.deleteTx.immediate(instanceId)
   }
 
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
     return this.db
       .prepare('SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = ?')
-      .get(deletionId.toLowerCase()) as DeletionRecord | undefined;
+      .get(deletionId.toLowerCase()) as DeletionRecord | undefined
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    const where: string[] = [];
-    const params: Record<string, number | string> = {limit: query.limit};
+    const where: string[] = []
+    const params: Record<string, number | string> = {limit: query.limit}
     if (query.product !== undefined) {
-      where.push('product = @product');
-      params.product = query.product;
+      where.push('product = @product')
+      params.product = query.product
     }
 
     if (query.event !== undefined) {
-      where.push('event = @event');
-      params.event = query.event;
+      where.push('event = @event')
+      params.event = query.event
     }
 
     if (query.from !== undefined) {
-      where.push('day >= @from');
-      params.from = query.from;
+      where.push('day >= @from')
+      params.from = query.from
     }
 
     if (query.to !== undefined) {
-      where.push('day <= @to');
-      params.to = query.to;
+      where.push('day <= @to')
+      params.to = query.to
     }
 
-    const key = DIMENSION_SQL[query.by];
+    const key = DIMENSION_SQL[query.by]
     const sql = `SELECT ${key} AS key, COUNT(*) AS events, COUNT(DISTINCT instance_id) AS instances
       FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      GROUP BY (${key}) ORDER BY events DESC, (${key}) IS NULL, (${key}) ASC LIMIT @limit`;
-    return this.db.prepare(sql).all(params) as ReportRow[];
+      GROUP BY (${key}) ORDER BY events DESC, (${key}) IS NULL, (${key}) ASC LIMIT @limit`
+    return this.db.prepare(sql).all(params) as ReportRow[]
   }
 
   async purge(cutoff: Date): Promise<number> {
-    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(cutoff.toISOString()).changes;
+    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(cutoff.toISOString()).changes
   }
 
   async getMessage(messageId: string): Promise<unknown> {
     const row = this.db.prepare('SELECT message FROM events WHERE message_id = ?').get(messageId.toLowerCase()) as
-      | {message: string}
-      | undefined;
-    return row === undefined ? undefined : JSON.parse(row.message);
+      {message: string} | undefined
+    return row === undefined ? undefined : JSON.parse(row.message)
   }
 
   async countEvents(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n;
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.db.prepare('SELECT 1').get()
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.open) this.db.close()
   }
 }

@@ -1,70 +1,70 @@
-import type {PreparedMessage} from './message.js';
+import type {PreparedMessage} from './message.js'
 
-export type {PreparedMessage, TelemetryMessage} from './message.js';
+export type {PreparedMessage, TelemetryMessage} from './message.js'
 
 /** What reports can group by. `version` groups by product and product_version ("product@version"). */
-export const REPORT_DIMENSIONS = ['command', 'product', 'version', 'os', 'day'] as const;
-export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
+export const REPORT_DIMENSIONS = ['command', 'product', 'version', 'os', 'day'] as const
+export type ReportDimension = (typeof REPORT_DIMENSIONS)[number]
 
 export interface InsertResult {
   /** Messages stored by this call. */
-  accepted: number;
+  accepted: number
   /** Messages already stored (same message_id), not stored again. */
-  duplicates: number;
+  duplicates: number
   /** Messages of deleted (tombstoned) instances, dropped. */
-  suppressed: number;
+  suppressed: number
 }
 
 /** Proof of a deletion. The instance id itself is kept only as a SHA-256 hash, never shown. */
 export interface DeletionRecord {
-  deletion_id: string;
+  deletion_id: string
   /** ISO 8601 UTC. */
-  requested_at: string;
+  requested_at: string
   /** ISO 8601 UTC; null while the deletion is still running. */
-  completed_at: string | null;
-  events_deleted: number;
+  completed_at: string | null
+  events_deleted: number
 }
 
 export interface ReportQuery {
-  by: ReportDimension;
-  product?: string;
+  by: ReportDimension
+  product?: string
   /** Filter on the payload's event name (for example "command"). */
-  event?: string;
+  event?: string
   /** First UTC day included, YYYY-MM-DD. */
-  from?: string;
+  from?: string
   /** Last UTC day included, YYYY-MM-DD. */
-  to?: string;
-  limit: number;
+  to?: string
+  limit: number
 }
 
 export interface ReportRow {
   /** Value of the grouping column; null when the events have none (for example no command). */
-  key: string | null;
-  events: number;
+  key: string | null
+  events: number
   /** Distinct instances among those events. */
-  instances: number;
+  instances: number
 }
 
 export interface Store {
-  readonly kind: 'postgres' | 'sqlite';
+  readonly kind: 'postgres' | 'sqlite'
   /**
    * Store messages in one transaction: each message_id once; messages of tombstoned instances
    * are dropped. Resolves only once the rows are durable.
    */
-  insert(messages: readonly PreparedMessage[]): Promise<InsertResult>;
+  insert(messages: readonly PreparedMessage[]): Promise<InsertResult>
   /** Delete every event of the instance in one transaction, tombstone it, record the deletion. */
-  deleteInstance(instanceId: string): Promise<DeletionRecord>;
-  getDeletion(deletionId: string): Promise<DeletionRecord | undefined>;
+  deleteInstance(instanceId: string): Promise<DeletionRecord>
+  getDeletion(deletionId: string): Promise<DeletionRecord | undefined>
   /** Aggregate counts, computed by the database (GROUP BY, COUNT(DISTINCT instance_id)). */
-  report(query: ReportQuery): Promise<ReportRow[]>;
+  report(query: ReportQuery): Promise<ReportRow[]>
   /** Retention: delete events received before `cutoff`; resolves to the number removed. */
-  purge(cutoff: Date): Promise<number>;
+  purge(cutoff: Date): Promise<number>
   /** The stored message (parsed JSON), for tests and support. */
-  getMessage(messageId: string): Promise<unknown>;
-  countEvents(): Promise<number>;
+  getMessage(messageId: string): Promise<unknown>
+  countEvents(): Promise<number>
   /** Cheap liveness check of the database. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
+  ping(): Promise<void>
+  close(): Promise<void>
 }
 
 /** SQL expression (identical in SQLite and PostgreSQL) for each report dimension. */
@@ -74,4 +74,4 @@ export const DIMENSION_SQL: Record<ReportDimension, string> = {
   os: 'os',
   product: 'product',
   version: "product || '@' || COALESCE(product_version, '')",
-};
+}

@@ -1,30 +1,30 @@
-import assert from 'node:assert/strict';
-import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
 
-import {openStore} from '../../src/store/open.js';
-import type {Store} from '../../src/store/store.js';
-import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js';
-import {storeSuite} from './store-suite.js';
+import {openStore} from '../../src/store/open.js'
+import type {Store} from '../../src/store/store.js'
+import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
+import {storeSuite} from './store-suite.js'
 
-let cluster: PgCluster | undefined;
-let url = '';
+let cluster: PgCluster | undefined
+let url = ''
 
 describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () => {
   before(async () => {
-    cluster = await startPostgres();
-    url = await cluster.createDatabase();
-  });
-  after(() => cluster?.stop());
+    cluster = await startPostgres()
+    url = await cluster.createDatabase()
+  })
+  after(() => cluster?.stop())
 
-  storeSuite('PostgreSQL', () => openStore(url), {reopen: () => openStore(url)});
+  storeSuite('PostgreSQL', () => openStore(url), {reopen: () => openStore(url)})
 
   it('migrates safely when several processes open a fresh database at once', async () => {
-    const fresh = await cluster!.createDatabase();
-    const stores: Store[] = await Promise.all(Array.from({length: 6}, () => openStore(fresh)));
+    const fresh = await cluster!.createDatabase()
+    const stores: Store[] = await Promise.all(Array.from({length: 6}, () => openStore(fresh)))
     try {
-      for (const s of stores) assert.equal(await s.countEvents(), 0);
+      for (const s of stores) assert.equal(await s.countEvents(), 0)
     } finally {
-      await Promise.all(stores.map((s) => s.close()));
+      await Promise.all(stores.map((s) => s.close()))
     }
-  });
-});
+  })
+})

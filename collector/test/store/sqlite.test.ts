@@ -1,13 +1,13 @@
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {after} from 'node:test';
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after} from 'node:test'
 
-import {openStore} from '../../src/store/open.js';
-import {storeSuite} from './store-suite.js';
+import {openStore} from '../../src/store/open.js'
+import {storeSuite} from './store-suite.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'collector-sqlite-'));
-after(() => rmSync(dir, {force: true, recursive: true}));
-const file = join(dir, 'nested', 'telemetry.db');
+const dir = mkdtempSync(join(tmpdir(), 'collector-sqlite-'))
+after(() => rmSync(dir, {force: true, recursive: true}))
+const file = join(dir, 'nested', 'telemetry.db')
 
-storeSuite('SQLite', () => openStore(file), {reopen: () => openStore(file)});
+storeSuite('SQLite', () => openStore(file), {reopen: () => openStore(file)})

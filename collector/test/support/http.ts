@@ -1,11 +1,11 @@
-import {request as httpRequest} from 'node:http';
-import {Writable} from 'node:stream';
+import {request as httpRequest} from 'node:http'
+import {Writable} from 'node:stream'
 
 export interface HttpResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: any;
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  json: any
 }
 
 /** A raw HTTP request that still reads the answer when the server stops reading the body early. */
@@ -14,7 +14,8 @@ export function send(
   options: {body?: Buffer | string; headers?: Record<string, string>; method?: string} = {},
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
+    const body =
+      options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body)
     const req = httpRequest(
       url,
       {
@@ -26,44 +27,44 @@ export function send(
         method: options.method ?? (body ? 'POST' : 'GET'),
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
           try {
-            json = JSON.parse(text);
+            json = JSON.parse(text)
           } catch {
-            json = undefined;
+            json = undefined
           }
 
-          resolve({headers: res.headers, json, status: res.statusCode ?? 0, text});
-        });
-        res.on('error', reject);
+          resolve({headers: res.headers, json, status: res.statusCode ?? 0, text})
+        })
+        res.on('error', reject)
       },
-    );
+    )
     // The server may answer (413) and close before the whole body is written.
     req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
-    });
-    if (body) req.write(body);
-    req.end();
-  });
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error)
+    })
+    if (body) req.write(body)
+    req.end()
+  })
 }
 
 export function postJson(url: string, value: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
-  return send(url, {body: JSON.stringify(value), headers, method: 'POST'});
+  return send(url, {body: JSON.stringify(value), headers, method: 'POST'})
 }
 
 /** A writable stream that keeps everything written to it (for log assertions). */
 export class Capture extends Writable {
-  readonly chunks: string[] = [];
+  readonly chunks: string[] = []
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk.toString('utf8'));
-    callback();
+    this.chunks.push(chunk.toString('utf8'))
+    callback()
   }
 
   get text(): string {
-    return this.chunks.join('');
+    return this.chunks.join('')
   }
 }

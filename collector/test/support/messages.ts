@@ -1,16 +1,16 @@
-import {randomUUID} from 'node:crypto';
+import {randomUUID} from 'node:crypto'
 
-import type {TelemetryMessage} from '../../src/store/message.js';
+import type {TelemetryMessage} from '../../src/store/message.js'
 
 export interface MessageOverrides extends Partial<Omit<TelemetryMessage, 'payload'>> {
-  payload?: Partial<TelemetryMessage['payload']>;
-  properties?: Record<string, unknown>;
+  payload?: Partial<TelemetryMessage['payload']>
+  properties?: Record<string, unknown>
 }
 
 /** A valid `command` event as the plugin sends it. */
 export function commandMessage(overrides: MessageOverrides = {}): TelemetryMessage {
-  const instanceId = overrides.instance_id ?? randomUUID();
-  const {payload, properties, ...top} = overrides;
+  const instanceId = overrides.instance_id ?? randomUUID()
+  const {payload, properties, ...top} = overrides
   return {
     instance_id: instanceId,
     license_id: '00000000-0000-0000-0000-000000000000',
@@ -50,12 +50,12 @@ export function commandMessage(overrides: MessageOverrides = {}): TelemetryMessa
     timestamp: new Date().toISOString(),
     type: 'track',
     ...top,
-  };
+  }
 }
 
 /** What Chef's Ruby client sends: one message, no message_id, timestamp in whole seconds. */
 export function rubyMessage(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const instanceId = randomUUID();
+  const instanceId = randomUUID()
   return {
     install_context: 'omnibus',
     instance_id: instanceId,
@@ -70,9 +70,9 @@ export function rubyMessage(overrides: Record<string, unknown> = {}): Record<str
     timestamp: '2017-02-06T17:25:42Z',
     type: 'track',
     ...overrides,
-  };
+  }
 }
 
 export function batch(n: number, overrides: MessageOverrides = {}): TelemetryMessage[] {
-  return Array.from({length: n}, () => commandMessage(overrides));
+  return Array.from({length: n}, () => commandMessage(overrides))
 }

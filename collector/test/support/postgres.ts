@@ -5,100 +5,102 @@
  *
  * Tests skip PostgreSQL only when COLLECTOR_SKIP_PG=1; otherwise a cluster that cannot start fails them.
  */
-import {execFileSync, spawnSync} from 'node:child_process';
-import {chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {createServer} from 'node:net';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import pg from 'pg';
+import {execFileSync, spawnSync} from 'node:child_process'
+import {chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import pg from 'pg'
 
-export const skipPostgres = process.env.COLLECTOR_SKIP_PG === '1';
+export const skipPostgres = process.env.COLLECTOR_SKIP_PG === '1'
 
 export interface PgCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
-  url: string;
-  port: number;
+  url: string
+  port: number
   /** Create a fresh database and return its URL. */
-  createDatabase(name?: string): Promise<string>;
-  stop(): void;
+  createDatabase(name?: string): Promise<string>
+  stop(): void
 }
 
 function findBinDir(): string {
-  if (process.env.PG_BIN) return process.env.PG_BIN;
-  const root = '/usr/lib/postgresql';
+  if (process.env.PG_BIN) return process.env.PG_BIN
+  const root = '/usr/lib/postgresql'
   if (existsSync(root)) {
     const versions = readdirSync(root)
       .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions.length > 0) return join(root, versions[0], 'bin');
+      .sort((a, b) => Number(b) - Number(a))
+    if (versions.length > 0) return join(root, versions[0], 'bin')
   }
 
-  const which = spawnSync('sh', ['-c', 'command -v initdb'], {encoding: 'utf8'});
-  if (which.status === 0 && which.stdout.trim()) return join(which.stdout.trim(), '..');
-  throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql package or set PG_BIN');
+  const which = spawnSync('sh', ['-c', 'command -v initdb'], {encoding: 'utf8'})
+  if (which.status === 0 && which.stdout.trim()) return join(which.stdout.trim(), '..')
+  throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found: install the postgresql package or set PG_BIN')
 }
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
+    const server = createServer()
+    server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
 }
 
-let counter = 0;
+let counter = 0
 
 export interface StartPostgresOptions {
   /** fsync off (default true for tests: faster, and crash safety of PostgreSQL is not under test). */
-  fast?: boolean;
+  fast?: boolean
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
-  const bin = findBinDir();
-  const isRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), 'collector-pg-'));
-  const data = join(dir, 'data');
-  const log = join(dir, 'postgres.log');
+  const bin = findBinDir()
+  const isRoot = process.getuid?.() === 0
+  const dir = mkdtempSync(join(tmpdir(), 'collector-pg-'))
+  const data = join(dir, 'data')
+  const log = join(dir, 'postgres.log')
   if (isRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], {encoding: 'utf8'}).trim());
-    chownSync(dir, uid, gid);
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], {encoding: 'utf8'}).trim())
+    chownSync(dir, uid, gid)
   }
 
-  chmodSync(dir, 0o700);
+  chmodSync(dir, 0o700)
   const run = (tool: string, args: string[]) => {
-    const command = isRoot ? 'runuser' : join(bin, tool);
-    const argv = isRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args;
-    const result = spawnSync(command, argv, {cwd: dir, encoding: 'utf8', timeout: 60_000});
+    const command = isRoot ? 'runuser' : join(bin, tool)
+    const argv = isRoot ? ['-u', 'postgres', '--', join(bin, tool), ...args] : args
+    const result = spawnSync(command, argv, {cwd: dir, encoding: 'utf8', timeout: 60_000})
     if (result.status !== 0) {
-      const logText = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
-      throw new Error(`${tool} failed (${result.status ?? result.signal}): ${result.stderr}${result.stdout}\n${logText}`);
+      const logText = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''
+      throw new Error(
+        `${tool} failed (${result.status ?? result.signal}): ${result.stderr}${result.stdout}\n${logText}`,
+      )
     }
-  };
+  }
 
-  let started = false;
+  let started = false
   const stop = () => {
     if (started) {
-      started = false;
+      started = false
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
       } catch {
         // Already gone.
       }
     }
 
-    rmSync(dir, {force: true, recursive: true});
-    process.removeListener('exit', stop);
-  };
+    rmSync(dir, {force: true, recursive: true})
+    process.removeListener('exit', stop)
+  }
 
-  process.on('exit', stop);
+  process.on('exit', stop)
   try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
-    const port = await freePort();
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'])
+    const port = await freePort()
     const settings = [
       `-p ${port}`,
       `-k ${dir}`,
@@ -106,28 +108,28 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       '-c max_connections=100',
       '-c shared_buffers=64MB',
       ...(options.fast === false ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
-    ];
-    started = true;
-    run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings.join(' '), 'start']);
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    ]
+    started = true
+    run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', settings.join(' '), 'start'])
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`
     return {
       async createDatabase(name = `t${process.pid}_${++counter}`) {
-        const client = new pg.Client({connectionString: url});
-        await client.connect();
+        const client = new pg.Client({connectionString: url})
+        await client.connect()
         try {
-          await client.query(`CREATE DATABASE ${name}`);
+          await client.query(`CREATE DATABASE ${name}`)
         } finally {
-          await client.end();
+          await client.end()
         }
 
-        return `postgres://postgres@127.0.0.1:${port}/${name}`;
+        return `postgres://postgres@127.0.0.1:${port}/${name}`
       },
       port,
       stop,
       url,
-    };
+    }
   } catch (error) {
-    stop();
-    throw error;
+    stop()
+    throw error
   }
 }
