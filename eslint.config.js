@@ -1,8 +1,30 @@
+import {includeIgnoreFile} from '@eslint/compat'
 import oclif from 'eslint-config-oclif'
 import prettier from 'eslint-config-prettier'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const gitignorePath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.gitignore')
 
 export default [
-  {ignores: ['dist/', 'collector/dist/', 'node_modules/', 'test/fixtures/**/node_modules/']},
+  includeIgnoreFile(gitignorePath),
   ...oclif,
   prettier,
+  {
+    rules: {
+      // Messages keep the RFC's snake_case field names on the wire.
+      camelcase: ['error', {properties: 'never'}],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'collector/test/**/*.ts'],
+    rules: {
+      // Tests run on node:test, not mocha; they run CLIs one after another on purpose.
+      'mocha/max-top-level-suites': 'off',
+      'mocha/no-top-level-hooks': 'off',
+      'n/no-unsupported-features/node-builtins': 'off',
+      'no-await-in-loop': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
 ]

@@ -10,13 +10,7 @@ import {findRepositoryOptOut} from './opt-out-files.js'
 
 /** Which rule decided, in the order they apply (the first that applies wins). */
 export type Rule =
-  | 'config'
-  | 'config-invalid'
-  | 'environment'
-  | 'first-run'
-  | 'no-endpoint'
-  | 'opt-out-file'
-  | 'repository-opt-out-file'
+  'config' | 'config-invalid' | 'environment' | 'first-run' | 'no-endpoint' | 'opt-out-file' | 'repository-opt-out-file'
 
 export interface Decision {
   config: ConfigState
@@ -35,15 +29,16 @@ export interface DecisionInput {
 
 /** Applies the decision rules of the spec, in order. Reads files, never writes them. */
 export async function decide({cwd, env, paths, settings}: DecisionInput): Promise<Decision> {
-  const off = (rule: Rule, reason: string, config: ConfigState = {kind: 'missing'}): Decision => ({
-    config,
+  const off = (rule: Rule, reason: string, config?: ConfigState): Decision => ({
+    config: config ?? {kind: 'missing'},
     enabled: false,
     reason,
     rule,
   })
   const variable = environmentOptOut(env, settings.envPrefix)
   if (variable) return off('environment', `${variable} is set in the environment`)
-  if (existsSync(paths.legacyOptOutFile)) return off('opt-out-file', `the opt-out file ${paths.legacyOptOutFile} exists`)
+  if (existsSync(paths.legacyOptOutFile))
+    return off('opt-out-file', `the opt-out file ${paths.legacyOptOutFile} exists`)
   const repository = findRepositoryOptOut(settings.namespace, cwd)
   if (repository) return off('repository-opt-out-file', `the opt-out file ${repository} applies to this directory`)
   if (!settings.endpoint && !debugMode(env, settings.envPrefix)) {
@@ -52,15 +47,6 @@ export async function decide({cwd, env, paths, settings}: DecisionInput): Promis
 
   const config = await loadConfig(paths)
   switch (config.kind) {
-    case 'missing': {
-      return {
-        config,
-        enabled: true,
-        reason: 'not set up yet: the next command creates the shared config and shows the notice (and records nothing)',
-        rule: 'first-run',
-      }
-    }
-
     case 'invalid': {
       return off(
         'config-invalid',
@@ -68,6 +54,15 @@ export async function decide({cwd, env, paths, settings}: DecisionInput): Promis
           `Run "${settings.cli.bin} telemetry on" or "${settings.cli.bin} telemetry off" to rewrite it`,
         config,
       )
+    }
+
+    case 'missing': {
+      return {
+        config,
+        enabled: true,
+        reason: 'not set up yet: the next command creates the shared config and shows the notice (and records nothing)',
+        rule: 'first-run',
+      }
     }
 
     default: {

@@ -1,7 +1,9 @@
-import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 
 import type {Paths} from './paths.js'
 import type {ConfigState} from './state.js'
+
+import {writeFileAtomic} from '../files.js'
 
 interface Snapshot {
   key: string
@@ -21,6 +23,10 @@ export function describeFsError(error: unknown): string {
       return 'it is a directory, not a file'
     }
 
+    case 'ENOTDIR': {
+      return 'a directory above it is a file'
+    }
+
     default: {
       return code ? `cannot be read (${code})` : 'cannot be read'
     }
@@ -38,7 +44,7 @@ export async function loadConfig(paths: Paths): Promise<ConfigState> {
     if (stat.isDirectory()) return {kind: 'invalid', reason: describeFsError({code: 'EISDIR'})}
     key = `${stat.size}:${stat.mtimeMs}:${stat.ino}`
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     if (code === 'ENOENT') return {kind: 'missing'}
     return {kind: 'invalid', reason: describeFsError(error)}
   }
@@ -60,10 +66,7 @@ export async function loadConfig(paths: Paths): Promise<ConfigState> {
 /** Best effort: a read-only cache only means the slow path runs again next time. */
 export function saveSnapshot(paths: Paths, snapshot: Snapshot): void {
   try {
-    mkdirSync(paths.cacheDir, {recursive: true})
-    const tmp = `${paths.snapshotFile}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(snapshot))
-    renameSync(tmp, paths.snapshotFile)
+    writeFileAtomic(paths.snapshotFile, JSON.stringify(snapshot))
   } catch {
     // Ignored on purpose: see above.
   }

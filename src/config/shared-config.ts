@@ -1,12 +1,13 @@
 // The shared config file itself. Loaded only when the file is created, changed or not yet
 // snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
-import {chmodSync, copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import {v4 as uuidv4} from 'uuid'
 import {isDocument, parseDocument} from 'yaml'
 
 import type {Settings} from '../settings.js'
 import type {Paths} from './paths.js'
 
+import {ensureDir, writeFileAtomic} from '../files.js'
 import {describeFsError, saveSnapshot, snapshotKey} from './load.js'
 import {type ConfigState, configStateOf} from './state.js'
 
@@ -49,25 +50,13 @@ function remember(paths: Paths, state: ConfigState): void {
   if (key) saveSnapshot(paths, {key, state})
 }
 
-/** Writes a whole file atomically: readers see the old content or the new, never half of one. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-  writeFileSync(tmp, text, {mode: 0o600})
-  try {
-    renameSync(tmp, file)
-  } catch (error) {
-    unlinkSync(tmp)
-    throw error
-  }
-}
-
 /**
  * Creates the config if it does not exist. Many processes may race here on a fresh machine: each
  * writes a private temporary file and hard-links it into place, which fails for all but one, so
  * exactly one file (and one instance id) results, complete from the moment it is visible.
  */
 export function createConfig(paths: Paths, settings: Settings): {created: boolean; state: ConfigState} {
-  mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+  ensureDir(paths.configDir)
   const tmp = `${paths.configFile}.${process.pid}.${Date.now()}.tmp`
   writeFileSync(tmp, freshConfigText(settings, true), {mode: 0o600})
   let created = false
@@ -75,7 +64,7 @@ export function createConfig(paths: Paths, settings: Settings): {created: boolea
     linkSync(tmp, paths.configFile)
     created = true
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = error as NodeJS.ErrnoException
     // File systems without hard links: an exclusive create is still one winner, just not atomic.
     if (code !== 'EEXIST') {
       try {
@@ -111,11 +100,11 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
   if (previous.kind === 'ok') {
     const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
     if (isDocument(doc)) doc.set('enabled', enabled)
-    writeAtomic(paths.configFile, doc.toString())
+    writeFileAtomic(paths.configFile, doc.toString())
   } else {
-    mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+    ensureDir(paths.configDir)
     if (previous.kind === 'invalid') backup = backupInvalid(paths.configFile)
-    writeAtomic(paths.configFile, freshConfigText(settings, enabled))
+    writeFileAtomic(paths.configFile, freshConfigText(settings, enabled))
   }
 
   chmodSync(paths.configFile, 0o600)
@@ -131,11 +120,11 @@ export function rotateInstanceId(paths: Paths, settings: Settings): ConfigState 
   if (previous.kind === 'ok') {
     const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
     doc.set('instance_id', instanceId)
-    writeAtomic(paths.configFile, doc.toString())
+    writeFileAtomic(paths.configFile, doc.toString())
   } else {
-    mkdirSync(paths.configDir, {mode: 0o700, recursive: true})
+    ensureDir(paths.configDir)
     if (previous.kind === 'invalid') backupInvalid(paths.configFile)
-    writeAtomic(paths.configFile, freshConfigText(settings, true, instanceId))
+    writeFileAtomic(paths.configFile, freshConfigText(settings, true, instanceId))
   }
 
   const {state} = readConfigFile(paths.configFile)

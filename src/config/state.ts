@@ -1,8 +1,6 @@
 /** What the shared config file says, as far as the decision is concerned. */
 export type ConfigState =
-  | {enabled: boolean; instanceId: string; kind: 'ok'}
-  | {kind: 'invalid'; reason: string}
-  | {kind: 'missing'}
+  {enabled: boolean; instanceId: string; kind: 'ok'} | {kind: 'invalid'; reason: string} | {kind: 'missing'}
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[1-8][\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/i
 

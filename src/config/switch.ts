@@ -1,10 +1,11 @@
-import {mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {Settings} from '../settings.js'
 import type {Paths} from './paths.js'
 import type {ConfigState} from './state.js'
 
+import {ensureDir} from '../files.js'
 import {clearQueue} from '../queue/queue.js'
 import {describeFsError} from './load.js'
 
@@ -25,7 +26,13 @@ export interface SwitchResult {
  * the legacy opt-out file that Chef's Ruby tools honour. `off` also deletes waiting events.
  */
 export async function switchTelemetry(paths: Paths, settings: Settings, enabled: boolean): Promise<SwitchResult> {
-  const result: SwitchResult = {backup: null, configError: null, deletedEvents: 0, optOutFileError: null, previous: {kind: 'missing'}}
+  const result: SwitchResult = {
+    backup: null,
+    configError: null,
+    deletedEvents: 0,
+    optOutFileError: null,
+    previous: {kind: 'missing'},
+  }
   try {
     const {setEnabled} = await import('./shared-config.js')
     const change = setEnabled(paths, settings, enabled)
@@ -38,7 +45,7 @@ export async function switchTelemetry(paths: Paths, settings: Settings, enabled:
   try {
     if (enabled) rmSync(paths.legacyOptOutFile, {force: true})
     else if (!exists(paths.legacyOptOutFile)) {
-      mkdirSync(dirname(paths.legacyOptOutFile), {recursive: true})
+      ensureDir(dirname(paths.legacyOptOutFile))
       writeFileSync(paths.legacyOptOutFile, '')
     }
   } catch (error) {

@@ -15,10 +15,10 @@ export interface CommandInput {
   Command: LoadedCommand | undefined
   durationMs: number
   error: Error | undefined
-  /** The id oclif tried to run (for unknown commands: what the user typed). */
-  id: string | undefined
   /** `process.exitCode` when the command returned: commands may set it instead of throwing. */
   exitCode?: number | string
+  /** The id oclif tried to run (for unknown commands: what the user typed). */
+  id: string | undefined
 }
 
 export interface HostInfo {

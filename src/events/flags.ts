@@ -46,28 +46,34 @@ export function summarizeArgv(argv: readonly string[], definitions: Record<strin
     if (token.startsWith('--')) {
       const eq = token.indexOf('=')
       const found = byLong.get(token.slice(2, eq === -1 ? undefined : eq))
-      if (!found) unknownFlags++
-      else {
+      if (found) {
         flags.add(found[0])
         if (found[1].type === 'option' && eq === -1) i++
+      } else {
+        unknownFlags++
       }
     } else if (token.startsWith('-') && token.length > 1) {
-      // A cluster of short flags (`-fv`); an option among them takes the rest of the token or the next one.
-      for (let j = 1; j < token.length; j++) {
-        const found = byChar.get(token[j])
-        if (!found) {
-          unknownFlags++
-          break
-        }
-
-        flags.add(found[0])
-        if (found[1].type === 'option') {
-          if (j === token.length - 1) i++
-          break
-        }
-      }
+      const cluster = readShortCluster(token, byChar, flags)
+      unknownFlags += cluster.unknown
+      if (cluster.takesNext) i++
     } else args++
   }
 
   return {args, flags: [...flags].sort(), unknownFlags}
+}
+
+/** A cluster of short flags (`-fv`); an option among them takes the rest of the token or the next one. */
+function readShortCluster(
+  token: string,
+  byChar: Map<string, [string, FlagDefinition]>,
+  flags: Set<string>,
+): {takesNext: boolean; unknown: number} {
+  for (let j = 1; j < token.length; j++) {
+    const found = byChar.get(token[j])
+    if (!found) return {takesNext: false, unknown: 1}
+    flags.add(found[0])
+    if (found[1].type === 'option') return {takesNext: j === token.length - 1, unknown: 0}
+  }
+
+  return {takesNext: false, unknown: 0}
 }

@@ -28,7 +28,14 @@ export interface MessageInput {
 }
 
 // message_id comes from node:crypto, already loaded by Node: `uuid` is kept off the per-command path.
-export function buildMessage({event, instanceId, now = new Date(), properties, sessionId, settings}: MessageInput): Message {
+export function buildMessage({
+  event,
+  instanceId,
+  now = new Date(),
+  properties,
+  sessionId,
+  settings,
+}: MessageInput): Message {
   return {
     instance_id: instanceId,
     license_id: settings.licenseId,

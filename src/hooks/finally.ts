@@ -8,12 +8,16 @@ const hook: Hook.Finally = async function ({argv, Command, config, error, id}) {
     const run = takeRun(config)
     if (!run) return
     const {recordCommand} = await import('../runtime/record.js')
-    await recordCommand(run, {argv, Command, error, exitCode: process.exitCode, id}, {
-      hasCommand: (commandId) => Boolean(config.findCommand(commandId)),
-      name: config.name,
-      pluginVersion: (name) => config.plugins.get(name)?.version,
-      version: config.version,
-    })
+    await recordCommand(
+      run,
+      {argv, Command, error, exitCode: process.exitCode, id},
+      {
+        hasCommand: (commandId) => Boolean(config.findCommand(commandId)),
+        name: config.name,
+        pluginVersion: (name) => config.plugins.get(name)?.version,
+        version: config.version,
+      },
+    )
   } catch (error_) {
     this.debug(error_)
   }

@@ -11,7 +11,13 @@ const hook: Hook.Init = async function ({config, id}) {
     const settings = readSettings(config)
     if (environmentOptOut(process.env, settings.envPrefix)) return
     const {start} = await import('../runtime/start.js')
-    await start({config, cwd: process.cwd(), env: process.env, log: (line) => process.stderr.write(line + '\n'), settings})
+    await start({
+      config,
+      cwd: process.cwd(),
+      env: process.env,
+      log: (line) => process.stderr.write(line + '\n'),
+      settings,
+    })
   } catch (error) {
     this.debug(error)
   }

@@ -1,19 +1,20 @@
 // The on-disk queue: `current.jsonl`, to which commands append one message per line, and closed
 // segments (`<time>-<pid>-<n>.jsonl`) that it is rotated into once large enough. The oldest segments
-// are dropped (and counted) beyond the bound, so a machine offline for months keeps a few MiB.
-import {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+// are dropped (and counted) beyond the bound, so a machine offline for months keeps 4 MiB at most.
+import {closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {ensureDir} from '../files.js'
 import {updateStats} from './stats.js'
 
 export interface QueueLimits {
-  /** Closed segments kept at most; the oldest are dropped first. */
-  maxSegments: number
+  /** Bytes of closed segments kept at most; the oldest segments are dropped first. */
+  maxBytes: number
   /** `current.jsonl` is rotated into a segment once it reaches this size. */
   segmentBytes: number
 }
 
-export const DEFAULT_LIMITS: QueueLimits = {maxSegments: 16, segmentBytes: 256 * 1024}
+export const DEFAULT_LIMITS: QueueLimits = {maxBytes: 4 * 1024 * 1024, segmentBytes: 256 * 1024}
 
 export const CURRENT = 'current.jsonl'
 export const SENDING = 'sending'
@@ -30,7 +31,7 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
     fd = openSync(file, 'a+', 0o600)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    mkdirSync(dir, {mode: 0o700, recursive: true})
+    ensureDir(dir)
     fd = openSync(file, 'a+', 0o600)
   }
 
@@ -79,10 +80,11 @@ export function listSegments(dir: string): string[] {
 
 /** Drops the oldest segments beyond the bound, counting the events dropped. */
 export function enforceBound(dir: string, statsFile: string, limits = DEFAULT_LIMITS): void {
-  const segments = listSegments(dir)
+  const segments = listSegments(dir).map((name) => ({file: join(dir, name), size: sizeOf(join(dir, name))}))
+  let total = segments.reduce((sum, {size}) => sum + size, 0)
   let dropped = 0
-  for (const name of segments.slice(0, Math.max(0, segments.length - limits.maxSegments))) {
-    const file = join(dir, name)
+  for (const {file, size} of segments) {
+    if (total <= limits.maxBytes) break
     const lines = countLines(file)
     try {
       rmSync(file)
@@ -90,6 +92,8 @@ export function enforceBound(dir: string, statsFile: string, limits = DEFAULT_LI
     } catch {
       // Another process dropped it first and counted it.
     }
+
+    total -= size
   }
 
   if (dropped > 0) updateStats(statsFile, (stats) => ({...stats, dropped: stats.dropped + dropped}))
@@ -144,10 +148,9 @@ export function clearQueue(dir: string): number {
   return pending
 }
 
-/** Size in bytes of the current file, or 0. */
-export function currentSize(dir: string): number {
+function sizeOf(file: string): number {
   try {
-    return statSync(join(dir, CURRENT)).size
+    return statSync(file).size
   } catch {
     return 0
   }

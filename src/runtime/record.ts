@@ -8,7 +8,11 @@ import {buildMessage} from '../events/message.js'
 import {appendLine} from '../queue/queue.js'
 import {currentSessionId} from './session.js'
 
-export async function recordCommand(run: RunState, input: Omit<CommandInput, 'durationMs'>, host: HostInfo): Promise<void> {
+export async function recordCommand(
+  run: RunState,
+  input: Omit<CommandInput, 'durationMs'>,
+  host: HostInfo,
+): Promise<void> {
   const properties = {
     ...commandProperties({...input, durationMs: performance.now() - run.startedAt}, host),
     ...(await environment()),

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
-import {mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync} from 'node:fs'
-import {dirname} from 'node:path'
+import {readFileSync, statSync, utimesSync} from 'node:fs'
+
+import {writeFileAtomic} from '../files.js'
 
 /** A session ends after ten minutes without a command. */
 export const SESSION_IDLE_MS = 10 * 60 * 1000
@@ -26,10 +27,7 @@ export function currentSessionId(file: string, now = Date.now()): string {
 
   const id = randomUUID()
   try {
-    mkdirSync(dirname(file), {recursive: true})
-    const tmp = `${file}.${process.pid}.tmp`
-    writeFileSync(tmp, id, {mode: 0o600})
-    renameSync(tmp, file)
+    writeFileAtomic(file, id)
   } catch {
     // An unwritable cache only means every command starts its own session.
   }

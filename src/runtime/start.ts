@@ -2,8 +2,8 @@
 import type {ConfigState} from '../config/state.js'
 import type {Settings} from '../settings.js'
 
-import {debugMode} from '../config/environment.js'
 import {decide} from '../config/decision.js'
+import {debugMode} from '../config/environment.js'
 import {telemetryPaths} from '../config/paths.js'
 import {noticeText} from './notice.js'
 import {recordThisRun} from './state.js'
@@ -29,7 +29,8 @@ export async function start({config, cwd, env, log, settings}: StartOptions): Pr
     const {createConfig} = await import('../config/shared-config.js')
     const {created, state} = createConfig(paths, settings)
     if (created) process.stderr.write(noticeText(settings))
-    if (debug) log(`[telemetry] first run: config ${created ? 'created' : 'created by another process'}, ${describe(state)}`)
+    if (debug)
+      log(`[telemetry] first run: config ${created ? 'created' : 'created by another process'}, ${describe(state)}`)
     return
   }
 

@@ -27,7 +27,8 @@ export default class Off extends Command {
 
     if (change.configError) this.warn(`Could not update ${change.configError}; the opt-out file keeps telemetry off.`)
     if (change.optOutFileError) this.warn(`Could not create the opt-out file ${change.optOutFileError}.`)
-    if (change.backup) this.warn(`The shared config could not be used; it was rewritten (the old one is at ${change.backup}).`)
+    if (change.backup)
+      this.warn(`The shared config could not be used; it was rewritten (the old one is at ${change.backup}).`)
     const wasEnabled = previous.kind === 'ok' && previous.enabled
     this.log(`Telemetry is ${wasEnabled ? 'now' : 'already'} off for every ${settings.namespace} tool on this machine.`)
     if (change.deletedEvents > 0) this.log(`Deleted ${change.deletedEvents} event(s) that were waiting to be sent.`)

@@ -35,7 +35,11 @@ export default class On extends Command {
     if (backup) this.warn(`The shared config could not be used; it was rewritten (the old one is at ${backup}).`)
     if (optOutFileError) this.warn(`Could not remove the opt-out file ${optOutFileError}; it keeps telemetry off.`)
     if (decision.enabled) {
-      this.log(result.wasEnabled ? 'Telemetry was already on; nothing changed.' : `Telemetry is now on for every ${settings.namespace} tool on this machine.`)
+      this.log(
+        result.wasEnabled
+          ? 'Telemetry was already on; nothing changed.'
+          : `Telemetry is now on for every ${settings.namespace} tool on this machine.`,
+      )
     } else {
       this.log(`The shared config now allows telemetry, but it stays off: ${decision.reason}.`)
     }

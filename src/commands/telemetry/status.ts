@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core'
 
-import {debugMode} from '../../config/environment.js'
 import {decide, type Rule} from '../../config/decision.js'
+import {debugMode} from '../../config/environment.js'
 import {loadConfig} from '../../config/load.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
@@ -57,11 +57,19 @@ export default class Status extends Command {
     this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
     this.log(`  Instance id:   ${result.instanceId ?? '(none yet)'}`)
     this.log(`  Config file:   ${result.configFile}`)
-    this.log(`  Product:       ${settings.product} ${settings.cli.version} (${settings.namespace} tools share this decision)`)
+    this.log(
+      `  Product:       ${settings.product} ${settings.cli.version} (${settings.namespace} tools share this decision)`,
+    )
     this.log(`  Endpoint:      ${endpoint}`)
-    this.log(`  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full), ${result.rejected} refused by the collector`)
-    this.log(`  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`)
-    this.log(`  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`)
+    this.log(
+      `  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full), ${result.rejected} refused by the collector`,
+    )
+    this.log(
+      `  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`,
+    )
+    this.log(
+      `  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`,
+    )
     if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
     return result
   }

@@ -1,0 +1,91 @@
+import {chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+/** A throwaway home for one test: its own HOME and XDG directories, so nothing touches the real ones. */
+export interface Sandbox {
+  cacheDir: string
+  configDir: string
+  configFile: string
+  env: NodeJS.ProcessEnv
+  home: string
+  queueDir: string
+  root: string
+}
+
+const sandboxes: string[] = []
+
+/** Variables a developer's or CI's shell may carry that would change what the plugin decides. */
+const SCRUBBED = /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*)$/
+
+export function makeSandbox(): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), 'telemetry-test-'))
+  sandboxes.push(root)
+  const home = join(root, 'home')
+  mkdirSync(home)
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) if (!SCRUBBED.test(key)) env[key] = value
+  Object.assign(env, {HOME: home, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config')})
+  const cacheDir = join(root, 'cache', 'chef', 'telemetry')
+  const configDir = join(root, 'config', 'chef')
+  return {
+    cacheDir,
+    configDir,
+    configFile: join(configDir, 'telemetry.yml'),
+    env,
+    home,
+    queueDir: join(cacheDir, 'queue'),
+    root,
+  }
+}
+
+export function cleanSandboxes(): void {
+  for (const root of sandboxes.splice(0)) rmSync(root, {force: true, recursive: true})
+}
+
+/** Every file below a directory, recursively (for "this string appears in no file" checks). */
+export function allFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...allFiles(path))
+    else if (entry.isFile()) out.push(path)
+  }
+
+  return out
+}
+
+/** Every message waiting in a sandbox's queue, in file order. */
+export function queuedMessages(sandbox: Sandbox): Array<Record<string, any>> {
+  let names: string[]
+  try {
+    names = readdirSync(sandbox.queueDir).filter((n) => n.endsWith('.jsonl'))
+  } catch {
+    return []
+  }
+
+  const ordered = [...names.filter((n) => n !== 'current.jsonl').sort(), ...names.filter((n) => n === 'current.jsonl')]
+  return ordered.flatMap((name) =>
+    readFileSync(join(sandbox.queueDir, name), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line)),
+  )
+}
+
+export const isRoot = process.getuid?.() === 0
+export const NOBODY = 65_534
+
+/** Gives a tree to `nobody`, so that a child run as nobody meets real permission errors even when tests run as root. */
+export function giveToNobody(dir: string): void {
+  chownSync(dir, NOBODY, NOBODY)
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) giveToNobody(path)
+    else chownSync(path, NOBODY, NOBODY)
+  }
+}
+
+export function modeOf(file: string): number {
+  return statSync(file).mode % 0o1000
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {after, describe, it} from 'node:test'
+
+import {flat, initialise, runCli} from '../helpers/cli.js'
+import {cleanSandboxes, giveToNobody, isRoot, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
+
+after(cleanSandboxes)
+
+/** Node's warnings carry the process id. */
+const pid = (text: string) => text.replaceAll(/\(node:\d+\)/g, '(node:PID)')
+
+/** The command behaves exactly as without telemetry: its output, its exit code, and not a word more. */
+async function assertUntouched(sandbox: Sandbox, options: Parameters<typeof runCli>[2] = {}) {
+  const result = await runCli(sandbox, ['hello'], options)
+  const bareHello = await runCli(sandbox, ['hello'], {...options, bare: true})
+  assert.deepEqual([result.code, result.stdout, pid(result.stderr)], [0, 'hello\n', pid(bareHello.stderr)])
+  const failing = await runCli(sandbox, ['fail'], options)
+  const bare = await runCli(sandbox, ['fail'], {...options, bare: true})
+  assert.deepEqual([failing.code, failing.stdout, pid(failing.stderr)], [bare.code, bare.stdout, pid(bare.stderr)])
+}
+
+describe('a shared config that cannot be used', () => {
+  const cases: Array<[string, (file: string) => void, RegExp]> = [
+    ['empty', (file) => writeFileSync(file, ''), /the file is empty/],
+    ['not YAML', (file) => writeFileSync(file, 'instance_id: [unclosed\n\t- :\n'), /not valid YAML/],
+    ['a list', (file) => writeFileSync(file, '- 1\n- 2\n'), /expected a mapping/],
+    ['without a UUID', (file) => writeFileSync(file, 'instance_id: hello\nenabled: true\n'), /not a UUID/],
+    [
+      'with enabled not a boolean',
+      (file) => writeFileSync(file, 'instance_id: 0b0b0b0b-1c1c-4d4d-8e8e-0f0f0f0f0f0f\nenabled: "yes"\n'),
+      /must be true or false/,
+    ],
+    [
+      'with duplicate keys',
+      (file) =>
+        writeFileSync(file, 'instance_id: 0b0b0b0b-1c1c-4d4d-8e8e-0f0f0f0f0f0f\nenabled: true\nenabled: false\n'),
+      /not valid YAML/,
+    ],
+    ['a directory', (file) => mkdirSync(file), /is a directory/],
+  ]
+  for (const [name, make, reason] of cases) {
+    it(`(${name}) turns telemetry off, is never overwritten, and status says how to fix it`, async () => {
+      const sandbox = makeSandbox()
+      mkdirSync(sandbox.configDir, {recursive: true})
+      make(sandbox.configFile)
+      const before = name === 'a directory' ? '' : readFileSync(sandbox.configFile, 'utf8')
+      await assertUntouched(sandbox)
+      await assertUntouched(sandbox) // the second run takes the cached (snapshot) path
+      if (name !== 'a directory') assert.equal(readFileSync(sandbox.configFile, 'utf8'), before)
+      assert.deepEqual(queuedMessages(sandbox), [])
+      const status = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
+      assert.equal(status.enabled, false)
+      assert.equal(status.rule, 'config-invalid')
+      assert.match(status.reason, reason)
+      assert.match(status.reason, /Run "mycli telemetry on" or "mycli telemetry off" to rewrite it/)
+    })
+  }
+})
+
+describe('homes and directories that cannot be written', {skip: !isRoot && process.getuid?.() === undefined}, () => {
+  it('a read-only config directory: commands run as before, silently, and nothing is recorded', async () => {
+    const sandbox = makeSandbox()
+    mkdirSync(join(sandbox.root, 'config'))
+    giveToNobody(sandbox.root)
+    chmodSync(join(sandbox.root, 'config'), 0o555)
+    await assertUntouched(sandbox, {unprivileged: true})
+    assert.deepEqual(readdirSync(join(sandbox.root, 'config')), [])
+    const off = await runCli(sandbox, ['telemetry', 'off'], {unprivileged: true})
+    assert.equal(off.code, 0, 'the opt-out file in the home still records the decision')
+    assert.match(flat(off.stderr), /Could not update .*telemetry\.yml: permission denied/)
+    assert.equal(readFileSync(join(sandbox.home, '.chef', 'telemetry_opt_out'), 'utf8'), '')
+  })
+
+  it('a read-only home: commands run as before; `off` fails with a clear message and no stack trace', async () => {
+    const sandbox = makeSandbox()
+    delete sandbox.env.XDG_CONFIG_HOME
+    delete sandbox.env.XDG_CACHE_HOME
+    giveToNobody(sandbox.root)
+    chmodSync(sandbox.home, 0o555)
+    await assertUntouched(sandbox, {unprivileged: true})
+    const off = await runCli(sandbox, ['telemetry', 'off'], {unprivileged: true})
+    assert.equal(off.code, 1)
+    assert.match(flat(off.stderr), /Could not turn telemetry off: .*permission denied/)
+    assert.doesNotMatch(off.stderr, /\n\s+at /, 'no stack trace')
+  })
+
+  for (const [name, home] of [
+    ['below a file', 'a-file/home'],
+    ['under /proc', '/proc/no-such-home'],
+  ]) {
+    it(`a home that does not exist and cannot be created (${name})`, async () => {
+      const sandbox = makeSandbox()
+      writeFileSync(join(sandbox.root, 'a-file'), '')
+      sandbox.env.HOME = resolve(sandbox.root, home)
+      delete sandbox.env.XDG_CONFIG_HOME
+      delete sandbox.env.XDG_CACHE_HOME
+      await assertUntouched(sandbox)
+      const status = await runCli(sandbox, ['telemetry', 'status'])
+      assert.equal(status.code, 0)
+      assert.match(status.stdout, /^Telemetry is (on|off) for mycli: /)
+    })
+  }
+})
+
+describe('many processes at once', () => {
+  it('30 first runs on a fresh home make one config, and every process uses its instance id', async () => {
+    const sandbox = makeSandbox()
+    const runs = await Promise.all(
+      Array.from({length: 30}, () => runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_DEBUG: '1'}})),
+    )
+    const ids = new Set<string>()
+    let notices = 0
+    for (const run of runs) {
+      assert.deepEqual([run.code, run.stdout], [0, 'hello\n'])
+      if (run.stderr.includes('anonymous usage data')) notices++
+      const seen = run.stderr.match(/instance ([\da-f-]{36})/)
+      assert.ok(seen, run.stderr)
+      ids.add(seen[1])
+    }
+
+    assert.equal(notices, 1, 'the notice is shown by the one process that created the config')
+    assert.deepEqual(readdirSync(sandbox.configDir), ['telemetry.yml'], 'no temporary file left behind')
+    const id = readFileSync(sandbox.configFile, 'utf8').match(/instance_id: (\S+)/)![1]
+    assert.deepEqual([...ids], [id])
+  })
+
+  it('20 recorded commands at once each append one whole line', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    await Promise.all(Array.from({length: 20}, () => runCli(sandbox, ['hello'])))
+    const messages = queuedMessages(sandbox)
+    assert.equal(messages.length, 20)
+    assert.equal(new Set(messages.map((m) => m.message_id)).size, 20)
+  })
+})
+
+describe('a queue that is damaged or cannot be written', () => {
+  it('a corrupt queue file: new events still land on lines of their own', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    mkdirSync(sandbox.queueDir, {recursive: true})
+    writeFileSync(join(sandbox.queueDir, 'current.jsonl'), '\u0000\u00FF garbage {"half": ')
+    await assertUntouched(sandbox)
+    const lines = readFileSync(join(sandbox.queueDir, 'current.jsonl'), 'utf8').split('\n')
+    assert.equal(JSON.parse(lines[1]).payload.properties.command, 'hello')
+    assert.equal(JSON.parse(lines[2]).payload.properties.command, 'fail')
+  })
+
+  it('a huge queue file is dropped to the bound, and the drop is counted', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    mkdirSync(sandbox.queueDir, {recursive: true})
+    const line = JSON.stringify({filler: 'x'.repeat(1000)}) + '\n'
+    writeFileSync(join(sandbox.queueDir, 'current.jsonl'), line.repeat(40 * 1024))
+    const result = await runCli(sandbox, ['hello'])
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'hello\n', ''])
+    const status = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
+    assert.equal(status.dropped, 40 * 1024 + 1, 'the filler lines and the event appended to them')
+    assert.equal(status.queued, 0)
+    await runCli(sandbox, ['hello'])
+    assert.equal(queuedMessages(sandbox).length, 1)
+  })
+
+  it('a queue directory that is a file, or a cache that is read-only: silent, nothing else changes', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    writeFileSync(sandbox.queueDir, 'not a directory')
+    await assertUntouched(sandbox)
+    const other = makeSandbox()
+    await initialise(other)
+    giveToNobody(other.root)
+    chmodSync(other.cacheDir, 0o555)
+    await assertUntouched(other, {unprivileged: true})
+  })
+})

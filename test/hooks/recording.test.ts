@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+
+import {initialise, runCli} from '../helpers/cli.js'
+import {allFiles, cleanSandboxes, makeSandbox, modeOf, queuedMessages} from '../helpers/sandbox.js'
+
+const UUID = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/
+
+after(cleanSandboxes)
+
+describe('first run', () => {
+  it('creates one private config, shows the notice on stderr only, and records nothing', async () => {
+    const sandbox = makeSandbox()
+    const first = await runCli(sandbox, ['hello'])
+    assert.equal(first.code, 0)
+    assert.equal(first.stdout, 'hello\n')
+    assert.match(first.stderr, /collect anonymous usage data/)
+    assert.match(first.stderr, /mycli telemetry off/)
+    assert.match(first.stderr, /Privacy policy: https:\/\/example\.com\/privacy/)
+    const config = readFileSync(sandbox.configFile, 'utf8')
+    assert.match(config, /^# /)
+    assert.match(config, /enabled: true/)
+    assert.match(config.match(/instance_id: (\S+)/)![1], UUID)
+    assert.equal(modeOf(sandbox.configFile), 0o600)
+    assert.deepEqual(queuedMessages(sandbox), [])
+
+    const second = await runCli(sandbox, ['hello'])
+    assert.equal(second.stderr, '', 'the notice is shown once')
+    assert.equal(queuedMessages(sandbox).length, 1)
+  })
+
+  it('is not shown, and nothing is written, when the environment opts out', async () => {
+    for (const env of [{DO_NOT_TRACK: '1'}, {DO_NOT_TRACK: 'true'}, {CHEF_TELEMETRY_OPT_OUT: 'yes'}]) {
+      const sandbox = makeSandbox()
+      const result = await runCli(sandbox, ['hello'], {env})
+      assert.equal(result.stderr, '', JSON.stringify(env))
+      assert.equal(existsSync(sandbox.configFile), false, JSON.stringify(env))
+      assert.equal(existsSync(sandbox.cacheDir), false, JSON.stringify(env))
+    }
+  })
+
+  it('still applies when DO_NOT_TRACK is 0 or false', async () => {
+    for (const value of ['0', 'false', '']) {
+      const sandbox = makeSandbox()
+      const result = await runCli(sandbox, ['hello'], {env: {DO_NOT_TRACK: value}})
+      assert.match(result.stderr, /anonymous usage data/, `DO_NOT_TRACK=${value}`)
+    }
+  })
+
+  it('is not triggered by the telemetry commands themselves', async () => {
+    const sandbox = makeSandbox()
+    const result = await runCli(sandbox, ['telemetry', 'status'])
+    assert.equal(result.stderr, '')
+    assert.equal(existsSync(sandbox.configFile), false)
+  })
+
+  it('is not shown inside a repository that opts out, and nothing is recorded there', async () => {
+    const sandbox = makeSandbox()
+    const repo = join(sandbox.root, 'repo')
+    mkdirSync(join(repo, '.chef'), {recursive: true})
+    writeFileSync(join(repo, '.chef', 'telemetry_opt_out'), '')
+    mkdirSync(join(repo, 'deep', 'er'), {recursive: true})
+    const result = await runCli(sandbox, ['hello'], {cwd: join(repo, 'deep', 'er')})
+    assert.equal(result.stderr, '')
+    assert.equal(existsSync(sandbox.configFile), false)
+    await initialise(sandbox)
+    await runCli(sandbox, ['hello'], {cwd: join(repo, 'deep', 'er')})
+    assert.deepEqual(queuedMessages(sandbox), [])
+    await runCli(sandbox, ['hello'])
+    assert.equal(queuedMessages(sandbox).length, 1, 'outside the repository, commands are recorded')
+  })
+})
+
+describe('recorded commands', () => {
+  it('are complete messages, one JSON line each', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    await runCli(sandbox, ['hello'])
+    await runCli(sandbox, ['slow', '--ms', '120'])
+    const [hello, slow] = queuedMessages(sandbox)
+    const instanceId = readFileSync(sandbox.configFile, 'utf8').match(/instance_id: (\S+)/)![1]
+    for (const message of [hello, slow]) {
+      assert.deepEqual(Object.keys(message).sort(), [
+        'instance_id',
+        'license_id',
+        'message_id',
+        'message_version',
+        'origin',
+        'payload',
+        'payload_version',
+        'product',
+        'product_version',
+        'session_id',
+        'timestamp',
+        'type',
+      ])
+      assert.equal(message.instance_id, instanceId)
+      assert.equal(message.payload.anonymousId, instanceId)
+      assert.equal(message.type, 'track')
+      assert.equal(message.origin, 'command-line')
+      assert.equal(message.product, 'mycli')
+      assert.equal(message.product_version, '1.2.3')
+      assert.equal(message.license_id, '00000000-0000-0000-0000-000000000000')
+      assert.equal(message.payload.event, 'command')
+      assert.match(message.message_id, UUID)
+      assert.ok(Math.abs(Date.parse(message.timestamp) - Date.now()) < 60_000)
+    }
+
+    assert.notEqual(hello.message_id, slow.message_id)
+    assert.equal(hello.session_id, slow.session_id, 'commands within ten minutes share a session')
+    assert.deepEqual(hello.payload.properties, {
+      ...hello.payload.properties,
+      arch: process.arch,
+      args: 0,
+      cli: 'mycli',
+      cli_version: '1.2.3',
+      command: 'hello',
+      error: null,
+      exit_code: 0,
+      flags: [],
+      node: process.versions.node,
+      os: process.platform,
+      outcome: 'success',
+      plugin: null,
+      plugin_version: null,
+      tty: false,
+      unknown_flags: 0,
+    })
+    assert.equal(slow.payload.properties.command, 'slow')
+    assert.deepEqual(slow.payload.properties.flags, ['ms'])
+    assert.ok(slow.payload.properties.duration_ms >= 120, `duration ${slow.payload.properties.duration_ms}`)
+    assert.ok(slow.payload.properties.duration_ms < 5000)
+  })
+
+  it('keep flag names and argument counts, never values', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const canaries = [
+      'CANARY-pw-7f3a',
+      'CANARY-name-91c2',
+      'CANARY-arg-4d11',
+      'CANARY-token-0b7e',
+      'CANARY-unknown-55e1',
+    ]
+    const result = await runCli(sandbox, [
+      'deploy',
+      canaries[2],
+      `--password=${canaries[0]}`,
+      '--name',
+      canaries[1],
+      `-t${canaries[3]}`,
+      '-fv',
+      `--bogus=${canaries[4]}`,
+    ])
+    assert.equal(result.code, 2, 'an unknown flag is a usage error, as without the plugin')
+    await runCli(sandbox, [
+      'deploy',
+      canaries[2],
+      `--password=${canaries[0]}`,
+      '--name',
+      canaries[1],
+      `-t${canaries[3]}`,
+      '-f',
+      '--no-verbose',
+    ])
+    const [unknownFlag, deploy] = queuedMessages(sandbox)
+    assert.deepEqual(deploy.payload.properties.flags, ['force', 'name', 'password', 'token', 'verbose'])
+    assert.equal(deploy.payload.properties.args, 1)
+    assert.equal(deploy.payload.properties.unknown_flags, 0)
+    assert.equal(unknownFlag.payload.properties.unknown_flags, 1)
+    assert.equal(unknownFlag.payload.properties.outcome, 'failure')
+    for (const file of allFiles(sandbox.root)) {
+      const text = readFileSync(file, 'utf8')
+      for (const canary of canaries) assert.ok(!text.includes(canary), `${canary} found in ${file}`)
+    }
+  })
+
+  it('include failures with their class and exit code, never the message', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const fail = await runCli(sandbox, ['fail', '--secret', 'CANARY-fail-3e9d'])
+    const bareFail = await runCli(sandbox, ['fail', '--secret', 'CANARY-fail-3e9d'], {bare: true})
+    assert.equal(fail.code, 3)
+    assert.deepEqual([fail.stdout, fail.stderr, fail.code], [bareFail.stdout, bareFail.stderr, bareFail.code])
+    const crash = await runCli(sandbox, ['crash'])
+    const bareCrash = await runCli(sandbox, ['crash'], {bare: true})
+    assert.deepEqual([crash.stdout, crash.stderr, crash.code], [bareCrash.stdout, bareCrash.stderr, bareCrash.code])
+    const [failed, crashed] = queuedMessages(sandbox)
+    assert.deepEqual(
+      [failed.payload.properties.outcome, failed.payload.properties.error, failed.payload.properties.exit_code],
+      ['failure', 'CLIError', 3],
+    )
+    assert.deepEqual(
+      [crashed.payload.properties.outcome, crashed.payload.properties.error, crashed.payload.properties.exit_code],
+      ['failure', 'TypeError', 1],
+    )
+    const files = allFiles(sandbox.root).map((file) => readFileSync(file, 'utf8'))
+    assert.ok(!files.some((text) => text.includes('CANARY-fail-3e9d') || text.includes('unexpected crash detail')))
+  })
+
+  it('include unknown commands without changing what the CLI does with them', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    for (const attempt of ['deplyo', 'Secret-Value_123']) {
+      const withPlugin = await runCli(sandbox, [attempt, '--flag', 'x'])
+      const bare = await runCli(sandbox, [attempt, '--flag', 'x'], {bare: true})
+      assert.deepEqual([withPlugin.stdout, withPlugin.stderr, withPlugin.code], [bare.stdout, bare.stderr, bare.code])
+      assert.equal(withPlugin.code, 2)
+    }
+
+    const [typo, secret] = queuedMessages(sandbox)
+    assert.equal(typo.payload.properties.outcome, 'not_found')
+    assert.equal(typo.payload.properties.command, 'deplyo')
+    assert.equal(typo.payload.properties.unknown_flags, 1)
+    assert.equal(secret.payload.properties.outcome, 'not_found')
+    assert.equal(secret.payload.properties.command, null, 'what does not look like a command id is not kept')
+  })
+
+  it('leave stdout byte-for-byte as it is without the plugin', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    for (const args of [
+      ['hello'],
+      ['deploy', 'app', '--json', '-n', 'x'],
+      ['--version'],
+      ['--help'],
+      ['deploy', '--help'],
+      ['fail'],
+    ]) {
+      const withPlugin = await runCli(sandbox, args)
+      const bare = await runCli(sandbox, args, {bare: true})
+      if (args[0] === '--help') {
+        // The plugin adds its own `telemetry` topic to the help; everything else is unchanged.
+        assert.equal(withPlugin.stdout.replace(/\nTOPICS\n {2}telemetry .*\n/, ''), bare.stdout)
+      } else assert.equal(withPlugin.stdout, bare.stdout, args.join(' '))
+      assert.equal(withPlugin.code, bare.code, args.join(' '))
+      assert.equal(withPlugin.stderr, bare.stderr, args.join(' '))
+    }
+
+    const outcomes = queuedMessages(sandbox).map((m) => [m.payload.properties.command, m.payload.properties.outcome])
+    assert.deepEqual(outcomes, [
+      ['hello', 'success'],
+      ['deploy', 'success'],
+      [null, 'version'],
+      [null, 'help'],
+      ['deploy', 'help'],
+      ['fail', 'failure'],
+    ])
+  })
+
+  it('do not include the telemetry commands', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    await runCli(sandbox, ['telemetry', 'status'])
+    await runCli(sandbox, ['telemetry', 'status', '--json'])
+    assert.deepEqual(queuedMessages(sandbox), [])
+  })
+
+  it('are printed to stderr and not queued in debug mode', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const result = await runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_DEBUG: '1'}})
+    assert.equal(result.stdout, 'hello\n')
+    const line = result.stderr.split('\n').find((l) => l.startsWith('[telemetry] {'))!
+    assert.equal(JSON.parse(line.slice('[telemetry] '.length)).payload.properties.command, 'hello')
+    assert.deepEqual(queuedMessages(sandbox), [])
+  })
+
+  it('use the endpoint and opt-out of the environment over package.json', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const status = await runCli(sandbox, ['telemetry', 'status', '--json'], {
+      env: {CHEF_TELEMETRY_ENDPOINT: 'https://collector.example'},
+    })
+    assert.equal(JSON.parse(status.stdout).endpoint, 'https://collector.example')
+    await runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_OPT_OUT: '1'}})
+    assert.deepEqual(queuedMessages(sandbox), [])
+  })
+})

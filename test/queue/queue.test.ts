@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+
+import {appendLine, clearQueue, countLines, countPending, listSegments} from '../../src/queue/queue.js'
+import {readStats} from '../../src/queue/stats.js'
+
+const root = mkdtempSync(join(tmpdir(), 'queue-test-'))
+after(() => rmSync(root, {force: true, recursive: true}))
+let n = 0
+const fresh = () => {
+  const dir = join(root, String(n++))
+  return {dir, stats: join(dir, '..', `stats-${n}.json`)}
+}
+
+describe('queue', () => {
+  it('appends whole lines, creating the directory', () => {
+    const {dir, stats} = fresh()
+    appendLine(dir, '{"a":1}', stats)
+    appendLine(dir, '{"a":2}', stats)
+    assert.equal(readFileSync(join(dir, 'current.jsonl'), 'utf8'), '{"a":1}\n{"a":2}\n')
+    assert.equal(countPending(dir), 2)
+  })
+
+  it('rotates into segments and drops the oldest beyond the bound, counting them', () => {
+    const {dir, stats} = fresh()
+    const limits = {maxBytes: 1000, segmentBytes: 200}
+    const line = JSON.stringify({pad: 'x'.repeat(90)}) // 101 bytes with its newline
+    for (let i = 0; i < 40; i++) appendLine(dir, line, stats, limits)
+    const segments = listSegments(dir)
+    const kept = segments.reduce((sum, name) => sum + readFileSync(join(dir, name)).length, 0)
+    assert.ok(kept <= 1000, `kept ${kept} bytes`)
+    assert.equal(
+      readStats(stats).dropped + countPending(dir),
+      40,
+      'every event is either waiting or counted as dropped',
+    )
+    assert.ok(readStats(stats).dropped > 0)
+  })
+
+  it('counts lines of files with or without a final newline, and clears everything', () => {
+    const {dir, stats} = fresh()
+    appendLine(dir, '{}', stats)
+    writeFileSync(join(dir, '000000000000001-1-0.jsonl'), '{}\n{}')
+    assert.equal(countLines(join(dir, '000000000000001-1-0.jsonl')), 2)
+    assert.equal(countPending(dir), 3)
+    assert.equal(clearQueue(dir), 3)
+    assert.deepEqual(readdirSync(dir), [])
+  })
+})
