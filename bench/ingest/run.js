@@ -5,7 +5,7 @@
 // Runs are interleaved and repeated; medians and the HTTP/store ratio are reported.
 // Spec budget: HTTP ingest >= 60% of the store alone. Exit code 1 when a ratio misses it.
 //
-//   node bench/ingest/run.js [--rounds 5] [--batches 40] [--clients 4] [--only sqlite|postgres]
+//   node bench/ingest/run.js [--rounds 7] [--batches 40] [--clients 4] [--only sqlite|postgres]
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
@@ -29,7 +29,7 @@ const {values} = parseArgs({
     batches: {default: '40', type: 'string'},
     clients: {default: '4', type: 'string'},
     only: {type: 'string'},
-    rounds: {default: '5', type: 'string'},
+    rounds: {default: '7', type: 'string'},
   },
 })
 const ROUNDS = Number(values.rounds)

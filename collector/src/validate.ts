@@ -70,6 +70,9 @@ function describe(error: ErrorObject): string {
   }
 }
 
+/** `\u0000` or `\ud800`-`\udfff` preceded by an even number of backslashes. */
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f])/i
+
 function stringProblem(value: string): string | undefined {
   if (value.includes('\u0000')) return 'U+0000 (NUL)'
   if (!value.isWellFormed()) return 'an unpaired UTF-16 surrogate'
@@ -113,8 +116,13 @@ export function checkMessage(message: unknown, now = Date.now()): PreparedMessag
     )
   }
 
-  const unstorable = findUnstorableString(message, '')
-  if (unstorable) return unstorable
+  // JSON.stringify writes NUL and unpaired surrogates as \u escapes: one scan of the text finds
+  // them (an escaped backslash before "u" does not count); the walk then names the field.
+  if (UNSTORABLE_ESCAPE.test(json)) {
+    const unstorable = findUnstorableString(message, '')
+    if (unstorable) return unstorable
+  }
+
   const time = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'))
   if (time - now > MAX_FUTURE_MS) return 'timestamp: more than 24 hours in the future'
   return prepareMessage(message, json)
