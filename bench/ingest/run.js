@@ -7,6 +7,7 @@
 //
 //   node bench/ingest/run.js [--rounds 7] [--batches 40] [--clients 4] [--only sqlite|postgres]
 import {spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
 import {tmpdir} from 'node:os'
@@ -15,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {gzipSync} from 'node:zlib'
 import {register} from 'tsx/esm/api'
+/* eslint-disable no-await-in-loop -- measurements run one after another on purpose */
 
 register()
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -22,7 +24,7 @@ const collectorDir = join(root, 'collector')
 const {openStore} = await import('../../collector/src/store/open.ts')
 const {prepareMessage} = await import('../../collector/src/store/message.ts')
 const {commandMessage} = await import('../../collector/test/support/messages.ts')
-const {startPostgres, skipPostgres} = await import('../../collector/test/support/postgres.ts')
+const {skipPostgres, startPostgres} = await import('../../collector/test/support/postgres.ts')
 
 const {values} = parseArgs({
   options: {
@@ -40,7 +42,7 @@ const BUDGET = 0.6
 
 function makeBatches() {
   // Fresh ids every run, a realistic mix of products, commands and instances.
-  const instances = Array.from({length: 50}, () => crypto.randomUUID())
+  const instances = Array.from({length: 50}, () => randomUUID())
   const commands = ['deploy', 'init', 'status', 'plugins:install', 'help']
   return Array.from({length: BATCHES}, (_, b) =>
     Array.from({length: BATCH_SIZE}, (_, i) =>
@@ -85,7 +87,9 @@ function post(url, agent, body) {
       },
       (res) => {
         let text = ''
-        res.on('data', (c) => (text += c))
+        res.on('data', (c) => {
+          text += c
+        })
         res.on('end', () =>
           res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`)),
         )
@@ -169,7 +173,9 @@ async function measure(name, storeFor) {
     agent.destroy()
     await store.close()
     collector.child.kill('SIGTERM')
-    await new Promise((resolve) => collector.child.once('exit', resolve))
+    await new Promise((resolve) => {
+      collector.child.once('exit', resolve)
+    })
   }
 
   return {alone, http, name, ratio: median(http) / median(alone)}
@@ -223,6 +229,6 @@ for (const row of rows.slice(1)) console.log(line(row))
 mkdirSync(join(root, '.bench-out'), {recursive: true})
 writeFileSync(
   join(root, '.bench-out', 'ingest.json'),
-  `${JSON.stringify({batchSize: BATCH_SIZE, batches: BATCHES, clients: CLIENTS, results, rounds: ROUNDS}, null, 2)}\n`,
+  `${JSON.stringify({batches: BATCHES, batchSize: BATCH_SIZE, clients: CLIENTS, results, rounds: ROUNDS}, null, 2)}\n`,
 )
 if (results.some((r) => r.ratio < BUDGET)) process.exitCode = 1

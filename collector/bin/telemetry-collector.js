@@ -8,6 +8,7 @@ let cli
 if (existsSync(fileURLToPath(dist))) {
   cli = await import(dist.href)
 } else {
+  // eslint-disable-next-line n/no-extraneous-import -- only in a source checkout, where the root devDependency tsx is installed
   const {register} = await import('tsx/esm/api')
   register()
   cli = await import(new URL('../src/cli.ts', import.meta.url).href)

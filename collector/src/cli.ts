@@ -1,10 +1,11 @@
 import {parseArgs} from 'node:util'
 
+import type {ReportRow} from './store/store.js'
+
 import {HttpError} from './errors.js'
 import {parseReportQuery} from './routes/report.js'
 import {startServer} from './server.js'
 import {openStore} from './store/open.js'
-import type {ReportRow} from './store/store.js'
 
 const USAGE = `Usage: telemetry-collector <command> [options]
 
@@ -75,23 +76,31 @@ async function serve(args: string[]): Promise<void> {
 
   let stopping = false
   const stop = async (signal: string) => {
-    if (stopping) {
-      process.exit(1)
-    }
+    // A second signal while stopping: give up waiting.
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the CLI's own signal handler
+    if (stopping) process.exit(1)
 
     stopping = true
     server.app.log.info({signal}, 'shutting down')
     try {
       await server.close()
       await store.close()
-      process.exit(0)
+      process.exitCode = 0
     } catch {
-      process.exit(1)
+      process.exitCode = 1
     }
+
+    // Nothing else may keep the process alive once the server and the store are closed.
+    // eslint-disable-next-line n/no-process-exit, unicorn/no-process-exit -- the CLI's own signal handler
+    process.exit()
   }
 
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => {
+    stop('SIGTERM').catch(() => {})
+  })
+  process.on('SIGINT', () => {
+    stop('SIGINT').catch(() => {})
+  })
 }
 
 async function report(args: string[]): Promise<void> {
@@ -141,13 +150,12 @@ export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
     switch (command) {
-      case 'serve': {
-        await serve(rest)
-        break
-      }
-
-      case 'report': {
-        await report(rest)
+      case '--help':
+      case '-h':
+      case 'help':
+      case undefined: {
+        process.stdout.write(`${USAGE}\n`)
+        if (command === undefined) process.exitCode = 2
         break
       }
 
@@ -156,12 +164,13 @@ export async function main(argv: string[]): Promise<void> {
         break
       }
 
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help': {
-        process.stdout.write(`${USAGE}\n`)
-        if (command === undefined) process.exitCode = 2
+      case 'report': {
+        await report(rest)
+        break
+      }
+
+      case 'serve': {
+        await serve(rest)
         break
       }
 
@@ -177,5 +186,5 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replaceAll('\\', '/'))
 if (isMain) await main(process.argv.slice(2))

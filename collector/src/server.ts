@@ -1,4 +1,6 @@
-import Fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
+import fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
+
+import type {Store} from './store/store.js'
 
 import {HttpError} from './errors.js'
 import {MAX_REQUEST_BYTES} from './limits.js'
@@ -7,10 +9,8 @@ import {eventsRoutes} from './routes/events.js'
 import {healthRoutes} from './routes/health.js'
 import {instancesRoutes} from './routes/instances.js'
 import {reportRoutes} from './routes/report.js'
-import type {Store} from './store/store.js'
 
 export interface ServerOptions {
-  store: Store
   /** Bearer token for the report routes; without it they answer 403. */
   adminToken?: string
   /**
@@ -18,33 +18,34 @@ export interface ServerOptions {
    * level to stdout. Request logs name the route pattern, never the URL's ids or the body.
    */
   logger?: FastifyServerOptions['logger']
+  store: Store
 }
 
 export interface StartServerOptions extends ServerOptions {
-  /** 0 picks a free port. Default 8080. */
-  port?: number
   /** Default 127.0.0.1. */
   host?: string
+  /** 0 picks a free port. Default 8080. */
+  port?: number
 }
 
 export interface RunningServer {
   app: FastifyInstance
-  /** e.g. http://127.0.0.1:8080 */
-  url: string
-  port: number
   /** Stop accepting requests, finish those in flight; does not close the store. */
   close(): Promise<void>
+  port: number
+  /** e.g. http://127.0.0.1:8080 */
+  url: string
 }
 
 /** Fastify's default request serializer, minus the URL (it can hold an instance id). */
-function serializeRequest(request: {method: string; routeOptions?: {url?: string}; ip?: string}) {
+function serializeRequest(request: {ip?: string; method: string; routeOptions?: {url?: string}}) {
   return {method: request.method, remoteAddress: request.ip, route: request.routeOptions?.url ?? '(no route)'}
 }
 
 /** Build the collector's Fastify app (not listening yet). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const logger = options.logger === undefined ? {level: 'info'} : options.logger === false ? false : options.logger
-  const app = Fastify({
+  const app = fastify({
     bodyLimit: MAX_REQUEST_BYTES,
     connectionTimeout: 60_000,
     logger:
@@ -78,7 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
 
     if (status >= 400 && status < 500) request.log.info({errCode: error.code, status}, 'request refused')
-    if (status === 413) void reply.header('connection', 'close')
+    if (status === 413) reply.header('connection', 'close')
     return reply.code(status).send({error: message})
   })
 

@@ -2,7 +2,7 @@ import {Ajv, type ErrorObject} from 'ajv'
 
 import {MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_REQUEST} from './limits.js'
 import {messageSchema} from './schema/index.js'
-import {type PreparedMessage, type TelemetryMessage, prepareMessage} from './store/message.js'
+import {type PreparedMessage, prepareMessage, type TelemetryMessage} from './store/message.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/
@@ -33,8 +33,8 @@ export interface Rejection {
 export interface BatchCheck {
   /** Number of messages in the request (1 for a single object). */
   count: number
-  valid: PreparedMessage[]
   rejected: Rejection[]
+  valid: PreparedMessage[]
 }
 
 /** Thrown when the whole request is refused: `statusCode` is 400 or 413. */
@@ -54,14 +54,14 @@ function describe(error: ErrorObject): string {
       return `${where}: unknown field ${JSON.stringify(String(error.params.additionalProperty).slice(0, 64))}`
     }
 
-    case 'required': {
-      return `${where}: missing required field ${JSON.stringify(error.params.missingProperty)}`
-    }
-
     case 'format': {
       return error.params.format === 'uuid'
         ? `${where}: must be a UUID`
         : `${where}: must be an RFC 3339 date-time with a time zone`
+    }
+
+    case 'required': {
+      return `${where}: missing required field ${JSON.stringify(error.params.missingProperty)}`
     }
 
     default: {

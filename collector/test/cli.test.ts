@@ -6,6 +6,7 @@ import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {gzipSync} from 'node:zlib'
 
 import {openStore} from '../src/store/open.js'
@@ -25,6 +26,7 @@ describe('collector process', () => {
     let errors = 0
     const agent = new (await import('node:http')).Agent({keepAlive: true, maxSockets: 8})
     const client = async () => {
+      // eslint-disable-next-line no-unmodified-loop-condition -- set by the test below
       while (!stop) {
         const messages = batch(50)
         const body = gzipSync(JSON.stringify(messages))
@@ -48,7 +50,7 @@ describe('collector process', () => {
 
     const clients = Array.from({length: 4}, () => client())
     // Kill once a good number of batches went through, while requests are in flight.
-    while (answered.length < 3000) await new Promise((r) => setTimeout(r, 20))
+    while (answered.length < 3000) await sleep(20)
     collector.child.kill('SIGKILL')
     assert.equal(await collector.exited, 'SIGKILL')
     stop = true

@@ -12,9 +12,11 @@ import {type PgCluster, skipPostgres, startPostgres} from './support/postgres.js
 describe('two collectors on one PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () => {
   let cluster: PgCluster | undefined
   const collectors: CollectorProcess[] = []
+
   before(async () => {
     cluster = await startPostgres()
   })
+
   after(async () => {
     for (const c of collectors) {
       c.child.kill('SIGTERM')

@@ -1,7 +1,8 @@
 import type {FastifyInstance} from 'fastify'
 
-import {HttpError} from '../errors.js'
 import type {Store} from '../store/store.js'
+
+import {HttpError} from '../errors.js'
 import {UUID} from './instances.js'
 
 /** GET /deletions/:deletion_id: the proof of a deletion (never the instance id). */

@@ -1,13 +1,15 @@
 import type {FastifyInstance, FastifyRequest} from 'fastify'
+
 import {PassThrough, type Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 
+import type {Store} from '../store/store.js'
+
 import {HttpError} from '../errors.js'
 import {MAX_REQUEST_BYTES} from '../limits.js'
-import type {Store} from '../store/store.js'
 import {checkBatch, isOversizeReason, RequestRejected} from '../validate.js'
 
-const utf8 = new TextDecoder('utf-8', {fatal: true})
+const utf8 = new TextDecoder('utf8', {fatal: true})
 
 /**
  * Inflate a gzip request body as it arrives, failing with 413 as soon as the inflated size

@@ -9,7 +9,7 @@ export async function healthRoutes(app: FastifyInstance, options: {store: Store}
       await store.ping()
       return {status: 'ok', store: store.kind}
     } catch (error) {
-      request.log.warn({errName: (error as Error).name, errCode: (error as {code?: string}).code}, 'store unreachable')
+      request.log.warn({errCode: (error as {code?: string}).code, errName: (error as Error).name}, 'store unreachable')
       return reply.code(503).send({error: 'store unreachable', status: 'unavailable', store: store.kind})
     }
   })

@@ -1,7 +1,8 @@
 import type {FastifyInstance} from 'fastify'
 
-import {HttpError} from '../errors.js'
 import type {Store} from '../store/store.js'
+
+import {HttpError} from '../errors.js'
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

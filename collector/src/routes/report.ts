@@ -1,4 +1,5 @@
 import type {FastifyInstance, FastifyRequest} from 'fastify'
+
 import {createHash, timingSafeEqual} from 'node:crypto'
 
 import {HttpError} from '../errors.js'

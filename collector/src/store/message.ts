@@ -2,39 +2,39 @@ import {createHash} from 'node:crypto'
 
 /** A message that passed validation, reduced to what the stores index, plus its JSON text. */
 export interface PreparedMessage {
-  /** message_id of the message, or an id derived from its canonical form when it has none. */
-  messageId: string
-  /** Lower-cased instance_id. */
-  instanceId: string
-  product: string
-  productVersion: string | null
-  event: string
   /** payload.properties.command when it is a string. */
-  command: string | null
-  /** payload.properties.os when it is a string. */
-  os: string | null
+  command: null | string
   /** UTC date (YYYY-MM-DD) of timestamp. */
   day: string
-  /** timestamp normalised to UTC ISO 8601 with milliseconds. */
-  timestamp: string
+  event: string
+  /** Lower-cased instance_id. */
+  instanceId: string
   /** The whole message as received (re-serialised JSON). */
   json: string
+  /** message_id of the message, or an id derived from its canonical form when it has none. */
+  messageId: string
+  /** payload.properties.os when it is a string. */
+  os: null | string
+  product: string
+  productVersion: null | string
+  /** timestamp normalised to UTC ISO 8601 with milliseconds. */
+  timestamp: string
 }
 
 export interface TelemetryMessage {
+  install_context?: string
   instance_id: string
-  message_version: number
-  payload_version: number
   license_id: string
+  message_id?: string
+  message_version: number
   origin: string
-  type: 'track'
+  payload: {anonymousId?: string; event: string; properties?: Record<string, unknown>}
+  payload_version: number
   product: string
   product_version?: string
-  install_context?: string
   session_id?: string
-  message_id?: string
   timestamp: string
-  payload: {event: string; anonymousId?: string; properties?: Record<string, unknown>}
+  type: 'track'
 }
 
 /** JSON with object keys sorted at every level: equal messages give equal text. */
@@ -54,8 +54,10 @@ export function canonicalJson(value: unknown): string {
  */
 export function deriveMessageId(message: unknown): string {
   const hash = createHash('sha256').update(canonicalJson(message)).digest()
+  /* eslint-disable no-bitwise -- UUID version and variant bits */
   hash[6] = (hash[6] & 0x0f) | 0x80
   hash[8] = (hash[8] & 0x3f) | 0x80
+  /* eslint-enable no-bitwise */
   const hex = hash.subarray(0, 16).toString('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }
@@ -69,19 +71,19 @@ export function hashInstanceId(instanceId: string): string {
 export function prepareMessage(message: TelemetryMessage, json = JSON.stringify(message)): PreparedMessage {
   const date = new Date(message.timestamp)
   const timestamp = date.toISOString()
-  const properties = message.payload.properties
+  const {properties} = message.payload
   const command = properties && typeof properties.command === 'string' ? properties.command : null
   const os = properties && typeof properties.os === 'string' ? properties.os : null
   return {
-    messageId: (message.message_id ?? deriveMessageId(message)).toLowerCase(),
+    command,
+    day: timestamp.slice(0, 10),
+    event: message.payload.event,
     instanceId: message.instance_id.toLowerCase(),
+    json,
+    messageId: (message.message_id ?? deriveMessageId(message)).toLowerCase(),
+    os,
     product: message.product,
     productVersion: message.product_version ?? null,
-    event: message.payload.event,
-    command,
-    os,
-    day: timestamp.slice(0, 10),
     timestamp,
-    json,
   }
 }

@@ -1,11 +1,12 @@
-import {PostgresStore} from './postgres.js'
-import {SqliteStore, type SqliteStoreOptions} from './sqlite.js'
 import type {Store} from './store.js'
 
+import {PostgresStore} from './postgres.js'
+import {SqliteStore, type SqliteStoreOptions} from './sqlite.js'
+
 export interface OpenStoreOptions {
-  sqlite?: SqliteStoreOptions
   /** PostgreSQL pool size. */
   poolSize?: number
+  sqlite?: SqliteStoreOptions
 }
 
 /** `postgres://` or `postgresql://` URL: PostgreSQL; anything else: a SQLite file path. */

@@ -3,8 +3,8 @@ import pg from 'pg'
 
 import {hashInstanceId, type PreparedMessage} from './message.js'
 import {
-  DIMENSION_SQL,
   type DeletionRecord,
+  DIMENSION_SQL,
   type InsertResult,
   type ReportQuery,
   type ReportRow,
@@ -44,6 +44,8 @@ const MIGRATIONS: string[] = [
      events_deleted INTEGER NOT NULL DEFAULT 0
    );`,
 ]
+
+const ignore = () => {}
 
 /** 64-bit advisory lock key of an instance (first 8 bytes of its hash). */
 function lockKey(instanceHash: string): string {
@@ -88,104 +90,13 @@ export class PostgresStore implements Store {
     return store
   }
 
-  /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transactionOnce(fn)
-      } catch (error) {
-        const code = (error as {code?: string}).code
-        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error
-      }
-    }
+  async close(): Promise<void> {
+    await this.pool.end()
   }
 
-  private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    // A connection lost while checked out emits 'error' on the client: without a listener the
-    // process would crash. The failing query rejects anyway; the broken client is discarded below.
-    const onError = () => {}
-    client.on('error', onError)
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await fn(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      broken = error as Error
-      await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.removeListener('error', onError)
-      // Release with the error when the connection itself failed, so the pool does not reuse it.
-      const code = (broken as {code?: string} | undefined)?.code
-      client.release(
-        broken !== undefined && (code === undefined || code.startsWith('08') || code.startsWith('57'))
-          ? broken
-          : undefined,
-      )
-    }
-  }
-
-  private async migrate(): Promise<void> {
-    await this.transaction(async (client) => {
-      // Two processes opening a fresh database at once: the second waits here for the first.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-      )
-      const {rows} = await client.query<{v: null | number}>('SELECT MAX(version) AS v FROM schema_migrations')
-      for (let version = (rows[0].v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-        await client.query(MIGRATIONS[version - 1])
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
-      }
-    })
-  }
-
-  async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
-    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    const hashes = new Map<string, string>()
-    for (const m of messages) if (!hashes.has(m.instanceId)) hashes.set(m.instanceId, hashInstanceId(m.instanceId))
-    const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
-    return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k', [keys])
-      const {rows: dead} = await client.query<{instance_hash: string}>(
-        'SELECT instance_hash FROM tombstones WHERE instance_hash = ANY($1::text[])',
-        [[...hashes.values()]],
-      )
-      const deadHashes = new Set(dead.map((r) => r.instance_hash))
-      // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
-      const live = (
-        deadHashes.size === 0 ? [...messages] : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!))
-      ).sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))
-      const suppressed = messages.length - live.length
-      if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
-      const columns: (null | string)[][] = [[], [], [], [], [], [], [], [], [], []]
-      for (const m of live) {
-        columns[0].push(m.messageId)
-        columns[1].push(m.instanceId)
-        columns[2].push(m.product)
-        columns[3].push(m.productVersion)
-        columns[4].push(m.event)
-        columns[5].push(m.command)
-        columns[6].push(m.os)
-        columns[7].push(m.day)
-        columns[8].push(m.timestamp)
-        columns[9].push(m.json)
-      }
-
-      const result = await client.query(
-        `INSERT INTO events (message_id, instance_id, product, product_version, event, command, os, day, timestamp, received_at, message)
-         SELECT m, i, p, v, e, c, o, d::date, t::timestamptz, now(), j::jsonb
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-           AS x(m, i, p, v, e, c, o, d, t, j)
-         ON CONFLICT (message_id) DO NOTHING`,
-        columns,
-      )
-      const accepted = result.rowCount ?? 0
-      return {accepted, duplicates: live.length - accepted, suppressed}
-    })
+  async countEvents(): Promise<number> {
+    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM events')
+    return rows[0].n
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
@@ -233,6 +144,68 @@ export class PostgresStore implements Store {
     }
   }
 
+  async getMessage(messageId: string): Promise<unknown> {
+    const {rows} = await this.pool.query<{message: string}>(
+      'SELECT message::text AS message FROM events WHERE message_id = $1',
+      [messageId.toLowerCase()],
+    )
+    return rows.length === 0 ? undefined : JSON.parse(rows[0].message)
+  }
+
+  async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
+    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
+    const hashes = new Map<string, string>()
+    for (const m of messages) if (!hashes.has(m.instanceId)) hashes.set(m.instanceId, hashInstanceId(m.instanceId))
+    const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k', [keys])
+      const {rows: dead} = await client.query<{instance_hash: string}>(
+        'SELECT instance_hash FROM tombstones WHERE instance_hash = ANY($1::text[])',
+        [[...hashes.values()]],
+      )
+      const deadHashes = new Set(dead.map((r) => r.instance_hash))
+      // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
+      const live = (
+        deadHashes.size === 0 ? [...messages] : messages.filter((m) => !deadHashes.has(hashes.get(m.instanceId)!))
+      ).sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))
+      const suppressed = messages.length - live.length
+      if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
+      const columns: (null | string)[][] = [[], [], [], [], [], [], [], [], [], []]
+      for (const m of live) {
+        columns[0].push(m.messageId)
+        columns[1].push(m.instanceId)
+        columns[2].push(m.product)
+        columns[3].push(m.productVersion)
+        columns[4].push(m.event)
+        columns[5].push(m.command)
+        columns[6].push(m.os)
+        columns[7].push(m.day)
+        columns[8].push(m.timestamp)
+        columns[9].push(m.json)
+      }
+
+      const result = await client.query(
+        `INSERT INTO events (message_id, instance_id, product, product_version, event, command, os, day, timestamp, received_at, message)
+         SELECT m, i, p, v, e, c, o, d::date, t::timestamptz, now(), j::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+           AS x(m, i, p, v, e, c, o, d, t, j)
+         ON CONFLICT (message_id) DO NOTHING`,
+        columns,
+      )
+      const accepted = result.rowCount ?? 0
+      return {accepted, duplicates: live.length - accepted, suppressed}
+    })
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1')
+  }
+
+  async purge(cutoff: Date): Promise<number> {
+    const result = await this.pool.query('DELETE FROM events WHERE received_at < $1', [cutoff])
+    return result.rowCount ?? 0
+  }
+
   async report(query: ReportQuery): Promise<ReportRow[]> {
     const where: string[] = []
     const params: (number | string)[] = []
@@ -254,29 +227,60 @@ export class PostgresStore implements Store {
     return rows
   }
 
-  async purge(cutoff: Date): Promise<number> {
-    const result = await this.pool.query('DELETE FROM events WHERE received_at < $1', [cutoff])
-    return result.rowCount ?? 0
+  private async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      // Two processes opening a fresh database at once: the second waits here for the first.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      )
+      const {rows} = await client.query<{v: null | number}>('SELECT MAX(version) AS v FROM schema_migrations')
+      for (let version = (rows[0].v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+        /* eslint-disable no-await-in-loop -- migrations run in order */
+        await client.query(MIGRATIONS[version - 1])
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
+        /* eslint-enable no-await-in-loop */
+      }
+    })
   }
 
-  async getMessage(messageId: string): Promise<unknown> {
-    const {rows} = await this.pool.query<{message: string}>(
-      'SELECT message::text AS message FROM events WHERE message_id = $1',
-      [messageId.toLowerCase()],
-    )
-    return rows.length === 0 ? undefined : JSON.parse(rows[0].message)
+  /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- retries are sequential
+        return await this.transactionOnce(fn)
+      } catch (error) {
+        const {code} = error as {code?: string}
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error
+      }
+    }
   }
 
-  async countEvents(): Promise<number> {
-    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM events')
-    return rows[0].n
-  }
-
-  async ping(): Promise<void> {
-    await this.pool.query('SELECT 1')
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end()
+  private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    // A connection lost while checked out emits 'error' on the client: without a listener the
+    // process would crash. The failing query rejects anyway; the broken client is discarded below.
+    client.on('error', ignore)
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      broken = error as Error
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.removeListener('error', ignore)
+      // Release with the error when the connection itself failed, so the pool does not reuse it.
+      const code = (broken as undefined | {code?: string})?.code
+      client.release(
+        broken !== undefined && (code === undefined || code.startsWith('08') || code.startsWith('57'))
+          ? broken
+          : undefined,
+      )
+    }
   }
 }

@@ -5,8 +5,8 @@ import {dirname} from 'node:path'
 
 import {hashInstanceId, type PreparedMessage} from './message.js'
 import {
-  DIMENSION_SQL,
   type DeletionRecord,
+  DIMENSION_SQL,
   type InsertResult,
   type ReportQuery,
   type ReportRow,
@@ -57,10 +57,10 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
   private readonly db: Database.Database
-  private readonly insertEvent: Database.Statement
-  private readonly isTombstoned: Database.Statement<[string], {one: number}>
-  private readonly insertMany: Database.Transaction<(messages: readonly PreparedMessage[]) => InsertResult>
   private readonly deleteTx: Database.Transaction<(instanceId: string) => DeletionRecord>
+  private readonly insertEvent: Database.Statement
+  private readonly insertMany: Database.Transaction<(messages: readonly PreparedMessage[]) => InsertResult>
+  private readonly isTombstoned: Database.Statement<[string], {one: number}>
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true})
@@ -133,23 +133,12 @@ export class SqliteStore implements Store {
     })
   }
 
-  private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
-    const run = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {v: number | null}
-      for (let version = (row.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-        this.db.exec(MIGRATIONS[version - 1])
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-          .run(version, new Date().toISOString())
-      }
-    })
-    run.immediate()
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
   }
 
-  async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
-    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    return this.insertMany.immediate(messages)
+  async countEvents(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
@@ -160,6 +149,25 @@ export class SqliteStore implements Store {
     return this.db
       .prepare('SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = ?')
       .get(deletionId.toLowerCase()) as DeletionRecord | undefined
+  }
+
+  async getMessage(messageId: string): Promise<unknown> {
+    const row = this.db.prepare('SELECT message FROM events WHERE message_id = ?').get(messageId.toLowerCase()) as
+      undefined | {message: string}
+    return row === undefined ? undefined : JSON.parse(row.message)
+  }
+
+  async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
+    if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
+    return this.insertMany.immediate(messages)
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
+  async purge(cutoff: Date): Promise<number> {
+    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(cutoff.toISOString()).changes
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
@@ -192,25 +200,17 @@ export class SqliteStore implements Store {
     return this.db.prepare(sql).all(params) as ReportRow[]
   }
 
-  async purge(cutoff: Date): Promise<number> {
-    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(cutoff.toISOString()).changes
-  }
-
-  async getMessage(messageId: string): Promise<unknown> {
-    const row = this.db.prepare('SELECT message FROM events WHERE message_id = ?').get(messageId.toLowerCase()) as
-      {message: string} | undefined
-    return row === undefined ? undefined : JSON.parse(row.message)
-  }
-
-  async countEvents(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM events').get() as {n: number}).n
-  }
-
-  async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get()
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close()
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    const run = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {v: null | number}
+      for (let version = (row.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+        this.db.exec(MIGRATIONS[version - 1])
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(version, new Date().toISOString())
+      }
+    })
+    run.immediate()
   }
 }

@@ -4,11 +4,12 @@ import {randomUUID} from 'node:crypto'
 import {after, afterEach, before, describe, it} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
+import type {Store} from '../../src/store/store.js'
+
 import {type RunningServer, startServer} from '../../src/server.js'
 import {canonicalJson} from '../../src/store/message.js'
-import type {Store} from '../../src/store/store.js'
-import {batch, commandMessage, rubyMessage} from '../support/messages.js'
 import {Capture, postJson, send} from '../support/http.js'
+import {batch, commandMessage, rubyMessage} from '../support/messages.js'
 
 const TOKEN = 'test-admin-token'
 const CANARY = 'CANARY-7f3a9c-do-not-log'
@@ -25,6 +26,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       server = await startServer({adminToken: TOKEN, logger: {level: 'debug', stream: logs}, port: 0, store})
       url = server.url
     })
+
     after(async () => {
       await server?.close()
       await store?.close()
@@ -226,7 +228,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
     })
 
     it('stores SQL metacharacters and unusual Unicode in every string field byte-identical', async () => {
-      const nasty = `Robert'); DROP TABLE events;-- "\\" %s %_ $1 ? :name @x \`\u2028\u2029\u{1F468}\u200D\u{1F469} e\u0301 \uFFFD \uFFFF \u0007\u001b[31m`
+      const nasty = `Robert'); DROP TABLE events;-- "\\" %s %_ $1 ? :name @x \`\u2028\u2029\u{1F468}\u200D\u{1F469} e\u0301 \uFFFD \uFFFF \u0007\u001B[31m`
       const message = commandMessage({
         install_context: nasty.slice(0, 60),
         license_id: nasty,
@@ -234,7 +236,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         payload: {anonymousId: nasty, event: nasty},
         product: nasty.slice(0, 120),
         product_version: nasty.slice(0, 60),
-        properties: {[nasty]: [nasty, {[nasty]: nasty}], command: nasty, os: nasty},
+        properties: {command: nasty, [nasty]: [nasty, {[nasty]: nasty}], os: nasty},
       })
       const res = await postJson(events(), message)
       assert.equal(res.status, 200, res.text)
@@ -267,7 +269,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
             ? 'payload.properties: a field name contains U+0000 (NUL), which cannot be stored'
             : `${path}: contains U+0000 (NUL), which cannot be stored`,
         )
-        const lone = await send(events(), {body: JSON.stringify(make('a\ud800b'))})
+        const lone = await send(events(), {body: JSON.stringify(make('a\uD800b'))})
         assert.equal(lone.status, 400, `${path}: ${lone.text}`)
         assert.match(lone.json.rejected[0].reason, /unpaired UTF-16 surrogate/)
       }
@@ -386,10 +388,12 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
   describe(`report routes without an admin token (${name})`, () => {
     let store: Store
     let server: RunningServer
+
     before(async () => {
       store = await makeStore()
       server = await startServer({logger: false, port: 0, store})
     })
+
     after(async () => {
       await server?.close()
       await store?.close()

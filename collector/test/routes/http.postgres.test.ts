@@ -14,6 +14,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
   before(async () => {
     cluster = await startPostgres()
   })
+
   after(() => cluster?.stop())
   httpSuite('PostgreSQL', async () => openStore(await cluster!.createDatabase()))
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {openStore} from '../../src/store/open.js'
 import type {Store} from '../../src/store/store.js'
+
+import {openStore} from '../../src/store/open.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
 import {storeSuite} from './store-suite.js'
 
@@ -14,6 +15,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     cluster = await startPostgres()
     url = await cluster.createDatabase()
   })
+
   after(() => cluster?.stop())
 
   storeSuite('PostgreSQL', () => openStore(url), {reopen: () => openStore(url)})

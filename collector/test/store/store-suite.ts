@@ -2,13 +2,16 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 import {after, before, describe, it} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {Store} from '../../src/store/store.js'
 
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
-import type {Store} from '../../src/store/store.js'
 import {checkMessage} from '../../src/validate.js'
 import {batch, commandMessage, rubyMessage} from '../support/messages.js'
 
 const prep = (m: TelemetryMessage) => prepareMessage(m)
+const at = (day: string) => `${day}T10:00:00.000Z`
 
 export function storeSuite(
   name: string,
@@ -17,17 +20,19 @@ export function storeSuite(
 ): void {
   describe(`${name} store`, () => {
     let store: Store
+
     before(async () => {
       store = await makeStore()
     })
+
     after(async () => {
       await store?.close()
     })
 
     it('stores each message once and counts duplicates', async () => {
-      const messages = batch(5).map(prep)
+      const messages = batch(5).map((m) => prep(m))
       assert.deepEqual(await store.insert(messages), {accepted: 5, duplicates: 0, suppressed: 0})
-      assert.deepEqual(await store.insert([...messages.slice(0, 2), ...batch(3).map(prep)]), {
+      assert.deepEqual(await store.insert([...messages.slice(0, 2), ...batch(3).map((m) => prep(m))]), {
         accepted: 3,
         duplicates: 2,
         suppressed: 0,
@@ -39,7 +44,7 @@ export function storeSuite(
 
     it('stores the whole message and gives it back unchanged', async () => {
       const message = commandMessage({
-        properties: {nested: {a: [1, 'two', null, true]}, unicode: '😀 ü 中文 \u200b \uFEFF'},
+        properties: {nested: {a: [1, 'two', null, true]}, unicode: '😀 ü 中文 \u200B \uFEFF'},
       })
       await store.insert([prep(message)])
       assert.deepEqual(await store.getMessage(message.message_id!), message)
@@ -48,7 +53,7 @@ export function storeSuite(
     it('derives a stable id for messages without message_id (Ruby client retries)', async () => {
       const message = rubyMessage()
       const first = checkMessage(structuredClone(message))
-      const again = checkMessage(JSON.parse(JSON.stringify(message)))
+      const again = checkMessage(structuredClone(message))
       assert.equal(typeof first, 'object')
       assert.equal(typeof again, 'object')
       const a = first as Exclude<typeof first, string>
@@ -63,7 +68,7 @@ export function storeSuite(
     it('deletes every event of an instance, records the deletion and tombstones the instance', async () => {
       const instance = randomUUID()
       const other = randomUUID()
-      await store.insert([...batch(4, {instance_id: instance}), ...batch(2, {instance_id: other})].map(prep))
+      await store.insert([...batch(4, {instance_id: instance}), ...batch(2, {instance_id: other})].map((m) => prep(m)))
       const before = await store.countEvents()
       const record = await store.deleteInstance(instance.toUpperCase())
       assert.equal(record.events_deleted, 4)
@@ -75,7 +80,7 @@ export function storeSuite(
       assert.equal(await store.getDeletion(randomUUID()), undefined)
 
       // Later events of the deleted instance are suppressed, others stored.
-      const late = [...batch(3, {instance_id: instance}), ...batch(1, {instance_id: other})].map(prep)
+      const late = [...batch(3, {instance_id: instance}), ...batch(1, {instance_id: other})].map((m) => prep(m))
       assert.deepEqual(await store.insert(late), {accepted: 1, duplicates: 0, suppressed: 3})
       // Deleting again works and deletes nothing.
       const second = await store.deleteInstance(instance)
@@ -85,12 +90,12 @@ export function storeSuite(
 
     it('leaves nothing of an instance deleted while its events are being ingested', async () => {
       const instance = randomUUID()
-      const batches = Array.from({length: 20}, () => batch(20, {instance_id: instance}).map(prep))
+      const batches = Array.from({length: 20}, () => batch(20, {instance_id: instance}).map((m) => prep(m)))
       const inserts = batches.map(async (rows, i) => {
-        await new Promise((resolve) => setTimeout(resolve, i))
+        await sleep(i)
         return store.insert(rows)
       })
-      await new Promise((resolve) => setTimeout(resolve, 8))
+      await sleep(8)
       const record = await store.deleteInstance(instance)
       const results = await Promise.all(inserts)
       const stored = results.reduce((n, r) => n + r.accepted, 0)
@@ -105,7 +110,6 @@ export function storeSuite(
       const product = `p-${randomUUID().slice(0, 8)}`
       const a = randomUUID()
       const b = randomUUID()
-      const at = (day: string) => `${day}T10:00:00.000Z`
       const messages = [
         ...batch(3, {instance_id: a, product, product_version: '1.0.0', timestamp: at('2026-01-01')}),
         ...batch(2, {instance_id: b, product, product_version: '1.1.0', timestamp: at('2026-01-02')}),
@@ -123,7 +127,7 @@ export function storeSuite(
           product_version: '1.1.0',
           timestamp: at('2026-01-03'),
         }),
-      ].map(prep)
+      ].map((m) => prep(m))
       await store.insert(messages)
 
       assert.deepEqual(await store.report({by: 'command', limit: 10, product}), [
@@ -157,10 +161,10 @@ export function storeSuite(
       const message = commandMessage({
         license_id: nasty,
         origin: nasty,
+        payload: {anonymousId: nasty, event: nasty},
         product: nasty,
         product_version: nasty,
-        properties: {[nasty]: nasty, command: nasty, os: nasty},
-        payload: {anonymousId: nasty, event: nasty},
+        properties: {command: nasty, [nasty]: nasty, os: nasty},
       })
       const result = checkMessage(message)
       assert.equal(typeof result, 'object', String(result))
@@ -173,7 +177,7 @@ export function storeSuite(
     })
 
     it('purges events received before a cutoff', async () => {
-      await store.insert(batch(2).map(prep))
+      await store.insert(batch(2).map((m) => prep(m)))
       const total = await store.countEvents()
       assert.equal(await store.purge(new Date(Date.now() - 60_000)), 0)
       assert.equal(await store.countEvents(), total)
@@ -188,7 +192,7 @@ export function storeSuite(
 
     if (options.reopen) {
       it('migrates idempotently: reopening keeps the data', async () => {
-        await store.insert(batch(3).map(prep))
+        await store.insert(batch(3).map((m) => prep(m)))
         const count = await store.countEvents()
         const again = await options.reopen!()
         try {

@@ -6,18 +6,18 @@ const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
 
 export interface CollectorProcess {
   child: ChildProcess
-  url: string
-  stdout(): string
-  stderr(): string
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>
+  stderr(): string
+  stdout(): string
+  url: string
 }
 
 /** Run the CLI from source (node --import tsx src/cli.ts ...) and collect its output. */
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{code: number | null; stderr: string; stdout: string}> {
+): Promise<{code: null | number; stderr: string; stdout: string}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
       cwd: collectorDir,
@@ -26,8 +26,12 @@ export function runCli(
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (c) => (stdout += c))
-    child.stderr.on('data', (c) => (stderr += c))
+    child.stdout.on('data', (c) => {
+      stdout += c
+    })
+    child.stderr.on('data', (c) => {
+      stderr += c
+    })
     child.on('error', reject)
     child.on('close', (code) => resolve({code, stderr, stdout}))
   })
@@ -46,15 +50,17 @@ export function startCollector(args: string[], env: Record<string, string> = {})
   )
   let out = ''
   let err = ''
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-  )
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))
+  })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`collector did not start in 30 s:\n${out}\n${err}`))
     }, 30_000)
-    child.stderr!.on('data', (c) => (err += c))
+    child.stderr!.on('data', (c) => {
+      err += c
+    })
     child.stdout!.on('data', (c) => {
       out += c
       const match = /^listening on (http:\/\/\S+)$/m.exec(out)
@@ -63,7 +69,7 @@ export function startCollector(args: string[], env: Record<string, string> = {})
         resolve({child, exited, stderr: () => err, stdout: () => out, url: match[1]})
       }
     })
-    void exited.then((code) => {
+    exited.then((code) => {
       clearTimeout(timer)
       reject(new Error(`collector exited (${code}) before listening:\n${out}\n${err}`))
     })

@@ -2,10 +2,10 @@ import {request as httpRequest} from 'node:http'
 import {Writable} from 'node:stream'
 
 export interface HttpResponse {
-  status: number
   headers: Record<string, string | string[] | undefined>
-  text: string
   json: any
+  status: number
+  text: string
 }
 
 /** A raw HTTP request that still reads the answer when the server stops reading the body early. */
@@ -59,12 +59,13 @@ export function postJson(url: string, value: unknown, headers: Record<string, st
 /** A writable stream that keeps everything written to it (for log assertions). */
 export class Capture extends Writable {
   readonly chunks: string[] = []
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk.toString('utf8'))
-    callback()
-  }
 
   get text(): string {
     return this.chunks.join('')
+  }
+
+  override _write(chunk: Buffer, _encoding: unknown, callback: () => void): void {
+    this.chunks.push(chunk.toString('utf8'))
+    callback()
   }
 }

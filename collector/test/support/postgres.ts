@@ -15,12 +15,12 @@ import pg from 'pg'
 export const skipPostgres = process.env.COLLECTOR_SKIP_PG === '1'
 
 export interface PgCluster {
-  /** postgres://postgres@127.0.0.1:PORT/postgres */
-  url: string
-  port: number
   /** Create a fresh database and return its URL. */
   createDatabase(name?: string): Promise<string>
+  port: number
   stop(): void
+  /** postgres://postgres@127.0.0.1:PORT/postgres */
+  url: string
 }
 
 function findBinDir(): string {
@@ -99,7 +99,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
   process.on('exit', stop)
   try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'])
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'utf8', '--no-locale', '--no-sync'])
     const port = await freePort()
     const settings = [
       `-p ${port}`,
