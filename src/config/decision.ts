@@ -1,12 +1,10 @@
-import {existsSync} from 'node:fs'
-
 import type {Settings} from '../settings.js'
 import type {Paths} from './paths.js'
 import type {ConfigState} from './state.js'
 
-import {debugMode, environmentOptOut} from './environment.js'
+import {debugMode} from './environment.js'
 import {loadConfig} from './load.js'
-import {findRepositoryOptOut} from './opt-out-files.js'
+import {optOut} from './opt-out.js'
 
 /** Which rule decided, in the order they apply (the first that applies wins). */
 export type Rule =
@@ -35,12 +33,8 @@ export async function decide({cwd, env, paths, settings}: DecisionInput): Promis
     reason,
     rule,
   })
-  const variable = environmentOptOut(env, settings.envPrefix)
-  if (variable) return off('environment', `${variable} is set in the environment`)
-  if (existsSync(paths.legacyOptOutFile))
-    return off('opt-out-file', `the opt-out file ${paths.legacyOptOutFile} exists`)
-  const repository = findRepositoryOptOut(settings.namespace, cwd)
-  if (repository) return off('repository-opt-out-file', `the opt-out file ${repository} applies to this directory`)
+  const early = optOut(settings.namespace, settings.envPrefix, env, cwd)
+  if (early) return off(early.rule, early.reason)
   if (!settings.endpoint && !debugMode(env, settings.envPrefix)) {
     return off('no-endpoint', `no endpoint is configured for ${settings.product}, so nothing is recorded`)
   }

@@ -1,6 +1,7 @@
 import envPaths from 'env-paths'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
+
+import {legacyOptOutFile} from './opt-out.js'
 
 /** Every file the plugin reads or writes, for one namespace. */
 export interface Paths {
@@ -27,7 +28,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     cacheDir,
     configDir,
     configFile: join(configDir, 'telemetry.yml'),
-    legacyOptOutFile: join(homedir(), `.${namespace}`, 'telemetry_opt_out'),
+    legacyOptOutFile: legacyOptOutFile(namespace),
     queueDir: join(cacheDir, 'queue'),
     sessionFile: join(cacheDir, 'session'),
     snapshotFile: join(cacheDir, 'config-snapshot.json'),

@@ -1,5 +1,3 @@
-import {randomUUID} from 'node:crypto'
-
 import type {Settings} from '../settings.js'
 
 /** One message, field for field the RFC's sample message plus `session_id` and `message_id`. */
@@ -21,16 +19,18 @@ export interface Message {
 export interface MessageInput {
   event: string
   instanceId: string
+  /** Made when the event is recorded, and kept across retries so the collector stores it once. */
+  messageId: string
   now?: Date
   properties: Record<string, unknown>
   sessionId: string
   settings: Settings
 }
 
-// message_id comes from node:crypto, already loaded by Node: `uuid` is kept off the per-command path.
 export function buildMessage({
   event,
   instanceId,
+  messageId,
   now = new Date(),
   properties,
   sessionId,
@@ -39,7 +39,7 @@ export function buildMessage({
   return {
     instance_id: instanceId,
     license_id: settings.licenseId,
-    message_id: randomUUID(),
+    message_id: messageId,
     message_version: 1,
     origin: 'command-line',
     payload: {anonymousId: instanceId, event, properties},

@@ -1,6 +1,6 @@
 import type {Hook} from '@oclif/core'
 
-import {environmentOptOut} from '../config/environment.js'
+import {optOut} from '../config/opt-out.js'
 import {isTelemetryCommand} from '../runtime/state.js'
 import {readSettings} from '../settings.js'
 
@@ -9,7 +9,8 @@ const hook: Hook.Init = async function ({config, id}) {
   try {
     if (isTelemetryCommand(id)) return
     const settings = readSettings(config)
-    if (environmentOptOut(process.env, settings.envPrefix)) return
+    // Rules 1 to 4 first: an opted-out user pays for a few system calls; nothing more is imported.
+    if (optOut(settings.namespace, settings.envPrefix, process.env, process.cwd())) return
     const {start} = await import('../runtime/start.js')
     await start({
       config,

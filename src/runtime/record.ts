@@ -4,6 +4,7 @@ import type {RunState} from './state.js'
 
 import {commandProperties} from '../events/command.js'
 import {environment} from '../events/environment.js'
+import {randomUuid} from '../events/ids.js'
 import {buildMessage} from '../events/message.js'
 import {appendLine} from '../queue/queue.js'
 import {currentSessionId} from './session.js'
@@ -20,8 +21,9 @@ export async function recordCommand(
   const message = buildMessage({
     event: 'command',
     instanceId: run.instanceId,
+    messageId: await randomUuid(),
     properties,
-    sessionId: currentSessionId(run.paths.sessionFile),
+    sessionId: await currentSessionId(run.paths.sessionFile),
     settings: run.settings,
   })
   const line = JSON.stringify(message)

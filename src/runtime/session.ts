@@ -1,6 +1,6 @@
-import {randomUUID} from 'node:crypto'
 import {readFileSync, statSync, utimesSync} from 'node:fs'
 
+import {randomUuid} from '../events/ids.js'
 import {writeFileAtomic} from '../files.js'
 
 /** A session ends after ten minutes without a command. */
@@ -12,7 +12,7 @@ const UUID = /^[\da-f]{8}(?:-[\da-f]{4}){3}-[\da-f]{12}$/
  * The current session id. The file holds the id and its mtime is the last command's time, so
  * continuing a session costs a stat, a read and a utimes, and never a rewrite.
  */
-export function currentSessionId(file: string, now = Date.now()): string {
+export async function currentSessionId(file: string, now = Date.now()): Promise<string> {
   try {
     if (now - statSync(file).mtimeMs < SESSION_IDLE_MS) {
       const id = readFileSync(file, 'utf8').trim()
@@ -25,7 +25,7 @@ export function currentSessionId(file: string, now = Date.now()): string {
     // No session yet: start one below.
   }
 
-  const id = randomUUID()
+  const id = await randomUuid()
   try {
     writeFileAtomic(file, id)
   } catch {

@@ -11,17 +11,21 @@ export interface RunState {
   startedAt: number
 }
 
-// Keyed by the oclif Config, so each run of a CLI in one process (as tests do) has its own state.
-const runs = new WeakMap<object, RunState>()
+// Kept on the oclif Config of the run (each run of a CLI in one process, as in tests, has its own),
+// under a registered symbol: the two hooks are bundled separately and share no module.
+const RUN = Symbol.for('oclif-plugin-telemetry.run')
+
+type Holder = {[RUN]?: RunState}
 
 export function recordThisRun(config: object, state: RunState): void {
-  runs.set(config, state)
+  ;(config as Holder)[RUN] = state
 }
 
 /** The state of a run that should be recorded, taken once: a second call returns undefined. */
 export function takeRun(config: object): RunState | undefined {
-  const state = runs.get(config)
-  runs.delete(config)
+  const holder = config as Holder
+  const state = holder[RUN]
+  delete holder[RUN]
   return state
 }
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// What the plugin costs a command: the fixture CLI with the plugin (enabled, disabled) against the same
+// CLI without it, in one run. Instructions by callgrind (the smallest of a few runs: stable to ~0.3%),
+// and medians of wall time, CPU time and peak memory over many interleaved runs (noisy, shown beside).
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const HOST = join(root, 'test', 'fixtures', 'host-cli', 'bin', 'run.js')
+const BARE = join(root, 'test', 'fixtures', 'bare-cli', 'bin', 'run.js')
+const {values: opts} = parseArgs({
+  options: {
+    'callgrind-runs': {default: '3', type: 'string'},
+    command: {default: 'hello', type: 'string'},
+    runs: {default: '40', type: 'string'},
+    variants: {default: 'bare,enabled,disabled,opted-out,config-off', type: 'string'},
+  },
+})
+
+for (const tool of ['valgrind', '/usr/bin/time']) {
+  if (spawnSync(tool, ['--version']).error) {
+    console.error(`${tool} is needed: apt-get install valgrind time`)
+    process.exit(1)
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), 'telemetry-bench-'))
+process.on('exit', () => rmSync(work, {force: true, recursive: true}))
+
+/** A home of its own for each variant, so one's queue or config never affects another. */
+function home(name) {
+  const dir = join(work, name)
+  mkdirSync(join(dir, 'home'), {recursive: true})
+  const env = {...process.env, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache'), XDG_CONFIG_HOME: join(dir, 'config')}
+  for (const key of Object.keys(env)) if (/^(DO_NOT_TRACK|CHEF_.*|DEBUG)$/.test(key)) delete env[key]
+  return env
+}
+
+const args = opts.command.split(' ')
+const enabledEnv = home('enabled')
+const disabledEnv = home('disabled')
+// Set up as a user would have it: the first run created the config; `off` for the disabled one.
+execFileSync(process.execPath, [HOST, 'hello'], {env: enabledEnv, stdio: 'ignore'})
+execFileSync(process.execPath, [HOST, 'hello'], {env: enabledEnv, stdio: 'ignore'})
+execFileSync(process.execPath, [HOST, 'telemetry', 'off'], {env: disabledEnv, stdio: 'ignore'})
+// A config edited by hand to `enabled: false` (no opt-out file): the config has to be read.
+const configOffEnv = home('config-off')
+execFileSync(process.execPath, [HOST, 'hello'], {env: configOffEnv, stdio: 'ignore'})
+const configFile = join(configOffEnv.XDG_CONFIG_HOME, 'chef', 'telemetry.yml')
+writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('enabled: true', 'enabled: false'))
+execFileSync(process.execPath, [HOST, 'hello'], {env: configOffEnv, stdio: 'ignore'})
+
+const all = {
+  bare: {cli: BARE, env: home('bare'), label: 'without the plugin'},
+  'config-off': {cli: HOST, env: configOffEnv, label: 'plugin, enabled: false edited into the config'},
+  disabled: {cli: HOST, env: disabledEnv, label: 'plugin, after `telemetry off`'},
+  enabled: {cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
+  'opted-out': {cli: HOST, env: {...enabledEnv, DO_NOT_TRACK: '1'}, label: 'plugin, DO_NOT_TRACK=1'},
+}
+const names = opts.variants.split(',')
+const variants = names.map((name) => ({name, ...all[name]}))
+
+function timed(variant) {
+  const out = join(work, 'time.txt')
+  const result = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', process.execPath, variant.cli, ...args], {
+    env: variant.env,
+    stdio: 'ignore',
+  })
+  if (result.status !== 0) throw new Error(`${variant.name} exited ${result.status}`)
+  const [wall, user, sys, maxKiB] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+  return {cpu: (user + sys) * 1000, rss: maxKiB / 1024, wall: wall * 1000}
+}
+
+// V8's --predictable (one thread, fixed GC and compile schedule) makes the count repeat to ~0.001%
+// here, where without it runs of the same command differ by ~1%. It applies to every variant alike.
+function instructions(variant) {
+  const result = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--predictable', variant.cli, ...args],
+    {encoding: 'utf8', env: variant.env},
+  )
+  const match = /Collected\s*:\s*(\d+)/.exec(result.stderr)
+  if (!match) throw new Error(`callgrind gave no count for ${variant.name}:\n${result.stderr.slice(-2000)}`)
+  return Number(match[1])
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const samples = Object.fromEntries(names.map((n) => [n, []]))
+const runs = Number(opts.runs)
+for (const v of variants) timed(v) // warm the file cache
+for (let i = 0; i < runs; i++) {
+  // Interleaved, in a different order each round, so drift on the machine hits every variant alike.
+  const order = [...variants].sort(() => Math.random() - 0.5)
+  for (const v of order) samples[v.name].push(timed(v))
+}
+
+const counts = Object.fromEntries(names.map((n) => [n, []]))
+for (let i = 0; i < Number(opts['callgrind-runs']); i++) for (const v of variants) counts[v.name].push(instructions(v))
+
+const base = {
+  cpu: median(samples.bare.map((s) => s.cpu)),
+  ins: Math.min(...counts.bare),
+  rss: median(samples.bare.map((s) => s.rss)),
+  wall: median(samples.bare.map((s) => s.wall)),
+}
+const budgets = {'config-off': 1.015, disabled: 1.015, enabled: 1.03, 'opted-out': 1.015}
+const rows = []
+let ok = true
+for (const v of variants) {
+  const ins = Math.min(...counts[v.name])
+  const wall = median(samples[v.name].map((s) => s.wall))
+  const cpu = median(samples[v.name].map((s) => s.cpu))
+  const rss = median(samples[v.name].map((s) => s.rss))
+  const budget = budgets[v.name]
+  const within = budget === undefined || (ins / base.ins <= budget && rss - base.rss <= 5)
+  ok &&= within
+  rows.push({
+    variant: `${v.name} (${v.label})`,
+    instructions: `${(ins / 1e6).toFixed(1)}M ${(ins / base.ins).toFixed(3)}x`,
+    wall: `${wall.toFixed(0)} ms ${(wall / base.wall).toFixed(3)}x`,
+    cpu: `${cpu.toFixed(0)} ms ${(cpu / base.cpu).toFixed(3)}x`,
+    'peak RSS': `${rss.toFixed(1)} MiB ${rss - base.rss >= 0 ? '+' : ''}${(rss - base.rss).toFixed(1)}`,
+    budget: budget === undefined ? '' : `${budget}x, +5 MiB: ${within ? 'within' : 'OVER'}`,
+  })
+}
+
+console.log(`mycli ${opts.command}: ${runs} interleaved runs per variant (medians), callgrind ${opts['callgrind-runs']} runs (smallest); node ${process.version}`)
+console.table(rows)
+process.exitCode = ok ? 0 : 1
