@@ -19,12 +19,12 @@ export default [
   {
     files: ['test/**/*.ts', 'collector/test/**/*.ts'],
     rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
       // Tests run on node:test, not mocha; they run CLIs one after another on purpose.
       'mocha/max-top-level-suites': 'off',
       'mocha/no-top-level-hooks': 'off',
       'n/no-unsupported-features/node-builtins': 'off',
       'no-await-in-loop': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
 ]

@@ -29,6 +29,7 @@ for (const [entry, out] of [
   ['src/runtime/start.ts', 'start'],
   ['src/runtime/record.ts', 'record'],
 ]) {
+  // eslint-disable-next-line no-await-in-loop -- four small builds, one after another
   await build({
     bundle: true,
     entryPoints: [entry],

@@ -4,6 +4,8 @@ export interface Settings {
   cli: {bin: string; name: string; version: string}
   /** Base URL of the collector; undefined means nothing is recorded. */
   endpoint: string | undefined
+  /** Why a configured endpoint is not used (not https, and not a loopback address). */
+  endpointError: string | undefined
   /** Where the endpoint came from, for `status`. */
   endpointSource: 'environment' | 'none' | 'package.json'
   /** Prefix of the family's environment variables: the namespace upper-cased (`CHEF`). */
@@ -22,6 +24,7 @@ export interface HostConfig {
   bin: string
   name: string
   pjson: {oclif?: object}
+  root: string
   version: string
 }
 
@@ -48,15 +51,46 @@ function readNamespace(value: unknown): string {
   return ns && /^[a-z][\d_a-z-]{0,31}$/.test(ns) ? ns : DEFAULT_NAMESPACE
 }
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1])$/
+
+/**
+ * Events go over https only; plain http is allowed to loopback addresses (tests, a local collector).
+ * Returns why an endpoint is refused, or undefined when it is fine.
+ */
+export function endpointProblem(endpoint: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    return 'it is not a URL'
+  }
+
+  if (url.protocol === 'https:') return undefined
+  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return undefined
+  return 'only https: endpoints are allowed (http: only to a loopback address)'
+}
+
+function rawSettings(config: HostConfig): Record<string, unknown> {
+  return ((config.pjson.oclif as undefined | {telemetry?: unknown})?.telemetry ?? {}) as Record<string, unknown>
+}
+
+/** Just the family, for the opt-out rules every command checks first: no URL parsing, no copying. */
+export function familyOf(config: HostConfig): {envPrefix: string; namespace: string} {
+  const namespace = readNamespace(rawSettings(config).namespace)
+  return {envPrefix: namespace.toUpperCase().replaceAll('-', '_'), namespace}
+}
+
 export function readSettings(config: HostConfig, env: NodeJS.ProcessEnv = process.env): Settings {
-  const raw = ((config.pjson.oclif as undefined | {telemetry?: unknown})?.telemetry ?? {}) as Record<string, unknown>
-  const namespace = readNamespace(raw.namespace)
-  const envPrefix = namespace.toUpperCase().replaceAll('-', '_')
+  const raw = rawSettings(config)
+  const {envPrefix, namespace} = familyOf(config)
   const fromEnv = str(env[`${envPrefix}_TELEMETRY_ENDPOINT`])
   const fromPjson = str(raw.endpoint)
+  const configured = fromEnv ?? fromPjson
+  const endpointError = configured === undefined ? undefined : endpointProblem(configured)
   return {
     cli: {bin: config.bin, name: config.name, version: config.version},
-    endpoint: fromEnv ?? fromPjson,
+    endpoint: endpointError ? undefined : configured?.replace(/\/+$/, ''),
+    endpointError: endpointError && `${configured}: ${endpointError}`,
     endpointSource: fromEnv ? 'environment' : fromPjson ? 'package.json' : 'none',
     envPrefix,
     events: readEvents(raw.events),

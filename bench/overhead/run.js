@@ -12,19 +12,19 @@ import {parseArgs} from 'node:util'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const HOST = join(root, 'test', 'fixtures', 'host-cli', 'bin', 'run.js')
 const BARE = join(root, 'test', 'fixtures', 'bare-cli', 'bin', 'run.js')
+const FLOOR = join(root, 'test', 'fixtures', 'floor-cli', 'bin', 'run.js')
 const {values: opts} = parseArgs({
   options: {
     'callgrind-runs': {default: '3', type: 'string'},
     command: {default: 'hello', type: 'string'},
     runs: {default: '40', type: 'string'},
-    variants: {default: 'bare,enabled,disabled,opted-out,config-off', type: 'string'},
+    variants: {default: 'bare,floor,enabled,disabled,opted-out,config-off', type: 'string'},
   },
 })
 
 for (const tool of ['valgrind', '/usr/bin/time']) {
   if (spawnSync(tool, ['--version']).error) {
-    console.error(`${tool} is needed: apt-get install valgrind time`)
-    process.exit(1)
+    throw new Error(`${tool} is needed: apt-get install valgrind time`)
   }
 }
 
@@ -35,7 +35,12 @@ process.on('exit', () => rmSync(work, {force: true, recursive: true}))
 function home(name) {
   const dir = join(work, name)
   mkdirSync(join(dir, 'home'), {recursive: true})
-  const env = {...process.env, HOME: join(dir, 'home'), XDG_CACHE_HOME: join(dir, 'cache'), XDG_CONFIG_HOME: join(dir, 'config')}
+  const env = {
+    ...process.env,
+    HOME: join(dir, 'home'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+  }
   for (const key of Object.keys(env)) if (/^(DO_NOT_TRACK|CHEF_.*|DEBUG)$/.test(key)) delete env[key]
   return env
 }
@@ -59,6 +64,7 @@ const all = {
   'config-off': {cli: HOST, env: configOffEnv, label: 'plugin, enabled: false edited into the config'},
   disabled: {cli: HOST, env: disabledEnv, label: 'plugin, after `telemetry off`'},
   enabled: {cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
+  floor: {cli: FLOOR, env: home('floor'), label: 'a plugin whose two hooks do nothing'},
   'opted-out': {cli: HOST, env: {...enabledEnv, DO_NOT_TRACK: '1'}, label: 'plugin, DO_NOT_TRACK=1'},
 }
 const names = opts.variants.split(',')
@@ -123,15 +129,17 @@ for (const v of variants) {
   const within = budget === undefined || (ins / base.ins <= budget && rss - base.rss <= 5)
   ok &&= within
   rows.push({
-    variant: `${v.name} (${v.label})`,
-    instructions: `${(ins / 1e6).toFixed(1)}M ${(ins / base.ins).toFixed(3)}x`,
-    wall: `${wall.toFixed(0)} ms ${(wall / base.wall).toFixed(3)}x`,
-    cpu: `${cpu.toFixed(0)} ms ${(cpu / base.cpu).toFixed(3)}x`,
-    'peak RSS': `${rss.toFixed(1)} MiB ${rss - base.rss >= 0 ? '+' : ''}${(rss - base.rss).toFixed(1)}`,
     budget: budget === undefined ? '' : `${budget}x, +5 MiB: ${within ? 'within' : 'OVER'}`,
+    cpu: `${cpu.toFixed(0)} ms ${(cpu / base.cpu).toFixed(3)}x`,
+    instructions: `${(ins / 1e6).toFixed(1)}M ${(ins / base.ins).toFixed(3)}x`,
+    'peak RSS': `${rss.toFixed(1)} MiB ${rss - base.rss >= 0 ? '+' : ''}${(rss - base.rss).toFixed(1)}`,
+    variant: `${v.name} (${v.label})`,
+    wall: `${wall.toFixed(0)} ms ${(wall / base.wall).toFixed(3)}x`,
   })
 }
 
-console.log(`mycli ${opts.command}: ${runs} interleaved runs per variant (medians), callgrind ${opts['callgrind-runs']} runs (smallest); node ${process.version}`)
+console.log(
+  `mycli ${opts.command}: ${runs} interleaved runs per variant (medians), callgrind ${opts['callgrind-runs']} runs (smallest); node ${process.version}`,
+)
 console.table(rows)
 process.exitCode = ok ? 0 : 1

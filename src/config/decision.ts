@@ -36,7 +36,10 @@ export async function decide({cwd, env, paths, settings}: DecisionInput): Promis
   const early = optOut(settings.namespace, settings.envPrefix, env, cwd)
   if (early) return off(early.rule, early.reason)
   if (!settings.endpoint && !debugMode(env, settings.envPrefix)) {
-    return off('no-endpoint', `no endpoint is configured for ${settings.product}, so nothing is recorded`)
+    const why = settings.endpointError
+      ? `the endpoint ${settings.endpointError}`
+      : `no endpoint is configured for ${settings.product}`
+    return off('no-endpoint', `${why}, so nothing is recorded`)
   }
 
   const config = await loadConfig(paths)

@@ -8,9 +8,15 @@ export interface Paths {
   cacheDir: string
   configDir: string
   configFile: string
+  /** Deletion requests not yet acknowledged by the collector, and the instance ids they retired. */
+  deletionsFile: string
   /** Chef's Ruby tools honour this file too: `off` creates it, `on` removes it. */
   legacyOptOutFile: string
+  /** Held by the one sender that may run for this queue. */
+  lockFile: string
   queueDir: string
+  /** What the background sender did, last lines only (it has no terminal). */
+  senderLog: string
   sessionFile: string
   snapshotFile: string
   statsFile: string
@@ -28,8 +34,11 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     cacheDir,
     configDir,
     configFile: join(configDir, 'telemetry.yml'),
+    deletionsFile: join(cacheDir, 'deletions.json'),
     legacyOptOutFile: legacyOptOutFile(namespace),
+    lockFile: join(cacheDir, 'sender.lock'),
     queueDir: join(cacheDir, 'queue'),
+    senderLog: join(cacheDir, 'sender.log'),
     sessionFile: join(cacheDir, 'session'),
     snapshotFile: join(cacheDir, 'config-snapshot.json'),
     statsFile: join(cacheDir, 'stats.json'),

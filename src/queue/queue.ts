@@ -23,8 +23,9 @@ let rotations = 0
 /**
  * Appends one line. A single write on an `O_APPEND` descriptor, so lines of concurrent commands never
  * interleave; a file left without a final newline (a crash, a corrupt file) gets one first.
+ * Returns the bytes now waiting in the current file.
  */
-export function appendLine(dir: string, line: string, statsFile: string, limits = DEFAULT_LIMITS): void {
+export function appendLine(dir: string, line: string, statsFile: string, limits = DEFAULT_LIMITS): number {
   const file = join(dir, CURRENT)
   let fd: number
   try {
@@ -54,6 +55,8 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
     rotateCurrent(dir)
     enforceBound(dir, statsFile, limits)
   }
+
+  return size
 }
 
 /** Closes `current.jsonl` into a segment. A command racing with this still writes into the segment. */

@@ -7,6 +7,7 @@ import {environment} from '../events/environment.js'
 import {randomUuid} from '../events/ids.js'
 import {buildMessage} from '../events/message.js'
 import {appendLine} from '../queue/queue.js'
+import {startSenderIfDue} from '../sender/start.js'
 import {currentSessionId} from './session.js'
 
 export async function recordCommand(
@@ -32,5 +33,6 @@ export async function recordCommand(
     return
   }
 
-  appendLine(run.paths.queueDir, line, run.paths.statsFile)
+  const queued = appendLine(run.paths.queueDir, line, run.paths.statsFile)
+  await startSenderIfDue(run.paths, run.settings, queued)
 }

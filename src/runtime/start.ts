@@ -9,7 +9,7 @@ import {noticeText} from './notice.js'
 import {recordThisRun} from './state.js'
 
 export interface StartOptions {
-  config: object
+  config: {root: string}
   cwd: string
   env: NodeJS.ProcessEnv
   log: (message: string) => void

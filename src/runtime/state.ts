@@ -11,21 +11,34 @@ export interface RunState {
   startedAt: number
 }
 
-// Kept on the oclif Config of the run (each run of a CLI in one process, as in tests, has its own),
-// under a registered symbol: the two hooks are bundled separately and share no module.
-const RUN = Symbol.for('oclif-plugin-telemetry.run')
+// Kept per CLI (by its root directory) in one process-wide map under a registered symbol: the hooks
+// are bundled apart from the public track(), and oclif hands a command a Config object other than
+// the hooks', so neither module identity nor the Config object can carry it.
+const RUNS = Symbol.for('oclif-plugin-telemetry.runs')
 
-type Holder = {[RUN]?: RunState}
+interface CliRef {
+  root: string
+}
 
-export function recordThisRun(config: object, state: RunState): void {
-  ;(config as Holder)[RUN] = state
+function runs(): Map<string, RunState> {
+  const global = globalThis as {[RUNS]?: Map<string, RunState>}
+  global[RUNS] ??= new Map()
+  return global[RUNS]
+}
+
+export function recordThisRun(config: CliRef, state: RunState): void {
+  runs().set(config.root, state)
+}
+
+/** The state of the run being recorded, if it is (for custom events sent during the command). */
+export function currentRun(config: CliRef): RunState | undefined {
+  return runs().get(config.root)
 }
 
 /** The state of a run that should be recorded, taken once: a second call returns undefined. */
-export function takeRun(config: object): RunState | undefined {
-  const holder = config as Holder
-  const state = holder[RUN]
-  delete holder[RUN]
+export function takeRun(config: CliRef): RunState | undefined {
+  const state = runs().get(config.root)
+  runs().delete(config.root)
   return state
 }
 

@@ -1,4 +1,4 @@
-import {chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -18,7 +18,11 @@ const sandboxes: string[] = []
 /** Variables a developer's or CI's shell may carry that would change what the plugin decides. */
 const SCRUBBED = /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*)$/
 
-export function makeSandbox(): Sandbox {
+/**
+ * `backgroundSender: false` (the default) records a sender attempt just made, so that, as on a machine
+ * where one ran a moment ago, no background sender starts during the test and moves the queue.
+ */
+export function makeSandbox({backgroundSender = false} = {}): Sandbox {
   const root = mkdtempSync(join(tmpdir(), 'telemetry-test-'))
   sandboxes.push(root)
   const home = join(root, 'home')
@@ -28,6 +32,14 @@ export function makeSandbox(): Sandbox {
   Object.assign(env, {HOME: home, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config')})
   const cacheDir = join(root, 'cache', 'chef', 'telemetry')
   const configDir = join(root, 'config', 'chef')
+  if (!backgroundSender) {
+    mkdirSync(cacheDir, {recursive: true})
+    writeFileSync(
+      join(cacheDir, 'stats.json'),
+      JSON.stringify({lastAttempt: new Date(Date.now() + 3_600_000).toISOString()}),
+    )
+  }
+
   return {
     cacheDir,
     configDir,
@@ -55,16 +67,22 @@ export function allFiles(dir: string): string[] {
   return out
 }
 
-/** Every message waiting in a sandbox's queue, in file order. */
-export function queuedMessages(sandbox: Sandbox): Array<Record<string, any>> {
-  let names: string[]
+const jsonl = (dir: string) => {
   try {
-    names = readdirSync(sandbox.queueDir).filter((n) => n.endsWith('.jsonl'))
+    return readdirSync(dir).filter((n) => n.endsWith('.jsonl'))
   } catch {
     return []
   }
+}
 
-  const ordered = [...names.filter((n) => n !== 'current.jsonl').sort(), ...names.filter((n) => n === 'current.jsonl')]
+/** Every message waiting in a sandbox's queue (being sent, closed segments, current file), oldest first. */
+export function queuedMessages(sandbox: Sandbox): Array<Record<string, any>> {
+  const names = jsonl(sandbox.queueDir)
+  const ordered = [
+    ...jsonl(join(sandbox.queueDir, 'sending')).map((n) => join('sending', n)),
+    ...names.filter((n) => n !== 'current.jsonl').sort(),
+    ...names.filter((n) => n === 'current.jsonl'),
+  ]
   return ordered.flatMap((name) =>
     readFileSync(join(sandbox.queueDir, name), 'utf8')
       .split('\n')

@@ -37,7 +37,7 @@ describe('first run', () => {
       const result = await runCli(sandbox, ['hello'], {env})
       assert.equal(result.stderr, '', JSON.stringify(env))
       assert.equal(existsSync(sandbox.configFile), false, JSON.stringify(env))
-      assert.equal(existsSync(sandbox.cacheDir), false, JSON.stringify(env))
+      assert.equal(existsSync(sandbox.queueDir), false, JSON.stringify(env))
     }
   })
 

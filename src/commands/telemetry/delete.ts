@@ -1,0 +1,97 @@
+import {Command, Flags} from '@oclif/core'
+import {createInterface} from 'node:readline'
+
+import {loadConfig} from '../../config/load.js'
+import {requestDeletion} from '../../queue/deletions.js'
+import {clearQueue} from '../../queue/queue.js'
+import {updateStats} from '../../queue/stats.js'
+import {telemetryContext} from '../../runtime/context.js'
+import {deliverNow, withSenderLock} from '../../sender/foreground.js'
+
+export interface DeleteResult {
+  /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
+  acknowledged: boolean
+  deletedEvents: number
+  error: null | string
+  newInstanceId: null | string
+  oldInstanceId: string
+}
+
+export default class Delete extends Command {
+  static override description = `Delete all usage data of this machine: on the collector, in the local queue, and start a new instance id.
+If the collector cannot be reached, the request waits and is sent before anything else; nothing recorded under the old id is ever sent.`
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --yes']
+  static override flags = {
+    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation.'}),
+  }
+
+  async run(): Promise<DeleteResult> {
+    const {flags} = await this.parse(Delete)
+    const {paths, settings} = telemetryContext(this.config)
+    const config = await loadConfig(paths)
+    if (config.kind === 'missing')
+      this.error('Nothing to delete: no usage data was ever recorded on this machine.', {exit: 1})
+    if (config.kind === 'invalid') {
+      this.error(
+        `The shared config ${paths.configFile} cannot be used: ${config.reason}. Its instance id is unknown.`,
+        {exit: 1},
+      )
+    }
+
+    if (!settings.endpoint)
+      this.error('No endpoint is configured: nothing was ever sent, so there is nothing to delete.', {exit: 1})
+    const oldInstanceId = config.instanceId
+    if (
+      !flags.yes &&
+      !(await this.confirm(`Delete all usage data of instance ${oldInstanceId} from ${settings.endpoint}? (y/N) `))
+    ) {
+      this.error('Nothing deleted.', {exit: 1})
+    }
+
+    // Under the sender lock: a background sender still sending old events finishes first, and none
+    // starts until the request is queued and the old id retired.
+    const {rotateInstanceId} = await import('../../config/shared-config.js')
+    const done = await withSenderLock(paths, async () => {
+      requestDeletion(paths.deletionsFile, oldInstanceId)
+      updateStats(paths.statsFile, (s) => ({...s, deletionPending: true}))
+      const deletedEvents = clearQueue(paths.queueDir)
+      const rotated = rotateInstanceId(paths, settings)
+      return {deletedEvents, report: await deliverNow(paths, settings), rotated}
+    })
+    if ('busy' in done)
+      this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
+    const {deletedEvents, report, rotated} = done
+    const acknowledged = report.deletions > 0
+    const error = report.error ?? null
+    this.log(`Deleted ${deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
+    if (acknowledged) this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}.`)
+    else {
+      this.log(
+        `The collector could not be reached (${error}). The deletion request waits and is sent before any other event; ` +
+          'nothing recorded under the old instance id will be sent.',
+      )
+    }
+
+    return {
+      acknowledged,
+      deletedEvents,
+      error: acknowledged ? null : error,
+      newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
+      oldInstanceId,
+    }
+  }
+
+  private async confirm(question: string): Promise<boolean> {
+    if (!process.stdin.isTTY) {
+      this.error('Confirmation needed, and there is no terminal to ask: run again with --yes.', {exit: 2})
+    }
+
+    const rl = createInterface({input: process.stdin, output: process.stderr})
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(question, resolve)
+    })
+    rl.close()
+    return /^y(es)?$/i.test(answer.trim())
+  }
+}

@@ -1,0 +1,71 @@
+// The sender's side of the queue: it claims one file at a time by moving it into `sending/`, so
+// commands keep appending to a fresh `current.jsonl` meanwhile, and a file left there by a sender
+// that died is the next one's first work (nothing is lost; the collector drops duplicates).
+import {readFileSync, renameSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {ensureDir, writeFileAtomic} from '../files.js'
+import {listSegments, rotateCurrent, SENDING} from './queue.js'
+
+/** How long a just-rotated file is left alone: a command that opened it before the rename may still be writing. */
+export const SETTLE_MS = 100
+
+/** The next file to send: one left by an earlier sender, else the oldest segment, else the current file. */
+export async function claimNext(dir: string): Promise<string | undefined> {
+  const sending = join(dir, SENDING)
+  const leftover = listSegments(sending)[0]
+  if (leftover) return join(sending, leftover)
+  let segment: string | undefined = listSegments(dir)[0]
+  if (!segment) {
+    segment = rotateCurrent(dir)
+    if (!segment) return undefined
+    await sleep(SETTLE_MS)
+  }
+
+  ensureDir(sending)
+  const claimed = join(sending, segment)
+  try {
+    renameSync(join(dir, segment), claimed)
+    return claimed
+  } catch {
+    return undefined
+  }
+}
+
+export interface ClaimedLine {
+  instanceId: string
+  text: string
+}
+
+/** The messages of a claimed file; lines that are not messages (a damaged file) are counted, not sent. */
+export function readClaim(file: string): {corrupt: number; lines: ClaimedLine[]} {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return {corrupt: 0, lines: []}
+  }
+
+  const lines: ClaimedLine[] = []
+  let corrupt = 0
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    try {
+      const message = JSON.parse(line) as {instance_id?: unknown; message_id?: unknown}
+      if (typeof message.message_id !== 'string' || typeof message.instance_id !== 'string')
+        throw new Error('not a message')
+      lines.push({instanceId: message.instance_id, text: line})
+    } catch {
+      corrupt++
+    }
+  }
+
+  return {corrupt, lines}
+}
+
+/** Keeps what is still to send; removes the file once everything in it is acknowledged or dropped. */
+export function keepRemaining(file: string, lines: ClaimedLine[]): void {
+  if (lines.length === 0) rmSync(file, {force: true})
+  else writeFileAtomic(file, lines.map((l) => l.text).join('\n') + '\n')
+}

@@ -1,0 +1,158 @@
+/* eslint-disable no-await-in-loop -- one request at a time, in order, is the point */
+// Sends what waits in the queue: deletion requests first, then events in batches, oldest first,
+// one request at a time. Used by the background sender and by `telemetry flush`.
+import {existsSync} from 'node:fs'
+
+import type {Paths} from '../config/paths.js'
+import type {Settings} from '../settings.js'
+
+import {environmentOptOut} from '../config/environment.js'
+import {loadConfig} from '../config/load.js'
+import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
+import {completeDeletion, readDeletions} from '../queue/deletions.js'
+import {clearQueue} from '../queue/queue.js'
+import {readStats, updateStats} from '../queue/stats.js'
+import {backoffMs} from './backoff.js'
+import {deleteInstance, type Outcome, postBatch} from './http.js'
+
+export const BATCH_SIZE = 100
+/** Well under the collector's 1 MiB per request. */
+export const BATCH_BYTES = 512 * 1024
+
+export interface DeliveryOptions {
+  env: NodeJS.ProcessEnv
+  /** `flush` sends now even while backing off; the background sender waits. */
+  ignoreBackoff: boolean
+  log: (entry: Record<string, unknown>) => void
+  paths: Paths
+  settings: Settings
+  timeoutMs?: number
+}
+
+export interface DeliveryReport {
+  backoffUntil?: string
+  batches: number
+  /** Lines of the queue that were not messages (a damaged file): dropped. */
+  corrupt: number
+  deletions: number
+  error?: string
+  /** Events refused by the collector (4xx other than 429): dropped. */
+  rejected: number
+  /** Events under an instance id whose deletion was requested: never sent. */
+  retired: number
+  sent: number
+  stopped?: 'backoff' | 'failure' | 'invalid-config' | 'no-endpoint' | 'off' | 'opted-out'
+}
+
+type Gate = 'invalid-config' | 'off' | 'open' | 'opted-out'
+
+/** Telemetry may have been turned off since the events were recorded: check before every request. */
+async function gate({env, paths, settings}: DeliveryOptions): Promise<Gate> {
+  if (environmentOptOut(env, settings.envPrefix)) return 'opted-out'
+  if (existsSync(paths.legacyOptOutFile)) return 'off'
+  const config = await loadConfig(paths)
+  if (config.kind === 'invalid') return 'invalid-config'
+  return config.kind === 'ok' && config.enabled ? 'open' : 'off'
+}
+
+function takeBatch(lines: ClaimedLine[]): ClaimedLine[] {
+  let bytes = 0
+  let n = 0
+  while (n < lines.length && n < BATCH_SIZE && (n === 0 || bytes + lines[n].text.length < BATCH_BYTES)) {
+    bytes += lines[n].text.length + 1
+    n++
+  }
+
+  return lines.slice(0, n)
+}
+
+export async function deliver(options: DeliveryOptions): Promise<DeliveryReport> {
+  const {log, paths, settings} = options
+  const report: DeliveryReport = {batches: 0, corrupt: 0, deletions: 0, rejected: 0, retired: 0, sent: 0}
+  const started = readStats(paths.statsFile)
+  if (!options.ignoreBackoff && started.backoffUntil && Date.parse(started.backoffUntil) > Date.now()) {
+    return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
+  }
+
+  if (!settings.endpoint) return {...report, stopped: 'no-endpoint'}
+  const {endpoint} = settings
+  updateStats(paths.statsFile, (stats) => ({...stats, lastAttempt: new Date().toISOString()}))
+
+  const stop = async (): Promise<DeliveryReport['stopped']> => {
+    const state = await gate(options)
+    if (state === 'open') return undefined
+    // Turned off: what waits is deleted, as `off` does. An environment opt-out or a broken config keeps it.
+    if (state === 'off') clearQueue(paths.queueDir)
+    log({event: 'stopped', reason: state})
+    return state
+  }
+
+  const fail = (outcome: Extract<Outcome, {kind: 'retry'}>): DeliveryReport => {
+    const stats = updateStats(paths.statsFile, (s) => {
+      const failures = s.failures + 1
+      const backoffUntil = new Date(Date.now() + backoffMs(failures, outcome.retryAfterMs)).toISOString()
+      return {...s, backoffUntil, dropped: s.dropped + report.corrupt, failures, rejected: s.rejected + report.rejected}
+    })
+    log({backoffUntil: stats.backoffUntil, event: 'retry later', reason: outcome.reason})
+    return {...report, backoffUntil: stats.backoffUntil, error: outcome.reason, stopped: 'failure'}
+  }
+
+  // Deletion requests go first, whatever the decision (deleting one's data is not telemetry): no
+  // event is sent before the collector has been told to forget.
+  for (const {instanceId} of readDeletions(paths.deletionsFile).pending) {
+    const outcome = await deleteInstance(endpoint, instanceId, options.timeoutMs)
+    if (outcome.kind === 'retry') return fail(outcome)
+    completeDeletion(paths.deletionsFile, instanceId)
+    report.deletions++
+    log({event: outcome.kind === 'ok' ? 'deletion acknowledged' : 'deletion refused', status: outcome.status})
+  }
+
+  if (report.deletions > 0) updateStats(paths.statsFile, (s) => ({...s, deletionPending: false}))
+  report.stopped = await stop()
+  if (report.stopped) return report
+
+  const retired = new Set(readDeletions(paths.deletionsFile).retired)
+  for (let file = await claimNext(paths.queueDir); file; file = await claimNext(paths.queueDir)) {
+    const claim = readClaim(file)
+    report.corrupt += claim.corrupt
+    let lines = claim.lines.filter((line) => !retired.has(line.instanceId))
+    report.retired += claim.lines.length - lines.length
+    while (lines.length > 0) {
+      report.stopped = await stop()
+      if (report.stopped) return report
+      const batch = takeBatch(lines)
+      const outcome = await postBatch(
+        endpoint,
+        batch.map((line) => line.text),
+        options.timeoutMs,
+      )
+      if (outcome.kind === 'retry') {
+        keepRemaining(file, lines)
+        return fail(outcome)
+      }
+
+      lines = lines.slice(batch.length)
+      keepRemaining(file, lines)
+      if (outcome.kind === 'ok') {
+        report.sent += batch.length
+        report.batches++
+      } else {
+        report.rejected += batch.length
+        log({count: batch.length, event: 'batch refused', reason: outcome.reason})
+      }
+    }
+
+    keepRemaining(file, [])
+  }
+
+  updateStats(paths.statsFile, (s) => ({
+    ...s,
+    backoffUntil: undefined,
+    dropped: s.dropped + report.corrupt,
+    failures: 0,
+    lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
+    rejected: s.rejected + report.rejected,
+  }))
+  log({batches: report.batches, event: 'delivered', rejected: report.rejected, sent: report.sent})
+  return report
+}

@@ -1,0 +1,28 @@
+// `flush` and `delete` send in the foreground, as the background sender would, holding its lock.
+import type {Paths} from '../config/paths.js'
+import type {Settings} from '../settings.js'
+
+import {deliver, type DeliveryReport} from './deliver.js'
+import {lockOwner, unlock, waitForLock} from './lock.js'
+import {logTo} from './log.js'
+
+export const LOCK_WAIT_MS = 15_000
+
+export interface Busy {
+  busy: number | undefined
+}
+
+/** Runs `work` holding the sender lock, after waiting a little for a background sender to finish. */
+export async function withSenderLock<T>(paths: Paths, work: () => Promise<T>): Promise<Busy | T> {
+  if (!(await waitForLock(paths.lockFile, LOCK_WAIT_MS))) return {busy: lockOwner(paths.lockFile)}
+  try {
+    return await work()
+  } finally {
+    unlock(paths.lockFile)
+  }
+}
+
+/** Sends everything now, backoff or not (the user asked). Call it holding the lock. */
+export function deliverNow(paths: Paths, settings: Settings): Promise<DeliveryReport> {
+  return deliver({env: process.env, ignoreBackoff: true, log: logTo(paths.senderLog), paths, settings})
+}

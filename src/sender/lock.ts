@@ -1,0 +1,112 @@
+// One sender per queue. The lock file holds the owner's pid; the owner touches it while it runs.
+// A lock whose owner is gone (killed, crashed, machine rebooted) or silent for a minute is stale
+// and may be taken over, so a crashed sender cannot block delivery for longer than that.
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import {dirname} from 'node:path'
+
+import {ensureDir} from '../files.js'
+
+export const HEARTBEAT_MS = 10_000
+export const STALE_MS = 60_000
+
+function ownerOf(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export function isStale(file: string, now = Date.now()): boolean {
+  try {
+    if (now - statSync(file).mtimeMs > STALE_MS) return true
+  } catch {
+    return false // no lock at all
+  }
+
+  const pid = ownerOf(file)
+  return pid === undefined ? false : !alive(pid)
+}
+
+/** Takes the lock for `pid`, breaking a stale one. False when another live sender holds it. */
+export function tryLock(file: string, pid = process.pid): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      ensureDir(dirname(file))
+      const fd = openSync(file, 'wx', 0o600)
+      try {
+        writeSync(fd, String(pid))
+      } finally {
+        closeSync(fd)
+      }
+
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isStale(file)) return false
+      // Move the stale lock aside rather than deleting it: of several takers, only one rename succeeds.
+      try {
+        renameSync(file, `${file}.stale-${pid}`)
+        rmSync(`${file}.stale-${pid}`, {force: true})
+      } catch {
+        return false
+      }
+    }
+  }
+
+  return false
+}
+
+/** Hands the lock to another process (the hook takes it, then gives it to the sender it starts). */
+export function setOwner(file: string, pid: number): void {
+  writeFileSync(file, String(pid))
+}
+
+export function heartbeat(file: string): void {
+  try {
+    const now = new Date()
+    utimesSync(file, now, now)
+  } catch {
+    // The lock was broken as stale: the work already done is kept; another sender goes on.
+  }
+}
+
+export function unlock(file: string, pid = process.pid): void {
+  if (ownerOf(file) === pid) rmSync(file, {force: true})
+}
+
+export function lockOwner(file: string): number | undefined {
+  return isStale(file) ? undefined : ownerOf(file)
+}
+
+/** For the foreground commands: waits a little for a background sender to finish. */
+export async function waitForLock(file: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    if (tryLock(file)) return true
+    if (Date.now() >= until) return false
+    // eslint-disable-next-line no-await-in-loop -- polling, one wait at a time
+    await new Promise((resolve) => {
+      setTimeout(resolve, 200)
+    })
+  }
+}

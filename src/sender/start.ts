@@ -1,0 +1,51 @@
+// Runs in the finally hook after an event was queued: starts the background sender when events are
+// due, and returns at once. Cheap when they are not: one small file read.
+import {fileURLToPath} from 'node:url'
+
+import type {Paths} from '../config/paths.js'
+import type {Settings} from '../settings.js'
+
+import {readStats} from '../queue/stats.js'
+import {setOwner, tryLock, unlock} from './lock.js'
+
+/** Enough waiting to be worth a request at once. */
+export const DUE_BYTES = 32 * 1024
+/** Otherwise a sender starts at most this often. */
+export const DUE_AFTER_MS = 60_000
+
+// Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
+const SENDER = fileURLToPath(new URL('../sender/main.js', import.meta.url))
+
+export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): boolean {
+  const stats = readStats(paths.statsFile)
+  if (stats.backoffUntil && Date.parse(stats.backoffUntil) > now) return false
+  if (queuedBytes >= DUE_BYTES || stats.deletionPending) return true
+  return !stats.lastAttempt || now - Date.parse(stats.lastAttempt) >= DUE_AFTER_MS
+}
+
+/**
+ * Starts one detached sender if events are due and no sender runs: `process.execPath` on the sender
+ * script, its own process group, no stdio, unreferenced, so the command exits without waiting.
+ */
+export async function startSenderIfDue(paths: Paths, settings: Settings, queuedBytes: number): Promise<boolean> {
+  if (!settings.endpoint || !isDue(paths, queuedBytes)) return false
+  // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
+  if (!tryLock(paths.lockFile)) return false
+  try {
+    const {spawn} = await import('node:child_process')
+    const child = spawn(process.execPath, [SENDER, JSON.stringify({paths, settings})], {
+      // On Windows a detached child opens a console window; oclif's update check does the same.
+      detached: process.platform !== 'win32',
+      stdio: 'ignore',
+      windowsHide: true,
+    })
+    child.on('error', () => unlock(paths.lockFile, child.pid ?? process.pid))
+    child.unref()
+    if (!child.pid) throw new Error('no sender started')
+    setOwner(paths.lockFile, child.pid)
+    return true
+  } catch {
+    unlock(paths.lockFile)
+    return false
+  }
+}

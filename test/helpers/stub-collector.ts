@@ -1,0 +1,107 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {type AddressInfo} from 'node:net'
+import {gunzipSync} from 'node:zlib'
+
+/** How the stub answers POST /events: store and 200, a status (optionally only for the next n requests), or never. */
+export type Mode = {kind: 'hang'} | {kind: 'ok'} | {kind: 'status'; retryAfter?: string; status: number; times?: number}
+
+export interface Received {
+  count?: number
+  instanceId?: string
+  method: string
+  path: string
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for the collector where a test needs it to fail on
+ * purpose (down, 5xx, 429, hanging, 400). It stores message ids as the collector does: each once.
+ */
+export class StubCollector {
+  /** message_id -> times received */
+  readonly ids = new Map<string, number>()
+  mode: Mode = {kind: 'ok'}
+  port = 0
+  readonly received: Received[] = []
+  readonly stored: Array<Record<string, any>> = []
+  private readonly hanging: ServerResponse[] = []
+  private server: Server | undefined
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging.splice(0)) res.destroy()
+    const {server} = this
+    this.server = undefined
+    if (!server) return
+    server.closeAllConnections()
+    await new Promise((resolve) => {
+      server.close(resolve)
+    })
+  }
+
+  /** Listens on a free port, or again on the same port after close() (the collector coming back). */
+  async start(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy())
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.port, '127.0.0.1', () => resolve())
+    })
+    this.server = server
+    this.port = (server.address() as AddressInfo).port
+    return this
+  }
+
+  /** Resolves once `predicate` holds, polling; fails after `ms`. */
+  async waitFor(predicate: () => boolean, ms = 15_000): Promise<void> {
+    const until = Date.now() + ms
+    while (!predicate()) {
+      if (Date.now() > until) throw new Error(`timed out; received: ${JSON.stringify(this.received)}`)
+      await new Promise((resolve) => {
+        setTimeout(resolve, 50)
+      })
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    let body = Buffer.concat(chunks)
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+    const path = req.url ?? ''
+    if (req.method === 'DELETE') {
+      this.received.push({instanceId: decodeURIComponent(path.split('/').pop()!), method: 'DELETE', path})
+      res.writeHead(202, {'content-type': 'application/json'}).end('{"deletion_id":"d"}')
+      return
+    }
+
+    const parsed = JSON.parse(body.toString('utf8'))
+    const messages = (Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, any>>
+    this.received.push({count: messages.length, method: req.method ?? '', path})
+    const {mode} = this
+    if (mode.kind === 'hang') {
+      this.hanging.push(res)
+      return
+    }
+
+    if (mode.kind === 'status') {
+      if (mode.times !== undefined && --mode.times <= 0) this.mode = {kind: 'ok'}
+      res.writeHead(mode.status, mode.retryAfter ? {'retry-after': mode.retryAfter} : {}).end('{"error":"stub"}')
+      return
+    }
+
+    let duplicates = 0
+    for (const message of messages) {
+      const seen = this.ids.get(message.message_id) ?? 0
+      if (seen > 0) duplicates++
+      else this.stored.push(message)
+      this.ids.set(message.message_id, seen + 1)
+    }
+
+    res.writeHead(200, {'content-type': 'application/json'})
+    res.end(JSON.stringify({accepted: messages.length - duplicates, duplicates, rejected: [], suppressed: 0}))
+  }
+}
