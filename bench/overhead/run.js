@@ -2,7 +2,8 @@
 // What the plugin costs a command: the fixture CLI with the plugin (enabled, disabled) against the same
 // CLI without it, in one run. Instructions by callgrind (the smallest of a few runs: stable to ~0.3%),
 // and medians of wall time, CPU time and peak memory over many interleaved runs (noisy, shown beside).
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {once} from 'node:events'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -18,7 +19,10 @@ const {values: opts} = parseArgs({
     'callgrind-runs': {default: '3', type: 'string'},
     command: {default: 'hello', type: 'string'},
     runs: {default: '40', type: 'string'},
-    variants: {default: 'bare,floor,enabled,disabled,opted-out,config-off', type: 'string'},
+    variants: {
+      default: 'bare,floor,enabled,disabled,opted-out,config-off,sender-reachable,sender-hanging',
+      type: 'string',
+    },
   },
 })
 
@@ -59,18 +63,52 @@ const configFile = join(configOffEnv.XDG_CONFIG_HOME, 'chef', 'telemetry.yml')
 writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('enabled: true', 'enabled: false'))
 execFileSync(process.execPath, [HOST, 'hello'], {env: configOffEnv, stdio: 'ignore'})
 
+// The delivery variants: before each run, the sender is made due (no recent attempt, no lock), so
+// every run starts a background sender, towards a collector that answers or one that hangs.
+const servers = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'endpoints.js')], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+})
+const [line] = await once(servers.stdout, 'data')
+const ports = JSON.parse(String(line))
+process.on('exit', () => servers.kill())
+function delivering(name, port) {
+  const env = {...home(name), CHEF_TELEMETRY_ENDPOINT: `http://127.0.0.1:${port}`}
+  execFileSync(process.execPath, [HOST, 'hello'], {env, stdio: 'ignore'})
+  const cache = join(env.XDG_CACHE_HOME, 'chef', 'telemetry')
+  const before = () => {
+    rmSync(join(cache, 'stats.json'), {force: true})
+    rmSync(join(cache, 'sender.lock'), {force: true})
+  }
+
+  return {before, cli: HOST, env}
+}
+
+/* eslint-disable perfectionist/sort-objects -- grouped by kind */
+// The common command: recorded, with a sender attempt a moment ago, so none starts (it starts at most
+// once a minute; the sender-* variants measure a command that starts one).
+const enabledCache = join(enabledEnv.XDG_CACHE_HOME, 'chef', 'telemetry')
+const recentAttempt = () =>
+  writeFileSync(
+    join(enabledCache, 'stats.json'),
+    JSON.stringify({dropped: 0, failures: 0, lastAttempt: new Date().toISOString(), rejected: 0}),
+  )
+
 const all = {
+  'sender-hanging': {...delivering('hanging', ports.hanging), label: 'plugin, starts a sender; endpoint hangs'},
+  'sender-reachable': {...delivering('reachable', ports.reachable), label: 'plugin, starts a sender; endpoint answers'},
   bare: {cli: BARE, env: home('bare'), label: 'without the plugin'},
   'config-off': {cli: HOST, env: configOffEnv, label: 'plugin, enabled: false edited into the config'},
   disabled: {cli: HOST, env: disabledEnv, label: 'plugin, after `telemetry off`'},
-  enabled: {cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
+  enabled: {before: recentAttempt, cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
   floor: {cli: FLOOR, env: home('floor'), label: 'a plugin whose two hooks do nothing'},
   'opted-out': {cli: HOST, env: {...enabledEnv, DO_NOT_TRACK: '1'}, label: 'plugin, DO_NOT_TRACK=1'},
 }
+/* eslint-enable perfectionist/sort-objects */
 const names = opts.variants.split(',')
 const variants = names.map((name) => ({name, ...all[name]}))
 
 function timed(variant) {
+  variant.before?.()
   const out = join(work, 'time.txt')
   const result = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', process.execPath, variant.cli, ...args], {
     env: variant.env,
@@ -84,6 +122,7 @@ function timed(variant) {
 // V8's --predictable (one thread, fixed GC and compile schedule) makes the count repeat to ~0.001%
 // here, where without it runs of the same command differ by ~1%. It applies to every variant alike.
 function instructions(variant) {
+  variant.before?.()
   const result = spawnSync(
     'valgrind',
     ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--predictable', variant.cli, ...args],
@@ -128,14 +167,17 @@ for (const v of variants) {
   const budget = budgets[v.name]
   const within = budget === undefined || (ins / base.ins <= budget && rss - base.rss <= 5)
   ok &&= within
+  // Columns in reading order, not sorted.
+  /* eslint-disable perfectionist/sort-objects */
   rows.push({
-    budget: budget === undefined ? '' : `${budget}x, +5 MiB: ${within ? 'within' : 'OVER'}`,
-    cpu: `${cpu.toFixed(0)} ms ${(cpu / base.cpu).toFixed(3)}x`,
-    instructions: `${(ins / 1e6).toFixed(1)}M ${(ins / base.ins).toFixed(3)}x`,
-    'peak RSS': `${rss.toFixed(1)} MiB ${rss - base.rss >= 0 ? '+' : ''}${(rss - base.rss).toFixed(1)}`,
     variant: `${v.name} (${v.label})`,
+    instructions: `${(ins / 1e6).toFixed(1)}M ${(ins / base.ins).toFixed(3)}x`,
     wall: `${wall.toFixed(0)} ms ${(wall / base.wall).toFixed(3)}x`,
+    cpu: `${cpu.toFixed(0)} ms ${(cpu / base.cpu).toFixed(3)}x`,
+    'peak RSS': `${rss.toFixed(1)} MiB ${rss - base.rss >= 0 ? '+' : ''}${(rss - base.rss).toFixed(1)}`,
+    budget: budget === undefined ? '' : `${budget}x, +5 MiB: ${within ? 'within' : 'OVER'}`,
   })
+  /* eslint-enable perfectionist/sort-objects */
 }
 
 console.log(
@@ -143,3 +185,4 @@ console.log(
 )
 console.table(rows)
 process.exitCode = ok ? 0 : 1
+servers.kill()

@@ -83,7 +83,9 @@ export function commandProperties(input: CommandInput, host: HostInfo): CommandP
   const summary = summarizeArgv(input.argv, Command?.flags ?? {})
   let command: null | string = null
   if (Command) command = Command.id
-  else if (outcome === 'not_found' && looksLikeCommandId(input.id)) command = input.id
+  // Of an unknown command only the first word: with spaces as topic separator, oclif folds the
+  // arguments that follow into the id it tried (`mycli deplyo web` tries `deplyo:web`).
+  else if (outcome === 'not_found' && looksLikeCommandId(input.id)) command = input.id.split(':')[0]
   else if (outcome === 'help' && input.id && host.hasCommand(input.id)) command = input.id
 
   // Only plugins the CLI ships (core) are named: what a user installed themselves is their business.

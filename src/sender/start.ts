@@ -1,7 +1,5 @@
 // Runs in the finally hook after an event was queued: starts the background sender when events are
 // due, and returns at once. Cheap when they are not: one small file read.
-import {fileURLToPath} from 'node:url'
-
 import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
@@ -12,9 +10,6 @@ import {setOwner, tryLock, unlock} from './lock.js'
 export const DUE_BYTES = 32 * 1024
 /** Otherwise a sender starts at most this often. */
 export const DUE_AFTER_MS = 60_000
-
-// Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
-const SENDER = fileURLToPath(new URL('../sender/main.js', import.meta.url))
 
 export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): boolean {
   const stats = readStats(paths.statsFile)
@@ -32,8 +27,10 @@ export async function startSenderIfDue(paths: Paths, settings: Settings, queuedB
   // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
   if (!tryLock(paths.lockFile)) return false
   try {
-    const {spawn} = await import('node:child_process')
-    const child = spawn(process.execPath, [SENDER, JSON.stringify({paths, settings})], {
+    const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
+    // Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
+    const sender = fileURLToPath(new URL('../sender/main.js', import.meta.url))
+    const child = spawn(process.execPath, [sender, JSON.stringify({paths, settings})], {
       // On Windows a detached child opens a console window; oclif's update check does the same.
       detached: process.platform !== 'win32',
       stdio: 'ignore',
