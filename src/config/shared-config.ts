@@ -45,9 +45,12 @@ function freshConfigText(settings: Settings, enabled: boolean, instanceId = uuid
   return `${configHeader(settings)}instance_id: ${instanceId}\nenabled: ${enabled}\n`
 }
 
-function remember(paths: Paths, state: ConfigState): void {
-  const key = snapshotKey(paths.configFile)
-  if (key) saveSnapshot(paths, {key, state})
+/** Reads the config and snapshots what was read, if the file did not change while it was read. */
+function remember(paths: Paths): ConfigState {
+  const before = snapshotKey(paths.configFile)
+  const {state} = readConfigFile(paths.configFile)
+  if (before && before === snapshotKey(paths.configFile)) saveSnapshot(paths, {key: before, state})
+  return state
 }
 
 /**
@@ -78,9 +81,7 @@ export function createConfig(paths: Paths, settings: Settings): {created: boolea
     unlinkSync(tmp)
   }
 
-  const {state} = readConfigFile(paths.configFile)
-  remember(paths, state)
-  return {created, state}
+  return {created, state: remember(paths)}
 }
 
 export interface EnabledChange {
@@ -108,28 +109,17 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
   }
 
   chmodSync(paths.configFile, 0o600)
-  const {state} = readConfigFile(paths.configFile)
-  remember(paths, state)
-  return {backup, previous, state}
+  return {backup, previous, state: remember(paths)}
 }
 
 /** Gives this machine a new instance id (after a deletion request), keeping everything else. */
-export function rotateInstanceId(paths: Paths, settings: Settings): ConfigState {
-  const {state: previous} = readConfigFile(paths.configFile)
-  const instanceId = uuidv4()
-  if (previous.kind === 'ok') {
-    const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
-    doc.set('instance_id', instanceId)
-    writeFileAtomic(paths.configFile, doc.toString())
-  } else {
-    ensureDir(paths.configDir)
-    if (previous.kind === 'invalid') backupInvalid(paths.configFile)
-    writeFileAtomic(paths.configFile, freshConfigText(settings, true, instanceId))
-  }
-
-  const {state} = readConfigFile(paths.configFile)
-  remember(paths, state)
-  return state
+export function rotateInstanceId(paths: Paths): ConfigState {
+  // Never writes a config from scratch here: that would turn telemetry on without a notice.
+  const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
+  if (configStateOf(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
+  doc.set('instance_id', uuidv4())
+  writeFileAtomic(paths.configFile, doc.toString())
+  return remember(paths)
 }
 
 function backupInvalid(file: string): string | undefined {

@@ -1,11 +1,11 @@
 // The sender's side of the queue: it claims one file at a time by moving it into `sending/`, so
 // commands keep appending to a fresh `current.jsonl` meanwhile, and a file left there by a sender
 // that died is the next one's first work (nothing is lost; the collector drops duplicates).
-import {readFileSync, renameSync, rmSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ensureDir, writeFileAtomic} from '../files.js'
+import {ensureDir} from '../files.js'
 import {listSegments, rotateCurrent, SENDING} from './queue.js'
 
 /** How long a just-rotated file is left alone: a command that opened it before the rename may still be writing. */
@@ -16,12 +16,11 @@ export async function claimNext(dir: string): Promise<string | undefined> {
   const sending = join(dir, SENDING)
   const leftover = listSegments(sending)[0]
   if (leftover) return join(sending, leftover)
-  let segment: string | undefined = listSegments(dir)[0]
-  if (!segment) {
-    segment = rotateCurrent(dir)
-    if (!segment) return undefined
-    await sleep(SETTLE_MS)
-  }
+  const closed = listSegments(dir)[0]
+  const segment = closed ?? rotateCurrent(dir)
+  if (!segment) return undefined
+  // Rotated just now, here or by a command: a command that opened it before may still be writing.
+  if (!closed || Date.now() - mtimeMs(join(dir, segment)) < SETTLE_MS) await sleep(SETTLE_MS)
 
   ensureDir(sending)
   const claimed = join(sending, segment)
@@ -64,8 +63,29 @@ export function readClaim(file: string): {corrupt: number; lines: ClaimedLine[]}
   return {corrupt, lines}
 }
 
-/** Keeps what is still to send; removes the file once everything in it is acknowledged or dropped. */
+/**
+ * Keeps what is still to send; removes the file once everything in it is acknowledged or dropped.
+ * A file deleted meanwhile (`off`, `delete`) stays deleted: its events must not come back.
+ */
 export function keepRemaining(file: string, lines: ClaimedLine[]): void {
-  if (lines.length === 0) rmSync(file, {force: true})
-  else writeFileAtomic(file, lines.map((l) => l.text).join('\n') + '\n')
+  if (lines.length === 0 || !existsSync(file)) {
+    rmSync(file, {force: true})
+    return
+  }
+
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    writeFileSync(tmp, lines.map((l) => l.text).join('\n') + '\n', {mode: 0o600})
+    renameSync(tmp, file)
+  } catch {
+    rmSync(tmp, {force: true})
+  }
+}
+
+function mtimeMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
 }

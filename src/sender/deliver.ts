@@ -34,7 +34,10 @@ export interface DeliveryReport {
   batches: number
   /** Lines of the queue that were not messages (a damaged file): dropped. */
   corrupt: number
+  /** Deletion requests the collector acknowledged (2xx, or 404: nothing stored). */
   deletions: number
+  /** Deletion requests the collector refused (4xx other than 429 and 404): dropped, and said. */
+  deletionsRefused: number
   error?: string
   /** Events refused by the collector (4xx other than 429): dropped. */
   rejected: number
@@ -51,8 +54,8 @@ async function gate({env, paths, settings}: DeliveryOptions): Promise<Gate> {
   if (environmentOptOut(env, settings.envPrefix)) return 'opted-out'
   if (existsSync(paths.legacyOptOutFile)) return 'off'
   const config = await loadConfig(paths)
-  if (config.kind === 'invalid') return 'invalid-config'
-  return config.kind === 'ok' && config.enabled ? 'open' : 'off'
+  if (config.kind !== 'ok') return 'invalid-config'
+  return config.enabled ? 'open' : 'off'
 }
 
 function takeBatch(lines: ClaimedLine[]): ClaimedLine[] {
@@ -68,7 +71,15 @@ function takeBatch(lines: ClaimedLine[]): ClaimedLine[] {
 
 export async function deliver(options: DeliveryOptions): Promise<DeliveryReport> {
   const {log, paths, settings} = options
-  const report: DeliveryReport = {batches: 0, corrupt: 0, deletions: 0, rejected: 0, retired: 0, sent: 0}
+  const report: DeliveryReport = {
+    batches: 0,
+    corrupt: 0,
+    deletions: 0,
+    deletionsRefused: 0,
+    rejected: 0,
+    retired: 0,
+    sent: 0,
+  }
   const started = readStats(paths.statsFile)
   if (!options.ignoreBackoff && started.backoffUntil && Date.parse(started.backoffUntil) > Date.now()) {
     return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
@@ -103,11 +114,13 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     const outcome = await deleteInstance(endpoint, instanceId, options.timeoutMs)
     if (outcome.kind === 'retry') return fail(outcome)
     completeDeletion(paths.deletionsFile, instanceId)
-    report.deletions++
+    if (outcome.kind === 'ok') report.deletions++
+    else report.deletionsRefused++
     log({event: outcome.kind === 'ok' ? 'deletion acknowledged' : 'deletion refused', status: outcome.status})
   }
 
-  if (report.deletions > 0) updateStats(paths.statsFile, (s) => ({...s, deletionPending: false}))
+  if (report.deletions + report.deletionsRefused > 0)
+    updateStats(paths.statsFile, (s) => ({...s, deletionPending: false}))
   report.stopped = await stop()
   if (report.stopped) return report
 

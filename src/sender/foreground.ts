@@ -3,7 +3,7 @@ import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
 import {deliver, type DeliveryReport} from './deliver.js'
-import {lockOwner, unlock, waitForLock} from './lock.js'
+import {heartbeat, HEARTBEAT_MS, lockOwner, unlock, waitForLock} from './lock.js'
 import {logTo} from './log.js'
 
 export const LOCK_WAIT_MS = 15_000
@@ -15,9 +15,11 @@ export interface Busy {
 /** Runs `work` holding the sender lock, after waiting a little for a background sender to finish. */
 export async function withSenderLock<T>(paths: Paths, work: () => Promise<T>): Promise<Busy | T> {
   if (!(await waitForLock(paths.lockFile, LOCK_WAIT_MS))) return {busy: lockOwner(paths.lockFile)}
+  const beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
   try {
     return await work()
   } finally {
+    clearInterval(beat)
     unlock(paths.lockFile)
   }
 }

@@ -18,7 +18,9 @@ function classify(response: Response<string>): Outcome {
   if (status >= 200 && status < 300) return {kind: 'ok', status}
   const header = response.headers['retry-after']
   const retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header)
-  if (status === 429 || status >= 500) return {kind: 'retry', reason: `HTTP ${status}`, retryAfterMs, status}
+  // 3xx too: a redirect is a misconfigured endpoint, not a refusal of these events.
+  if (status === 429 || status >= 500 || status < 400)
+    return {kind: 'retry', reason: `HTTP ${status}`, retryAfterMs, status}
   return {kind: 'drop', reason: `HTTP ${status}`, status}
 }
 

@@ -1,8 +1,9 @@
 // One sender per queue. The lock file holds the owner's pid; the owner touches it while it runs.
-// A lock whose owner is gone (killed, crashed, machine rebooted) or silent for a minute is stale
-// and may be taken over, so a crashed sender cannot block delivery for longer than that.
+// A lock whose owner is gone (killed, crashed) is stale at once; one not touched for ten minutes
+// (a reused pid after a reboot, a suspended laptop) too. So a crashed sender blocks nothing.
 import {
   closeSync,
+  linkSync,
   openSync,
   readFileSync,
   renameSync,
@@ -17,7 +18,7 @@ import {dirname} from 'node:path'
 import {ensureDir} from '../files.js'
 
 export const HEARTBEAT_MS = 10_000
-export const STALE_MS = 60_000
+export const STALE_MS = 10 * 60_000
 
 function ownerOf(file: string): number | undefined {
   try {
@@ -34,6 +35,14 @@ function alive(pid: number): boolean {
     return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function inodeOf(file: string): number | undefined {
+  try {
+    return statSync(file).ino
+  } catch {
+    return undefined
   }
 }
 
@@ -63,13 +72,29 @@ export function tryLock(file: string, pid = process.pid): boolean {
       return true
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isStale(file)) return false
-      // Move the stale lock aside rather than deleting it: of several takers, only one rename succeeds.
+      // Move the stale lock aside rather than deleting it: of several takers, only one rename
+      // succeeds. If what was moved is not the lock judged stale (another taker replaced it in
+      // between), it is put back, and this process gives way.
+      const seen = inodeOf(file)
+      const aside = `${file}.stale-${pid}`
       try {
-        renameSync(file, `${file}.stale-${pid}`)
-        rmSync(`${file}.stale-${pid}`, {force: true})
+        renameSync(file, aside)
       } catch {
         return false
       }
+
+      if (inodeOf(aside) !== seen) {
+        try {
+          linkSync(aside, file)
+        } catch {
+          // Someone else holds a newer lock already.
+        }
+
+        rmSync(aside, {force: true})
+        return false
+      }
+
+      rmSync(aside, {force: true})
     }
   }
 

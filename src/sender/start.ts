@@ -3,7 +3,7 @@
 import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
-import {readStats} from '../queue/stats.js'
+import {readStats, updateStats} from '../queue/stats.js'
 import {setOwner, tryLock, unlock} from './lock.js'
 
 /** Enough waiting to be worth a request at once. */
@@ -40,6 +40,8 @@ export async function startSenderIfDue(paths: Paths, settings: Settings, queuedB
     child.unref()
     if (!child.pid) throw new Error('no sender started')
     setOwner(paths.lockFile, child.pid)
+    // Recorded here too, not only by the sender: one that dies at start must not be restarted by every command.
+    updateStats(paths.statsFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
     return true
   } catch {
     unlock(paths.lockFile)

@@ -17,6 +17,8 @@ export interface Received {
  * purpose (down, 5xx, 429, hanging, 400). It stores message ids as the collector does: each once.
  */
 export class StubCollector {
+  /** Status answered to DELETE /instances/:id. */
+  deleteStatus = 202
   /** message_id -> times received */
   readonly ids = new Map<string, number>()
   mode: Mode = {kind: 'ok'}
@@ -74,7 +76,7 @@ export class StubCollector {
     const path = req.url ?? ''
     if (req.method === 'DELETE') {
       this.received.push({instanceId: decodeURIComponent(path.split('/').pop()!), method: 'DELETE', path})
-      res.writeHead(202, {'content-type': 'application/json'}).end('{"deletion_id":"d"}')
+      res.writeHead(this.deleteStatus, {'content-type': 'application/json'}).end('{"deletion_id":"d"}')
       return
     }
 

@@ -113,6 +113,17 @@ describe('delivery', () => {
     assert.deepEqual([ok.report.sent, server.ids.size], [5, 5])
   })
 
+  it('keeps the events when the endpoint redirects (a misconfiguration, not a refusal)', async () => {
+    const server = await stub()
+    const sandbox = await prepared(server.url)
+    fillQueue(sandbox, 4)
+    server.mode = {kind: 'status', status: 302, times: 1}
+    const redirected = await flush(sandbox)
+    assert.deepEqual([redirected.code, redirected.report.error, redirected.report.waiting], [1, 'HTTP 302', 4])
+    const ok = await flush(sandbox)
+    assert.deepEqual([ok.report.sent, server.ids.size], [4, 4])
+  })
+
   it('drops a batch the collector refuses with 400, counts it, and sends the rest', async () => {
     const server = await stub()
     const sandbox = await prepared(server.url)
@@ -236,6 +247,16 @@ describe('turning off, and deleting', () => {
     const refused = await runCli(sandbox, ['telemetry', 'delete'])
     assert.equal(refused.code, 2, 'no terminal to confirm: it asks for --yes')
     assert.match(refused.stderr, /--yes/)
+  })
+
+  it('delete, refused by the collector: said plainly, with a failing exit code', async () => {
+    const server = await stub()
+    server.deleteStatus = 403
+    const sandbox = await prepared(server.url)
+    const result = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
+    assert.equal(result.code, 1)
+    assert.match(flat(result.stderr), /refused to delete instance/)
+    assert.doesNotMatch(result.stdout, /deletes all data/)
   })
 
   it('delete, offline: the request waits, goes first, and nothing under the old id is sent', async () => {

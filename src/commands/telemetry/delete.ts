@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core'
+import {rmSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 
 import {loadConfig} from '../../config/load.js'
@@ -56,17 +57,22 @@ If the collector cannot be reached, the request waits and is sent before anythin
       requestDeletion(paths.deletionsFile, oldInstanceId)
       updateStats(paths.statsFile, (s) => ({...s, deletionPending: true}))
       const deletedEvents = clearQueue(paths.queueDir)
-      const rotated = rotateInstanceId(paths, settings)
+      const rotated = rotateInstanceId(paths)
       return {deletedEvents, report: await deliverNow(paths, settings), rotated}
     })
     if ('busy' in done)
       this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
     const {deletedEvents, report, rotated} = done
     const acknowledged = report.deletions > 0
-    const error = report.error ?? null
+    const error = report.deletionsRefused > 0 ? 'the collector refused the request' : (report.error ?? null)
+    // A new instance id starts a new session too: nothing links old and new data.
+    rmSync(paths.sessionFile, {force: true})
     this.log(`Deleted ${deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
     if (acknowledged) this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}.`)
-    else {
+    else if (report.deletionsRefused > 0) {
+      this.warn(`The collector at ${settings.endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
+      process.exitCode = 1
+    } else {
       this.log(
         `The collector could not be reached (${error}). The deletion request waits and is sent before any other event; ` +
           'nothing recorded under the old instance id will be sent.',

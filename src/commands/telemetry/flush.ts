@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 
+import {debugMode} from '../../config/environment.js'
 import {countPending} from '../../queue/queue.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {type DeliveryReport} from '../../sender/deliver.js'
@@ -30,6 +31,10 @@ export default class Flush extends Command {
     }
 
     const {endpoint} = settings
+    if (debugMode(process.env, settings.envPrefix)) {
+      this.error(`Debug mode (${settings.envPrefix}_TELEMETRY_DEBUG) sends nothing: unset it to flush.`, {exit: 1})
+    }
+
     const outcome = await withSenderLock(paths, () => deliverNow(paths, {...settings, endpoint}))
     if ('busy' in outcome) {
       this.error(
