@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The one set-up command (npm run setup): PostgreSQL's server binaries for the collector's tests
+# (Debian's package; the tests start and stop their own cluster), then the npm workspace, built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "npm test needs PostgreSQL's server binaries (initdb, pg_ctl): install them with your package manager." >&2
+  fi
+fi
+
+# CI installs exactly what the lock file says; a developer's install may update it.
+if [ "${CI:-}" = "true" ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi
