@@ -1,19 +1,38 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 // The background sender: started detached by a hook (see start.ts) with the lock already taken for
 // it. It has no terminal and must never be noticed: every failure ends in the log and a backoff.
 import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
+import {readDeletions} from '../queue/deletions.js'
 import {deliver} from './deliver.js'
-import {heartbeat, HEARTBEAT_MS, setOwner, unlock} from './lock.js'
+import {heartbeat, HEARTBEAT_MS, setOwner, tryLock, unlock} from './lock.js'
 import {logTo} from './log.js'
 
-const {paths, settings} = JSON.parse(process.argv[2]) as {paths: Paths; settings: Settings}
+const {paths, persist, settings} = JSON.parse(process.argv[2]) as {paths: Paths; persist?: boolean; settings: Settings}
+
+/** After `telemetry delete` could not reach the collector: retries for up to two hours, 5 s doubling to 10 min. */
+export const PERSIST_MS = 2 * 60 * 60 * 1000
 const log = logTo(paths.senderLog)
 setOwner(paths.lockFile, process.pid)
-const beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
+let beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
 log({event: 'sender started'})
 try {
-  await deliver({env: process.env, ignoreBackoff: false, log, paths, settings})
+  const until = Date.now() + PERSIST_MS
+  for (let wait = 5000; ; wait = Math.min(wait * 2, 600_000)) {
+    // eslint-disable-next-line no-await-in-loop -- one attempt after another
+    const report = await deliver({env: process.env, ignoreBackoff: Boolean(persist), log, paths, settings})
+    const waiting = readDeletions(paths.deletionsFile).pending.length > 0
+    if (!persist || report.stopped !== 'failure' || !waiting || Date.now() + wait > until) break
+    // The lock is let go while waiting, so `flush` and other tools are never held up by this wait.
+    clearInterval(beat)
+    unlock(paths.lockFile, process.pid)
+    // eslint-disable-next-line no-await-in-loop -- waiting is the point
+    await sleep(wait)
+    if (!tryLock(paths.lockFile)) break // another sender took over, and sends the deletion first
+    beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
+  }
 } catch (error) {
   log({error: (error as Error).name, event: 'sender failed'})
 } finally {

@@ -24,13 +24,21 @@ export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): bool
  */
 export async function startSenderIfDue(paths: Paths, settings: Settings, queuedBytes: number): Promise<boolean> {
   if (!settings.endpoint || !isDue(paths, queuedBytes)) return false
+  return startSender(paths, settings)
+}
+
+/**
+ * Starts the detached sender if no sender runs. `persist`: it retries a waiting deletion request for
+ * a while instead of leaving it to the next recorded command (there may be none: telemetry off).
+ */
+export async function startSender(paths: Paths, settings: Settings, persist = false): Promise<boolean> {
   // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
   if (!tryLock(paths.lockFile)) return false
   try {
     const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
     // Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
     const sender = fileURLToPath(new URL('../sender/main.js', import.meta.url))
-    const child = spawn(process.execPath, [sender, JSON.stringify({paths, settings})], {
+    const child = spawn(process.execPath, [sender, JSON.stringify({paths, persist, settings})], {
       // On Windows a detached child opens a console window; oclif's update check does the same.
       detached: process.platform !== 'win32',
       stdio: 'ignore',

@@ -286,6 +286,21 @@ describe('turning off, and deleting', () => {
   })
 })
 
+describe('a deletion that waits while telemetry is off', () => {
+  it('is retried in the background until the collector is back, without any recorded command', async () => {
+    const server = await stub()
+    const sandbox = await prepared(server.url)
+    const oldId = instanceIdOf(sandbox)
+    await runCli(sandbox, ['telemetry', 'off'])
+    await server.close()
+    const result = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
+    assert.match(result.stdout, /retried in the background/)
+    await server.start()
+    await server.waitFor(() => server.received.some((r) => r.method === 'DELETE'), 30_000)
+    assert.deepEqual(server.received, [{instanceId: oldId, method: 'DELETE', path: `/instances/${oldId}`}])
+  })
+})
+
 describe('custom events and endpoints', () => {
   it('keeps declared events and properties only', async () => {
     const sandbox = makeSandbox()

@@ -8,6 +8,7 @@ import {clearQueue} from '../../queue/queue.js'
 import {updateStats} from '../../queue/stats.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {deliverNow, withSenderLock} from '../../sender/foreground.js'
+import {startSender} from '../../sender/start.js'
 
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
@@ -73,9 +74,11 @@ If the collector cannot be reached, the request waits and is sent before anythin
       this.warn(`The collector at ${settings.endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
       process.exitCode = 1
     } else {
+      // Retried in the background now, as no recorded command may ever start a sender (telemetry off).
+      await startSender(paths, settings, true)
       this.log(
-        `The collector could not be reached (${error}). The deletion request waits and is sent before any other event; ` +
-          'nothing recorded under the old instance id will be sent.',
+        `The collector could not be reached (${error}). The deletion request waits and is retried in the background, ` +
+          'before any other event; nothing recorded under the old instance id will be sent.',
       )
     }
 
