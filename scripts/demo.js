@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// npm run demo: the whole loop on this machine, nothing to install by hand. A collector on a
-// temporary SQLite file; the example CLI (test/fixtures/host-cli, which ships the plugin as a CLI
-// author would) pointed at it; a dozen commands, a failing one, an unknown one, a custom event;
-// a flush; the report. Everything it creates is removed at the end.
-import {spawn, spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+// npm run demo: the whole loop on this machine, nothing to install by hand, in about ten seconds.
+// A collector on a temporary SQLite file; the example CLI (test/fixtures/host-cli, which ships the
+// plugin as a CLI author would) pointed at it; the first-run notice; what one event holds; a dozen
+// commands; a flush; the report; `telemetry off` and `on`; `telemetry delete` and its receipt.
+// It ends by itself, and removes everything it created on every path, Ctrl-C included.
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -15,71 +16,184 @@ const CLI = join(root, 'test', 'fixtures', 'host-cli', 'bin', 'run.js')
 const COLLECTOR = join(root, 'collector', 'bin', 'telemetry-collector.js')
 const work = mkdtempSync(join(tmpdir(), 'telemetry-demo-'))
 const store = join(work, 'telemetry.db')
+const cacheDir = join(work, 'cache', 'chef', 'telemetry')
+/** @type {import('node:child_process').ChildProcess | undefined} */
+let collector
+let collectorLog = ''
 
-const collector = spawn(
-  process.execPath,
-  [COLLECTOR, 'serve', '--port', '0', '--store', store, '--log-level', 'warn'],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-)
-const cleanUp = () => {
-  collector.kill('SIGTERM')
-  rmSync(work, {force: true, recursive: true})
-}
-
-process.on('exit', cleanUp)
-const url = await new Promise((resolve, reject) => {
-  collector.once('exit', (code) => reject(new Error(`the collector exited (${code})`)))
-  createInterface({input: collector.stdout}).on('line', (line) => {
-    const match = /listening on (\S+)/.exec(line)
-    if (match) resolve(match[1])
+/** Runs a process to its end, output captured (never `spawnSync`: Ctrl-C must reach our handler). */
+function run(file, args, env = process.env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stderr, stdout}))
   })
-})
-console.log(`Collector listening on ${url}, storing into a temporary SQLite file.\n`)
-
-// A home of its own, so the demo never touches your real telemetry settings.
-mkdirSync(join(work, 'home'))
-const env = {
-  ...process.env,
-  CHEF_TELEMETRY_ENDPOINT: url,
-  HOME: join(work, 'home'),
-  XDG_CACHE_HOME: join(work, 'cache'),
-  XDG_CONFIG_HOME: join(work, 'config'),
-}
-for (const name of ['DO_NOT_TRACK', 'CHEF_TELEMETRY_OPT_OUT', 'CHEF_TELEMETRY_DEBUG']) delete env[name]
-
-function mycli(...args) {
-  console.log(`$ mycli ${args.join(' ')}`)
-  const result = spawnSync(process.execPath, [CLI, ...args], {encoding: 'utf8', env})
-  const output = (result.stdout + result.stderr).trimEnd()
-  if (output) console.log(output.replaceAll(/^/gm, '  '))
-  if (result.status !== 0) console.log(`  (exit code ${result.status})`)
 }
 
-mycli('hello') // the first run: the notice, and nothing recorded
-for (const args of [
-  ['deploy', 'web', '--force', '--name', 'release-1'],
-  ['deploy', 'api', '--password', 'not-recorded'],
-  ['deploy', 'web', '-n', 'release-2'],
-  ['hello'],
-  ['hello'],
-  ['slow', '--ms', '50'],
-  ['release', '--targets', '4'],
-  ['release'],
-  ['fail'],
-  ['deplyo', 'web'],
-  ['hello', '--help'],
-  ['--version'],
+const indent = (text) => text.trimEnd().replaceAll(/^/gm, '  ')
+const say = (text = '') => console.log(text)
+
+async function startCollector() {
+  collector = spawn(process.execPath, [COLLECTOR, 'serve', '--port', '0', '--store', store, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  // Its logs are JSON lines for machines: kept, shown only if it fails to start.
+  collector.stderr.setEncoding('utf8').on('data', (chunk) => (collectorLog += chunk))
+  return new Promise((resolve, reject) => {
+    collector.once('exit', (code) => reject(new Error(`the collector exited (${code}):\n${collectorLog}`)))
+    createInterface({input: collector.stdout}).on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line)
+      if (match) resolve(match[1])
+    })
+  })
+}
+
+async function main() {
+  const url = await startCollector()
+  say(`A collector listens on ${url}, storing into a temporary SQLite file.`)
+  say('The example CLI "mycli" ships the plugin; its home is a temporary folder, not yours.\n')
+  mkdirSync(join(work, 'home'))
+  const env = {
+    ...process.env,
+    CHEF_TELEMETRY_ENDPOINT: url,
+    HOME: join(work, 'home'),
+    XDG_CACHE_HOME: join(work, 'cache'),
+    XDG_CONFIG_HOME: join(work, 'config'),
+  }
+  for (const name of ['DO_NOT_TRACK', 'CHEF_TELEMETRY_OPT_OUT', 'CHEF_TELEMETRY_DEBUG', 'CI']) delete env[name]
+
+  const mycli = async (args, extraEnv = {}) => run(CLI, args, {...env, ...extraEnv})
+  const show = (args, result, prefix = '') => {
+    say(`$ ${prefix}mycli ${args.join(' ')}`)
+    const output = result.stdout + result.stderr
+    if (output.trim()) say(indent(output))
+    if (result.code !== 0) say(`  (exit code ${result.code})`)
+  }
+
+  const step = async (args) => show(args, await mycli(args))
+
+  say('1. The first run shows the notice (on stderr) and records nothing.')
+  await step(['hello'])
+
+  say('\n2. What one event holds: with CHEF_TELEMETRY_DEBUG=1 it is printed instead of sent.')
+  const debugArgs = ['deploy', 'api', '--password', 'hunter2']
+  const debug = await mycli(debugArgs, {CHEF_TELEMETRY_DEBUG: '1'})
+  say(`$ CHEF_TELEMETRY_DEBUG=1 mycli ${debugArgs.join(' ')}`)
+  say(indent(debug.stdout))
+  const line = debug.stderr.split('\n').find((l) => l.startsWith('[telemetry] {'))
+  if (!line) throw new Error(`no event printed:\n${debug.stderr}`)
+  say(indent(JSON.stringify(JSON.parse(line.slice('[telemetry] '.length)), null, 2)))
+  say(`  The flag's name "password" is recorded; its value appears nowhere: ${line.includes('hunter2') ? 'FAILED' : 'checked'}.`)
+
+  say('\n3. A dozen commands (run at once), a failing one, an unknown one, help, --version:')
+  const commands = [
+    ['deploy', 'web', '--force', '--name', 'release-1'],
+    ['deploy', 'api', '--password', 'not-recorded'],
+    ['deploy', 'web', '-n', 'release-2'],
+    ['hello'],
+    ['hello'],
+    ['slow', '--ms', '50'],
+    ['release', '--targets', '4'],
+    ['release'],
+    ['fail'],
+    ['deplyo', 'web'],
+    ['hello', '--help'],
+    ['--version'],
+  ]
+  const results = await Promise.all(commands.map((args) => mycli(args)))
+  for (const [i, args] of commands.entries()) show(args, results[i])
+  await step(['telemetry', 'flush'])
+
+  say('\n4. The report, most used commands first (the collector answers by command, product, version, OS, day):')
+  await report(['--by', 'command', '--event', 'command'], (key) => COMMAND_LABELS[key] ?? '')
+
+  say('\n5. Off, and its effect: nothing is recorded while off, whatever runs.')
+  await step(['telemetry', 'off'])
+  await step(['hello'])
+  const off = JSON.parse((await mycli(['telemetry', 'status', '--json'])).stdout)
+  say(`  telemetry status: ${off.enabled ? 'on' : 'off'} (${off.reason}); ${off.queued} event(s) waiting.`)
+  await step(['telemetry', 'on'])
+
+  say('\n6. Delete: the collector deletes everything of this machine and gives a receipt.')
+  await step(['telemetry', 'delete', '--yes'])
+  await report(['--by', 'command', '--event', 'command'], () => '')
+  say('  (no rows: nothing of this machine is left)')
+}
+
+// Rows of the command report whose key is not a command: what the demo ran to produce them.
+const COMMAND_LABELS = {
+  deploy: 'the command deploy',
+  fail: 'a command that failed (outcome failure)',
+  hello: 'includes `hello --help` (outcome help)',
+  null: 'no command: `--version` (outcome version) and the unknown `deplyo` (outcome not_found, suggestion deploy)',
+}
+
+async function report(args, label) {
+  const result = await run(COLLECTOR, ['report', '--store', store, ...args, '--json'])
+  if (result.code !== 0) throw new Error(`report failed: ${result.stderr}`)
+  const {rows} = JSON.parse(result.stdout)
+  say(`$ telemetry-collector report --by command`)
+  say('  command    events  instances  failures  p50 ms   what it is')
+  for (const row of rows) {
+    const key = row.key ?? '(none)'
+    say(
+      `  ${key.padEnd(10)} ${String(row.events).padStart(6)}  ${String(row.instances).padStart(9)}  ${String(row.failures).padStart(8)}  ${String(Math.round(row.p50_ms ?? 0)).padStart(6)}   ${label(String(row.key))}`,
+    )
+  }
+}
+
+/** The background sender the first recorded command may start: ended before its folder is removed. */
+function stopSender() {
+  try {
+    const pid = Number(readFileSync(join(cacheDir, 'sender.lock'), 'utf8'))
+    if (pid > 0 && pid !== process.pid) process.kill(pid, 'SIGTERM')
+  } catch {
+    // No sender running.
+  }
+}
+
+let cleaning
+function cleanUp() {
+  cleaning ??= (async () => {
+    stopSender()
+    if (collector && collector.exitCode === null && collector.signalCode === null) {
+      const exited = new Promise((resolve) => {
+        collector.once('exit', resolve)
+      })
+      collector.kill('SIGTERM')
+      const timer = setTimeout(() => collector.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    }
+
+    rmSync(work, {force: true, recursive: true})
+  })()
+  return cleaning
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
 ]) {
-  mycli(...args)
+  process.once(signal, () => {
+    say(`\nStopped (${signal}): removing the collector and the temporary folder.`)
+    cleanUp().finally(() => process.exit(code))
+  })
 }
 
-mycli('telemetry', 'flush')
-mycli('telemetry', 'status')
-console.log('\nThe report (most used commands):')
-spawnSync(process.execPath, [COLLECTOR, 'report', '--store', store, '--by', 'command', '--event', 'command'], {
-  stdio: 'inherit',
-})
-console.log('\nBy product and version:')
-spawnSync(process.execPath, [COLLECTOR, 'report', '--store', store, '--by', 'version'], {stdio: 'inherit'})
+try {
+  await main()
+  say('\nDone: the collector is stopped and the temporary folder removed.')
+} catch (error) {
+  console.error(`The demo failed: ${error.message}`)
+  process.exitCode = 1
+} finally {
+  await cleanUp()
+}
+
+// Nothing is left to wait for; exit even if a stray handle (a pipe of the collector) remains.
+process.exit()

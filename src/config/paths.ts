@@ -15,12 +15,17 @@ export interface Paths {
   /** Held by the one sender that may run for this queue. */
   lockFile: string
   queueDir: string
+  /** What the background sender is to do (paths, settings): handed over in a file, not on its command line. */
+  senderJobFile: string
   /** What the background sender did, last lines only (it has no terminal). */
   senderLog: string
   sessionFile: string
   snapshotFile: string
   statsFile: string
 }
+
+/** The sender's job file, found by the sender in its working directory (the cache directory). */
+export const SENDER_JOB = 'sender-job.json'
 
 /**
  * `<PREFIX>_TELEMETRY_CONFIG_DIR` and `<PREFIX>_TELEMETRY_CACHE_DIR` move the config and the cache
@@ -38,6 +43,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     legacyOptOutFile: legacyOptOutFile(namespace),
     lockFile: join(cacheDir, 'sender.lock'),
     queueDir: join(cacheDir, 'queue'),
+    senderJobFile: join(cacheDir, SENDER_JOB),
     senderLog: join(cacheDir, 'sender.log'),
     sessionFile: join(cacheDir, 'session'),
     snapshotFile: join(cacheDir, 'config-snapshot.json'),

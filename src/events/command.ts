@@ -1,6 +1,7 @@
 import type {FlagDefinition} from './flags.js'
 
 import {summarizeArgv} from './flags.js'
+import {nearestId} from './suggestion.js'
 
 /** The slice of an oclif `Command.Loadable` that an event is built from. */
 export interface LoadedCommand {
@@ -22,6 +23,8 @@ export interface CommandInput {
 }
 
 export interface HostInfo {
+  /** The CLI's visible command ids, aliases and topics: asked only for a command that was not found. */
+  knownIds(): string[]
   /** Whether a command id exists in this CLI (for `--help` on a known command). */
   hasCommand(id: string): boolean
   name: string
@@ -44,14 +47,9 @@ export interface CommandProperties {
   outcome: Outcome
   plugin: null | string
   plugin_version: null | string
+  /** For `not_found` only: the CLI's nearest command id or topic, never the word typed. */
+  suggestion: null | string
   unknown_flags: number
-}
-
-/** Ids made of lowercase words are recorded for unknown commands; anything else might be a secret. */
-const COMMAND_ID = /^[a-z][\da-z-]{0,39}(?::[a-z][\da-z-]{0,39}){0,4}$/
-
-export function looksLikeCommandId(id: string | undefined): id is string {
-  return id !== undefined && COMMAND_ID.test(id)
 }
 
 /** An error's class name, which is code, never its message, which may carry user data. */
@@ -83,10 +81,10 @@ export function commandProperties(input: CommandInput, host: HostInfo): CommandP
   const summary = summarizeArgv(input.argv, Command?.flags ?? {})
   let command: null | string = null
   if (Command) command = Command.id
-  // Of an unknown command only the first word: with spaces as topic separator, oclif folds the
-  // arguments that follow into the id it tried (`mycli deplyo web` tries `deplyo:web`).
-  else if (outcome === 'not_found' && looksLikeCommandId(input.id)) command = input.id.split(':')[0]
   else if (outcome === 'help' && input.id && host.hasCommand(input.id)) command = input.id
+  // The word typed for an unknown command is never kept (it may be a mistyped secret), only which
+  // of the CLI's own ids it was nearest to. Computed here alone, off every other command's path.
+  const suggestion = outcome === 'not_found' && input.id ? nearestId(input.id, host.knownIds()) : null
 
   // Only plugins the CLI ships (core) are named: what a user installed themselves is their business.
   const corePlugin = Command?.pluginType === 'core' && Command.pluginName && Command.pluginName !== host.name
@@ -103,6 +101,7 @@ export function commandProperties(input: CommandInput, host: HostInfo): CommandP
     outcome,
     plugin,
     plugin_version: plugin ? (host.pluginVersion(plugin) ?? null) : null,
+    suggestion,
     unknown_flags: summary.unknownFlags,
   }
 }

@@ -13,6 +13,10 @@ const hook: Hook.Finally = async function ({argv, Command, config, error, id}) {
       {argv, Command, error, exitCode: process.exitCode, id},
       {
         hasCommand: (commandId) => Boolean(config.findCommand(commandId)),
+        knownIds: () => [
+          ...config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]),
+          ...config.topics.filter((t) => !t.hidden).map((t) => t.name),
+        ],
         name: config.name,
         pluginVersion: (name) => config.plugins.get(name)?.version,
         version: config.version,

@@ -28,15 +28,26 @@ export async function start({config, cwd, env, log, settings}: StartOptions): Pr
   if (decision.rule === 'first-run') {
     const {createConfig} = await import('../config/shared-config.js')
     const {created, state} = createConfig(paths, settings)
-    if (created) process.stderr.write(noticeText(settings))
-    if (debug)
-      log(`[telemetry] first run: config ${created ? 'created' : 'created by another process'}, ${describe(state)}`)
+    if (created) {
+      process.stderr.write(noticeText(settings))
+      if (debug) log(`[telemetry] first run: config created, ${describe(state)}; this command is not recorded`)
+      return
+    }
+
+    // Another process created the config a moment ago and showed the notice: this run is an
+    // ordinary one, recorded under the instance id that won, unless that file says otherwise.
+    if (debug) log(`[telemetry] config created by another process, ${describe(state)}`)
+    if (state.kind === 'ok' && state.enabled) record(state.instanceId)
     return
   }
 
   if (debug) log(`[telemetry] ${decision.enabled ? 'on' : 'off'}: ${decision.reason}; ${describe(decision.config)}`)
   if (!decision.enabled || decision.config.kind !== 'ok') return
-  recordThisRun(config, {debug, instanceId: decision.config.instanceId, paths, settings, startedAt})
+  record(decision.config.instanceId)
+
+  function record(instanceId: string): void {
+    recordThisRun(config, {debug, instanceId, paths, settings, startedAt})
+  }
 }
 
 function describe(state: ConfigState): string {

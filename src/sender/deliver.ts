@@ -39,6 +39,8 @@ export interface DeliveryReport {
   /** Deletion requests the collector refused (4xx other than 429 and 404): dropped, and said. */
   deletionsRefused: number
   error?: string
+  /** The collector's deletion id for each deletion request it acknowledged (null: it kept nothing to delete, or gave none). */
+  receipts: Array<{deletionId: null | string; instanceId: string}>
   /** Events refused by the collector (4xx other than 429): dropped. */
   rejected: number
   /** Events under an instance id whose deletion was requested: never sent. */
@@ -76,6 +78,7 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     corrupt: 0,
     deletions: 0,
     deletionsRefused: 0,
+    receipts: [],
     rejected: 0,
     retired: 0,
     sent: 0,
@@ -114,9 +117,14 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     const outcome = await deleteInstance(endpoint, instanceId, options.timeoutMs)
     if (outcome.kind === 'retry') return fail(outcome)
     completeDeletion(paths.deletionsFile, instanceId)
-    if (outcome.kind === 'ok') report.deletions++
-    else report.deletionsRefused++
-    log({event: outcome.kind === 'ok' ? 'deletion acknowledged' : 'deletion refused', status: outcome.status})
+    if (outcome.kind === 'ok') {
+      report.deletions++
+      report.receipts.push({deletionId: outcome.deletionId, instanceId})
+      log({deletion_id: outcome.deletionId, event: 'deletion acknowledged', status: outcome.status})
+    } else {
+      report.deletionsRefused++
+      log({event: 'deletion refused', status: outcome.status})
+    }
   }
 
   if (report.deletions + report.deletionsRefused > 0)

@@ -9,6 +9,12 @@ export type Outcome =
   | {kind: 'ok'; status: number}
   | {kind: 'retry'; reason: string; retryAfterMs?: number; status?: number}
 
+/** The collector's answer to a deletion request: its id is the user's receipt. */
+export type DeletionOutcome =
+  | {deletionId: null | string; kind: 'ok'; status: number}
+  | {kind: 'drop'; reason: string; status: number}
+  | {kind: 'retry'; reason: string; retryAfterMs?: number; status?: number}
+
 export const REQUEST_TIMEOUT_MS = 10_000
 
 const USER_AGENT = 'oclif-plugin-telemetry'
@@ -24,7 +30,7 @@ function classify(response: Response<string>): Outcome {
   return {kind: 'drop', reason: `HTTP ${status}`, status}
 }
 
-function failure(error: unknown): Outcome {
+function failure(error: unknown): Extract<Outcome, {kind: 'retry'}> {
   const {code, name} = error as {code?: string; name?: string}
   return {kind: 'retry', reason: code ?? name ?? 'request failed'}
 }
@@ -51,7 +57,7 @@ export async function deleteInstance(
   endpoint: string,
   instanceId: string,
   timeoutMs = REQUEST_TIMEOUT_MS,
-): Promise<Outcome> {
+): Promise<DeletionOutcome> {
   try {
     const response = await got.delete(`${endpoint}/instances/${encodeURIComponent(instanceId)}`, {
       followRedirect: false,
@@ -60,9 +66,46 @@ export async function deleteInstance(
       throwHttpErrors: false,
       timeout: {request: timeoutMs},
     })
+    if (response.statusCode === 404) return {deletionId: null, kind: 'ok', status: 404}
     const outcome = classify(response)
-    return response.statusCode === 404 ? {kind: 'ok', status: 404} : outcome
+    return outcome.kind === 'ok' ? {...outcome, deletionId: deletionIdOf(response.body)} : outcome
   } catch (error) {
     return failure(error)
+  }
+}
+
+const DELETION_ID = /^[\w-]{1,128}$/
+
+function deletionIdOf(body: string): null | string {
+  try {
+    const id = (JSON.parse(body) as {deletion_id?: unknown}).deletion_id
+    return typeof id === 'string' && DELETION_ID.test(id) ? id : null
+  } catch {
+    return null
+  }
+}
+
+/** The collector's record of a deletion (`GET /deletions/:id`): how many events it deleted, if it says. */
+export async function deletionRecord(
+  endpoint: string,
+  deletionId: string,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<{completedAt: null | string; eventsDeleted: null | number} | undefined> {
+  try {
+    const response = await got.get(`${endpoint}/deletions/${encodeURIComponent(deletionId)}`, {
+      followRedirect: false,
+      headers: {'user-agent': USER_AGENT},
+      retry: {limit: 0},
+      throwHttpErrors: false,
+      timeout: {request: timeoutMs},
+    })
+    if (response.statusCode !== 200) return undefined
+    const record = JSON.parse(response.body) as {completed_at?: unknown; events_deleted?: unknown}
+    return {
+      completedAt: typeof record.completed_at === 'string' ? record.completed_at : null,
+      eventsDeleted: Number.isInteger(record.events_deleted) ? (record.events_deleted as number) : null,
+    }
+  } catch {
+    return undefined
   }
 }

@@ -1,16 +1,22 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
 // The background sender: started detached by a hook (see start.ts) with the lock already taken for
 // it. It has no terminal and must never be noticed: every failure ends in the log and a backoff.
-import type {Paths} from '../config/paths.js'
+import {readFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {Settings} from '../settings.js'
 
+import {type Paths, SENDER_JOB} from '../config/paths.js'
 import {readDeletions} from '../queue/deletions.js'
 import {deliver} from './deliver.js'
 import {heartbeat, HEARTBEAT_MS, setOwner, tryLock, unlock} from './lock.js'
 import {logTo} from './log.js'
 
-const {paths, persist, settings} = JSON.parse(process.argv[2]) as {paths: Paths; persist?: boolean; settings: Settings}
+// Started in the cache directory, where the job waits (see start.ts): nothing on the command line.
+const {paths, persist, settings} = JSON.parse(readFileSync(SENDER_JOB, 'utf8')) as {
+  paths: Paths
+  persist?: boolean
+  settings: Settings
+}
 
 /** After `telemetry delete` could not reach the collector: retries for up to two hours, 5 s doubling to 10 min. */
 export const PERSIST_MS = 2 * 60 * 60 * 1000

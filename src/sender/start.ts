@@ -3,6 +3,7 @@
 import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
+import {writeFileAtomic} from '../files.js'
 import {readStats, updateStats} from '../queue/stats.js'
 import {setOwner, tryLock, unlock} from './lock.js'
 
@@ -38,7 +39,12 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
     const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
     // Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
     const sender = fileURLToPath(new URL('../sender/main.js', import.meta.url))
-    const child = spawn(process.execPath, [sender, JSON.stringify({paths, persist, settings})], {
+    // Its command line (seen by anyone with `ps`) names only the script: what it is to do, and
+    // where, waits in the cache directory, which is its working directory. Written under the lock,
+    // so no other sender's job replaces it before the child has read it.
+    writeFileAtomic(paths.senderJobFile, JSON.stringify({paths, persist, settings}))
+    const child = spawn(process.execPath, [sender], {
+      cwd: paths.cacheDir,
       // On Windows a detached child opens a console window; oclif's update check does the same.
       detached: process.platform !== 'win32',
       stdio: 'ignore',

@@ -35,6 +35,7 @@ describe('telemetry status', () => {
         instanceId: 'string',
         lastSent: null,
         namespace: 'chef',
+        pendingDeletions: [],
         product: 'mycli',
         queued: 0,
         reason: 'the shared config says enabled: true',
@@ -91,6 +92,35 @@ describe('telemetry status', () => {
     } finally {
       process.env = saved
     }
+  })
+})
+
+describe('the words users already type', () => {
+  it('`telemetry` alone shows the status, in text and --json', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const alone = await runCli(sandbox, ['telemetry'])
+    const status = await runCli(sandbox, ['telemetry', 'status'])
+    assert.equal(alone.code, 0, alone.stderr)
+    assert.equal(alone.stderr, '')
+    assert.equal(alone.stdout, status.stdout)
+    assert.deepEqual(await json(sandbox, ['telemetry']), await json(sandbox, ['telemetry', 'status']))
+    assert.deepEqual(queuedMessages(sandbox), [], 'not recorded, as the other telemetry commands')
+  })
+
+  it('`telemetry disable` and `telemetry enable` are `off` and `on`', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const disable = await runCli(sandbox, ['telemetry', 'disable'])
+    assert.equal(disable.code, 0, disable.stderr)
+    assert.match(disable.stdout, /Telemetry is now off for every chef tool on this machine\./)
+    assert.match(readFileSync(sandbox.configFile, 'utf8'), /enabled: false/)
+    assert.ok(existsSync(join(sandbox.home, '.chef', 'telemetry_opt_out')))
+    const enable = await json(sandbox, ['telemetry', 'enable'])
+    assert.deepEqual([enable.enabled, enable.wasEnabled], [true, false])
+    assert.match(readFileSync(sandbox.configFile, 'utf8'), /enabled: true/)
+    await runCli(sandbox, ['hello'])
+    assert.equal(queuedMessages(sandbox).length, 1)
   })
 })
 

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {commandProperties, errorClass, type HostInfo, looksLikeCommandId} from '../../src/events/command.js'
+import {commandProperties, errorClass, type HostInfo} from '../../src/events/command.js'
+import {distance, nearestId} from '../../src/events/suggestion.js'
 
 const host: HostInfo = {
   hasCommand: (id) => id === 'deploy',
+  knownIds: () => ['deploy'],
   name: 'mycli',
   pluginVersion: (name) => (name === '@mycli/plugin-extra' ? '2.0.0' : undefined),
   version: '1.2.3',
@@ -65,21 +67,62 @@ describe('commandProperties', () => {
   })
 })
 
-describe('looksLikeCommandId', () => {
-  for (const id of ['deploy', 'plugins:install', 'a-b:c-d']) it(`keeps ${id}`, () => assert.ok(looksLikeCommandId(id)))
-  for (const id of [
-    'ghp_abc123XYZ',
-    'Deploy',
-    '/etc/passwd',
-    'a@b.c',
-    'x'.repeat(41),
-    'a b',
-    '',
-    '1abc',
-    'a:b:c:d:e:f',
-  ]) {
-    it(`drops ${JSON.stringify(id)}`, () => assert.equal(looksLikeCommandId(id), false))
+describe('the suggestion for an unknown command', () => {
+  const known = ['deploy', 'hello', 'release', 'telemetry', 'telemetry:status', 'telemetry:on', 'telemetry:enable']
+  const notFound = (id: string) =>
+    commandProperties(
+      {argv: [], Command: undefined, durationMs: 1, error: new Error(`command ${id} not found`), id},
+      {...host, knownIds: () => known},
+    )
+
+  for (const [typed, expected] of [
+    ['deplyo', 'deploy'],
+    ['deplyo:web:prod', 'deploy'],
+    ['helo', 'hello'],
+    ['relase', 'release'],
+    ['telemetry:stauts', 'telemetry:status'],
+    ['telemetyr', 'telemetry'],
+    ['hunter2', null],
+    ['ghp-abc123def456', null],
+    ['Secret-Value_123', null],
+    ['x'.repeat(10_000), null],
+    ['zq:zq:zq:zq:zq:zq:zq:zq', null],
+  ] as const) {
+    it(`${JSON.stringify(typed.slice(0, 40))} -> ${expected}, and the word typed is never recorded`, () => {
+      const properties = notFound(typed)
+      assert.deepEqual([properties.command, properties.outcome, properties.suggestion], [null, 'not_found', expected])
+      assert.ok(!JSON.stringify(properties).includes(typed.split(':')[0]) || typed.startsWith('telemetry'))
+    })
   }
+
+  it('takes the nearest id, and the same one for the same typo', () => {
+    assert.equal(nearestId('relase', ['release', 'relate']), 'relate', 'distance 1 beats distance 1 by name order')
+    assert.equal(nearestId('deplo', ['deploy', 'develop']), 'deploy')
+    assert.equal(nearestId('ab', ['xy']), 'xy', 'two edits away is still near')
+    assert.equal(nearestId('abc', ['xyz']), null)
+  })
+
+  it('is null for every other outcome, and the ids are not even asked for', () => {
+    const asked = {...host, knownIds: () => assert.fail('knownIds asked for a command that was found')}
+    for (const input of [
+      {Command: Deploy, error: undefined, id: 'deploy'},
+      {Command: Deploy, error: new Error('boom'), id: 'deploy'},
+      {Command: undefined, error: undefined, id: '--version'},
+      {Command: undefined, error: undefined, id: 'deploy'},
+    ]) {
+      assert.equal(commandProperties({argv: [], durationMs: 1, ...input}, asked).suggestion, null)
+    }
+  })
+})
+
+describe('distance', () => {
+  it('is the Levenshtein distance up to the cut-off', () => {
+    assert.equal(distance('kitten', 'sitting'), 3)
+    assert.equal(distance('kitten', 'sitting', 5), 3)
+    assert.equal(distance('flaw', 'lawn'), 2)
+    assert.equal(distance('', 'ab'), 2)
+    assert.equal(distance('same', 'same'), 0)
+  })
 })
 
 describe('errorClass', () => {

@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {type AddressInfo} from 'node:net'
 import {gunzipSync} from 'node:zlib'
@@ -19,6 +20,8 @@ export interface Received {
 export class StubCollector {
   /** Status answered to DELETE /instances/:id. */
   deleteStatus = 202
+  /** deletion_id -> the record GET /deletions/:id answers */
+  readonly deletions = new Map<string, Record<string, unknown>>()
   /** message_id -> times received */
   readonly ids = new Map<string, number>()
   mode: Mode = {kind: 'ok'}
@@ -75,8 +78,26 @@ export class StubCollector {
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
     const path = req.url ?? ''
     if (req.method === 'DELETE') {
-      this.received.push({instanceId: decodeURIComponent(path.split('/').pop()!), method: 'DELETE', path})
-      res.writeHead(this.deleteStatus, {'content-type': 'application/json'}).end('{"deletion_id":"d"}')
+      const instanceId = decodeURIComponent(path.split('/').pop()!)
+      this.received.push({instanceId, method: 'DELETE', path})
+      // As the collector does: deletes at once, answers 202 with the id of its record of the deletion.
+      const deletionId = randomUUID()
+      const kept = this.stored.filter((m) => m.instance_id !== instanceId)
+      this.deletions.set(deletionId, {
+        completed_at: new Date().toISOString(),
+        deletion_id: deletionId,
+        events_deleted: this.stored.length - kept.length,
+        requested_at: new Date().toISOString(),
+      })
+      this.stored.splice(0, this.stored.length, ...kept)
+      res.writeHead(this.deleteStatus, {'content-type': 'application/json'}).end(JSON.stringify({deletion_id: deletionId}))
+      return
+    }
+
+    if (req.method === 'GET' && path.startsWith('/deletions/')) {
+      this.received.push({method: 'GET', path})
+      const record = this.deletions.get(decodeURIComponent(path.split('/').pop()!))
+      res.writeHead(record ? 200 : 404, {'content-type': 'application/json'}).end(JSON.stringify(record ?? {}))
       return
     }
 

@@ -5,6 +5,7 @@ import {after, describe, it} from 'node:test'
 
 import {initialise, runCli} from '../helpers/cli.js'
 import {allFiles, cleanSandboxes, makeSandbox, modeOf, queuedMessages} from '../helpers/sandbox.js'
+import {StubCollector} from '../helpers/stub-collector.js'
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/
 
@@ -200,22 +201,55 @@ describe('recorded commands', () => {
     assert.ok(!files.some((text) => text.includes('CANARY-fail-3e9d') || text.includes('unexpected crash detail')))
   })
 
-  it('include unknown commands without changing what the CLI does with them', async () => {
+  it('include unknown commands as not_found with a suggestion, never the word typed', async () => {
+    const collector = await new StubCollector().start()
+    try {
+      const sandbox = makeSandbox()
+      const env = {CHEF_TELEMETRY_ENDPOINT: collector.url}
+      await initialise(sandbox, {env})
+      // Canaries as the first word: secrets typed by mistake, and typos one edit from a real command.
+      const canaries = {'dxploy': 'deploy', 'ghp-abc123def456': null, 'hellp': 'hello', hunter2: null}
+      for (const canary of Object.keys(canaries)) {
+        const withPlugin = await runCli(sandbox, [canary, 'web', '--flag', 'x'], {env})
+        const bare = await runCli(sandbox, [canary, 'web', '--flag', 'x'], {bare: true, env})
+        assert.deepEqual([withPlugin.stdout, withPlugin.stderr, withPlugin.code], [bare.stdout, bare.stderr, bare.code])
+        assert.equal(withPlugin.code, 2)
+      }
+
+      const queued = queuedMessages(sandbox)
+      assert.deepEqual(
+        queued.map((m) => [m.payload.properties.command, m.payload.properties.outcome, m.payload.properties.suggestion]),
+        Object.values(canaries).map((suggestion) => [null, 'not_found', suggestion]),
+      )
+      assert.equal(queued[0].payload.properties.unknown_flags, 1)
+      const written = () => allFiles(sandbox.root).map((file) => readFileSync(file, 'utf8'))
+      const beforeFlush = written()
+      const flush = await runCli(sandbox, ['telemetry', 'flush'], {env})
+      assert.equal(flush.code, 0, flush.stderr)
+      assert.equal(collector.stored.length, 4)
+      const received = JSON.stringify(collector.stored)
+      for (const canary of Object.keys(canaries)) {
+        assert.ok(!received.includes(canary), `${canary} reached the collector`)
+        assert.ok(![...beforeFlush, ...written()].some((text) => text.includes(canary)), `${canary} written to a file`)
+      }
+    } finally {
+      await collector.close()
+    }
+  })
+
+  it('have a null suggestion for every outcome other than not_found', async () => {
     const sandbox = makeSandbox()
     await initialise(sandbox)
-    for (const attempt of ['deplyo', 'Secret-Value_123']) {
-      const withPlugin = await runCli(sandbox, [attempt, '--flag', 'x'])
-      const bare = await runCli(sandbox, [attempt, '--flag', 'x'], {bare: true})
-      assert.deepEqual([withPlugin.stdout, withPlugin.stderr, withPlugin.code], [bare.stdout, bare.stderr, bare.code])
-      assert.equal(withPlugin.code, 2)
-    }
-
-    const [typo, secret] = queuedMessages(sandbox)
-    assert.equal(typo.payload.properties.outcome, 'not_found')
-    assert.equal(typo.payload.properties.command, 'deplyo')
-    assert.equal(typo.payload.properties.unknown_flags, 1)
-    assert.equal(secret.payload.properties.outcome, 'not_found')
-    assert.equal(secret.payload.properties.command, null, 'what does not look like a command id is not kept')
+    for (const args of [['hello'], ['fail'], ['--version'], ['deploy', '--help']]) await runCli(sandbox, args)
+    assert.deepEqual(
+      queuedMessages(sandbox).map((m) => [m.payload.properties.outcome, m.payload.properties.suggestion]),
+      [
+        ['success', null],
+        ['failure', null],
+        ['version', null],
+        ['help', null],
+      ],
+    )
   })
 
   it('leave stdout byte-for-byte as it is without the plugin', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
@@ -194,6 +194,25 @@ describe('the background sender', () => {
     assert.equal(server.received.length, 1)
   })
 
+  it('shows no settings or paths on its command line (what `ps` shows)', async () => {
+    const server = await stub()
+    server.mode = {kind: 'hang'}
+    const sandbox = makeSandbox({backgroundSender: true})
+    sandbox.env.CHEF_TELEMETRY_ENDPOINT = server.url
+    await initialise(sandbox)
+    await runCli(sandbox, ['hello'])
+    await server.waitFor(() => server.received.length > 0)
+    const pid = Number(readFileSync(join(sandbox.cacheDir, 'sender.lock'), 'utf8'))
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+    assert.equal(argv.length, 2, argv.join(' '))
+    assert.equal(argv[0], process.execPath)
+    assert.match(argv[1], /[/\\]sender[/\\]main\.js$/)
+    for (const secretish of [sandbox.root, server.url, String(server.port), 'mycli', 'endpoint'])
+      assert.ok(!argv.join(' ').includes(secretish), `${secretish} in ${argv.join(' ')}`)
+    // It works from the cache directory, where its job waits.
+    assert.equal(readlinkSync(`/proc/${pid}/cwd`), sandbox.cacheDir)
+  })
+
   it('killed with SIGKILL mid-send loses nothing: the next sender takes over its claim', async () => {
     const server = await stub()
     server.mode = {kind: 'hang'}
@@ -240,10 +259,22 @@ describe('turning off, and deleting', () => {
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     assert.equal(result.code, 0, result.stderr)
     const report = JSON.parse(result.stdout)
-    assert.deepEqual([report.acknowledged, report.deletedEvents, report.oldInstanceId], [true, 7, oldId])
+    assert.deepEqual([report.acknowledged, report.local_events_deleted, report.oldInstanceId], [true, 7, oldId])
     assert.notEqual(report.newInstanceId, oldId)
     assert.equal(instanceIdOf(sandbox), report.newInstanceId)
-    assert.deepEqual(server.received, [{instanceId: oldId, method: 'DELETE', path: `/instances/${oldId}`}])
+    const [deletionId] = server.deletions.keys()
+    assert.deepEqual(server.received, [
+      {instanceId: oldId, method: 'DELETE', path: `/instances/${oldId}`},
+      {method: 'GET', path: `/deletions/${deletionId}`},
+    ])
+    // The receipt: the collector's deletion id, its count, and where to check it.
+    assert.deepEqual(
+      [report.deletion_id, report.events_deleted, report.check_url],
+      [deletionId, 0, `${server.url}/deletions/${deletionId}`],
+    )
+    const text = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
+    assert.match(text.stdout, /Receipt: deletion id [\da-f-]{36}; check it at any time: GET http:\/\/127\.0\.0\.1:\d+\/deletions\//)
+    assert.match(text.stdout, /\(0 event\(s\)\)/)
     const refused = await runCli(sandbox, ['telemetry', 'delete'])
     assert.equal(refused.code, 2, 'no terminal to confirm: it asks for --yes')
     assert.match(refused.stderr, /--yes/)
@@ -267,8 +298,17 @@ describe('turning off, and deleting', () => {
     await server.close()
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     const report = JSON.parse(result.stdout)
-    assert.equal(report.acknowledged, false)
+    assert.deepEqual([report.acknowledged, report.deletion_id, report.events_deleted], [false, null, null])
     assert.match(result.stdout, /ECONNREFUSED/)
+    // Listed by status until delivered.
+    const waiting = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
+    assert.deepEqual(
+      waiting.pendingDeletions.map((p: {instanceId: string}) => p.instanceId),
+      [oldId],
+    )
+    const waitingText = (await runCli(sandbox, ['telemetry', 'status'])).stdout
+    assert.match(waitingText, /Deletions: +1 request\(s\) waiting to be delivered/)
+    assert.match(waitingText, new RegExp(`all data of instance ${oldId}, asked `))
     // An event under the old id that slipped into the queue (recorded while the id changed).
     writeFileSync(
       join(sandbox.queueDir, 'current.jsonl'),
@@ -278,11 +318,16 @@ describe('turning off, and deleting', () => {
     await runCli(sandbox, ['hello'])
     await server.start()
     const {report: flushed} = await flush(sandbox)
-    assert.deepEqual([flushed.deletions, flushed.sent, flushed.retired], [1, 1, 1])
+    // The background sender that `delete` left retrying may have delivered some of it first.
+    assert.ok(flushed.deletions <= 1 && flushed.sent <= 1, JSON.stringify(flushed))
+    assert.equal(server.stored.length, 1)
     assert.equal(server.received[0].method, 'DELETE')
     assert.equal(server.received[0].instanceId, oldId)
     assert.ok(server.stored.every((m) => m.instance_id !== oldId))
     assert.equal(server.stored[0].instance_id, report.newInstanceId)
+    const delivered = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
+    assert.deepEqual(delivered.pendingDeletions, [])
+    assert.match((await runCli(sandbox, ['telemetry', 'status'])).stdout, /Deletions: +none waiting/)
   })
 })
 

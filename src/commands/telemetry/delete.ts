@@ -8,13 +8,21 @@ import {clearQueue} from '../../queue/queue.js'
 import {updateStats} from '../../queue/stats.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {deliverNow, withSenderLock} from '../../sender/foreground.js'
+import {deletionRecord} from '../../sender/http.js'
 import {startSender} from '../../sender/start.js'
 
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
   acknowledged: boolean
-  deletedEvents: number
+  /** Where the collector's record of the deletion can be read (`GET <endpoint>/deletions/<id>`). */
+  check_url: null | string
+  /** The collector's id for this deletion: the receipt. Null until it is acknowledged. */
+  deletion_id: null | string
   error: null | string
+  /** How many stored events the collector deleted, when its record says (null: not known). */
+  events_deleted: null | number
+  /** How many events waiting in this machine's queue were deleted (never sent). */
+  local_events_deleted: number
   newInstanceId: null | string
   oldInstanceId: string
 }
@@ -69,8 +77,16 @@ If the collector cannot be reached, the request waits and is sent before anythin
     // A new instance id starts a new session too: nothing links old and new data.
     rmSync(paths.sessionFile, {force: true})
     this.log(`Deleted ${deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
-    if (acknowledged) this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}.`)
-    else if (report.deletionsRefused > 0) {
+    const deletionId = report.receipts.find((r) => r.instanceId === oldInstanceId)?.deletionId ?? null
+    const checkUrl = deletionId ? `${settings.endpoint}/deletions/${deletionId}` : null
+    // The collector deletes at once today; its record says how many events that was.
+    const record = deletionId ? await deletionRecord(settings.endpoint, deletionId) : undefined
+    if (acknowledged) {
+      const count = typeof record?.eventsDeleted === 'number' ? ` (${record.eventsDeleted} event(s))` : ''
+      this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
+      if (checkUrl) this.log(`Receipt: deletion id ${deletionId}; check it at any time: GET ${checkUrl}`)
+      else this.log('The collector held no data of this instance.')
+    } else if (report.deletionsRefused > 0) {
       this.warn(`The collector at ${settings.endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
       process.exitCode = 1
     } else {
@@ -78,14 +94,18 @@ If the collector cannot be reached, the request waits and is sent before anythin
       await startSender(paths, settings, true)
       this.log(
         `The collector could not be reached (${error}). The deletion request waits and is retried in the background, ` +
-          'before any other event; nothing recorded under the old instance id will be sent.',
+          `before any other event; nothing recorded under the old instance id will be sent. ` +
+          `"${this.config.bin} telemetry status" lists it until it is delivered.`,
       )
     }
 
     return {
       acknowledged,
-      deletedEvents,
+      check_url: checkUrl,
+      deletion_id: deletionId,
       error: acknowledged ? null : error,
+      events_deleted: record?.eventsDeleted ?? null,
+      local_events_deleted: deletedEvents,
       newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
       oldInstanceId,
     }

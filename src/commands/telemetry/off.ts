@@ -11,6 +11,8 @@ export interface OffResult extends Omit<SwitchResult, 'previous'> {
 }
 
 export default class Off extends Command {
+  // The word Next.js, Gatsby and other tools use for the same switch.
+  static override aliases = ['telemetry:disable']
   static override description =
     'Stop collecting anonymous usage data, for every tool of this family, and delete events not yet sent.'
   static override enableJsonFlag = true

@@ -13,6 +13,8 @@ export interface OnResult extends Omit<SwitchResult, 'deletedEvents' | 'previous
 }
 
 export default class On extends Command {
+  // The word Next.js, Gatsby and other tools use for the same switch.
+  static override aliases = ['telemetry:enable']
   static override description = 'Allow anonymous usage data to be collected, for every tool of this family.'
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> <%= command.id %>']

@@ -3,6 +3,7 @@ import {Command} from '@oclif/core'
 import {decide, type Rule} from '../../config/decision.js'
 import {debugMode} from '../../config/environment.js'
 import {loadConfig} from '../../config/load.js'
+import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
 import {telemetryContext} from '../../runtime/context.js'
@@ -17,6 +18,8 @@ export interface StatusResult {
   instanceId: null | string
   lastSent: null | string
   namespace: string
+  /** Deletion requests not yet delivered to the collector (`telemetry delete` while it could not be reached). */
+  pendingDeletions: Array<{instanceId: string; requestedAt: string}>
   product: string
   queued: number
   reason: string
@@ -46,6 +49,7 @@ export default class Status extends Command {
       instanceId: config.kind === 'ok' ? config.instanceId : null,
       lastSent: stats.lastSent ?? null,
       namespace: settings.namespace,
+      pendingDeletions: readDeletions(paths.deletionsFile).pending,
       product: settings.product,
       queued: countPending(paths.queueDir),
       reason: decision.reason,
@@ -67,6 +71,11 @@ export default class Status extends Command {
     this.log(
       `  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`,
     )
+    this.log(
+      `  Deletions:     ${result.pendingDeletions.length === 0 ? 'none waiting' : `${result.pendingDeletions.length} request(s) waiting to be delivered, sent before any event:`}`,
+    )
+    for (const {instanceId, requestedAt} of result.pendingDeletions)
+      this.log(`                 all data of instance ${instanceId}, asked ${requestedAt}`)
     this.log(
       `  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`,
     )
