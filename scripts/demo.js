@@ -20,15 +20,23 @@ const cacheDir = join(work, 'cache', 'chef', 'telemetry')
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let collector
 let collectorLog = ''
+/** CLI runs in progress: stopped with the demo (Ctrl-C reaches them anyway; a SIGINT sent to the demo alone does not). */
+const running = new Set()
 
 /** Runs a process to its end, output captured (never `spawnSync`: Ctrl-C must reach our handler). */
 function run(file, args, env = process.env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [file, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    running.add(child)
+    child.on('exit', () => running.delete(child))
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk
+    })
     child.on('error', reject)
     child.on('close', (code) => resolve({code, stderr, stdout}))
   })
@@ -42,7 +50,9 @@ async function startCollector() {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Its logs are JSON lines for machines: kept, shown only if it fails to start.
-  collector.stderr.setEncoding('utf8').on('data', (chunk) => (collectorLog += chunk))
+  collector.stderr.setEncoding('utf8').on('data', (chunk) => {
+    collectorLog += chunk
+  })
   return new Promise((resolve, reject) => {
     collector.once('exit', (code) => reject(new Error(`the collector exited (${code}):\n${collectorLog}`)))
     createInterface({input: collector.stdout}).on('line', (line) => {
@@ -87,7 +97,9 @@ async function main() {
   const line = debug.stderr.split('\n').find((l) => l.startsWith('[telemetry] {'))
   if (!line) throw new Error(`no event printed:\n${debug.stderr}`)
   say(indent(JSON.stringify(JSON.parse(line.slice('[telemetry] '.length)), null, 2)))
-  say(`  The flag's name "password" is recorded; its value appears nowhere: ${line.includes('hunter2') ? 'FAILED' : 'checked'}.`)
+  say(
+    `  The flag's name "password" is recorded; its value appears nowhere: ${line.includes('hunter2') ? 'FAILED' : 'checked'}.`,
+  )
 
   say('\n3. A dozen commands (run at once), a failing one, an unknown one, help, --version:')
   const commands = [
@@ -107,16 +119,23 @@ async function main() {
   const results = await Promise.all(commands.map((args) => mycli(args)))
   for (const [i, args] of commands.entries()) show(args, results[i])
   await step(['telemetry', 'flush'])
+  say('  (A background sender, started by the first commands, may have delivered them already.)')
 
-  say('\n4. The report, most used commands first (the collector answers by command, product, version, OS, day):')
+  say('\n4. The report, most used commands first; the last column says what the demo ran to make each row:')
   await report(['--by', 'command', '--event', 'command'], (key) => COMMAND_LABELS[key] ?? '')
 
   say('\n5. Off, and its effect: nothing is recorded while off, whatever runs.')
   await step(['telemetry', 'off'])
-  await step(['hello'])
+  const whileOff = await mycli(['deploy', 'web'], {CHEF_TELEMETRY_DEBUG: '1'})
+  show(['deploy', 'web'], whileOff, 'CHEF_TELEMETRY_DEBUG=1 ')
+  say(`  No event printed: ${whileOff.stderr.includes('[telemetry] {') ? 'FAILED' : 'nothing was recorded'}.`)
   const off = JSON.parse((await mycli(['telemetry', 'status', '--json'])).stdout)
-  say(`  telemetry status: ${off.enabled ? 'on' : 'off'} (${off.reason}); ${off.queued} event(s) waiting.`)
+  say(`  telemetry status says: ${off.enabled ? 'on' : 'off'}, because ${off.reason}.`)
   await step(['telemetry', 'on'])
+  const whileOn = await mycli(['deploy', 'web'], {CHEF_TELEMETRY_DEBUG: '1'})
+  say(
+    `  On again: \`mycli deploy web\` would be recorded: ${whileOn.stderr.includes('[telemetry] {') ? 'yes' : 'FAILED'}.`,
+  )
 
   say('\n6. Delete: the collector deletes everything of this machine and gives a receipt.')
   await step(['telemetry', 'delete', '--yes'])
@@ -126,22 +145,24 @@ async function main() {
 
 // Rows of the command report whose key is not a command: what the demo ran to produce them.
 const COMMAND_LABELS = {
-  deploy: 'the command deploy',
-  fail: 'a command that failed (outcome failure)',
-  hello: 'includes `hello --help` (outcome help)',
-  null: 'no command: `--version` (outcome version) and the unknown `deplyo` (outcome not_found, suggestion deploy)',
+  deploy: 'ran 3 times, flags recorded by name only',
+  fail: 'failed (outcome failure, error class CLIError, exit code 3)',
+  hello: '2 runs and `hello --help` (outcome help)',
+  null: 'no command: `--version` (outcome version) and the unknown `deplyo web` (outcome not_found, suggestion deploy)',
+  release: 'also sent its declared custom events (reported under their own event name)',
+  slow: 'ran once',
 }
 
 async function report(args, label) {
   const result = await run(COLLECTOR, ['report', '--store', store, ...args, '--json'])
   if (result.code !== 0) throw new Error(`report failed: ${result.stderr}`)
   const {rows} = JSON.parse(result.stdout)
-  say(`$ telemetry-collector report --by command`)
-  say('  command    events  instances  failures  p50 ms   what it is')
+  say(`$ telemetry-collector report ${args.join(' ')}`)
+  say('  command    events  instances   what it is')
   for (const row of rows) {
     const key = row.key ?? '(none)'
     say(
-      `  ${key.padEnd(10)} ${String(row.events).padStart(6)}  ${String(row.instances).padStart(9)}  ${String(row.failures).padStart(8)}  ${String(Math.round(row.p50_ms ?? 0)).padStart(6)}   ${label(String(row.key))}`,
+      `  ${key.padEnd(10)} ${String(row.events).padStart(6)}  ${String(row.instances).padStart(9)}   ${label(String(row.key))}`,
     )
   }
 }
@@ -156,20 +177,25 @@ function stopSender() {
   }
 }
 
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
+function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
 let cleaning
 function cleanUp() {
   cleaning ??= (async () => {
     stopSender()
-    if (collector && collector.exitCode === null && collector.signalCode === null) {
-      const exited = new Promise((resolve) => {
-        collector.once('exit', resolve)
-      })
-      collector.kill('SIGTERM')
-      const timer = setTimeout(() => collector.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-
+    // Every child stopped and gone before its files are removed.
+    await Promise.all([...running, collector].filter(Boolean).map((child) => stop(child)))
     rmSync(work, {force: true, recursive: true})
   })()
   return cleaning
@@ -181,6 +207,7 @@ for (const [signal, code] of [
 ]) {
   process.once(signal, () => {
     say(`\nStopped (${signal}): removing the collector and the temporary folder.`)
+    // eslint-disable-next-line n/no-process-exit -- the exit status of a script stopped by a signal
     cleanUp().finally(() => process.exit(code))
   })
 }
@@ -194,6 +221,3 @@ try {
 } finally {
   await cleanUp()
 }
-
-// Nothing is left to wait for; exit even if a stray handle (a pipe of the collector) remains.
-process.exit()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one set-up command (npm run setup): PostgreSQL's server binaries for the collector's tests
-# (Debian's package; the tests start and stop their own cluster), then the npm workspace, built.
+# (Debian's package; the tests start and stop their own cluster), then the npm workspace, then the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +21,7 @@ if [ "${CI:-}" = "true" ]; then
 else
   npm install --no-audit --no-fund
 fi
+
+# The published package runs no script when installed, so the build is a step of its own here:
+# the plugin (dist/, oclif.manifest.json) and the collector (collector/dist/, for the demo and CLI).
+npm run build:all

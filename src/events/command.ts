@@ -23,10 +23,10 @@ export interface CommandInput {
 }
 
 export interface HostInfo {
-  /** The CLI's visible command ids, aliases and topics: asked only for a command that was not found. */
-  knownIds(): string[]
   /** Whether a command id exists in this CLI (for `--help` on a known command). */
   hasCommand(id: string): boolean
+  /** The CLI's visible command ids, aliases and topics: asked only for a command that was not found. */
+  knownIds(): string[]
   name: string
   /** Version of a core plugin, by name. */
   pluginVersion(name: string): string | undefined

@@ -90,7 +90,7 @@ export async function deletionRecord(
   endpoint: string,
   deletionId: string,
   timeoutMs = REQUEST_TIMEOUT_MS,
-): Promise<{completedAt: null | string; eventsDeleted: null | number} | undefined> {
+): Promise<undefined | {completedAt: null | string; eventsDeleted: null | number}> {
   try {
     const response = await got.get(`${endpoint}/deletions/${encodeURIComponent(deletionId)}`, {
       followRedirect: false,

@@ -90,7 +90,9 @@ export class StubCollector {
         requested_at: new Date().toISOString(),
       })
       this.stored.splice(0, this.stored.length, ...kept)
-      res.writeHead(this.deleteStatus, {'content-type': 'application/json'}).end(JSON.stringify({deletion_id: deletionId}))
+      res
+        .writeHead(this.deleteStatus, {'content-type': 'application/json'})
+        .end(JSON.stringify({deletion_id: deletionId}))
       return
     }
 

@@ -35,7 +35,7 @@ describe('100 first runs at once on a fresh home', () => {
     assert.deepEqual(readdirSync(sandbox.configDir), ['telemetry.yml'], 'no temporary file left behind')
 
     for (let i = 0; i < 10; i++) {
-      // eslint-disable-next-line no-await-in-loop -- one flush after another, until nothing waits
+      // One flush after another, until nothing waits.
       const flush = await runCli(sandbox, ['telemetry', 'flush', '--json'], {env, timeoutMs: 60_000})
       assert.equal(flush.code, 0, flush.stderr)
       if (JSON.parse(flush.stdout).waiting === 0) break

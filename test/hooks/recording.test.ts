@@ -208,7 +208,7 @@ describe('recorded commands', () => {
       const env = {CHEF_TELEMETRY_ENDPOINT: collector.url}
       await initialise(sandbox, {env})
       // Canaries as the first word: secrets typed by mistake, and typos one edit from a real command.
-      const canaries = {'dxploy': 'deploy', 'ghp-abc123def456': null, 'hellp': 'hello', hunter2: null}
+      const canaries = {dxploy: 'deploy', 'ghp-abc123def456': null, hellp: 'hello', hunter2: null}
       for (const canary of Object.keys(canaries)) {
         const withPlugin = await runCli(sandbox, [canary, 'web', '--flag', 'x'], {env})
         const bare = await runCli(sandbox, [canary, 'web', '--flag', 'x'], {bare: true, env})
@@ -218,7 +218,11 @@ describe('recorded commands', () => {
 
       const queued = queuedMessages(sandbox)
       assert.deepEqual(
-        queued.map((m) => [m.payload.properties.command, m.payload.properties.outcome, m.payload.properties.suggestion]),
+        queued.map((m) => [
+          m.payload.properties.command,
+          m.payload.properties.outcome,
+          m.payload.properties.suggestion,
+        ]),
         Object.values(canaries).map((suggestion) => [null, 'not_found', suggestion]),
       )
       assert.equal(queued[0].payload.properties.unknown_flags, 1)

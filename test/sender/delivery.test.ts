@@ -273,7 +273,10 @@ describe('turning off, and deleting', () => {
       [deletionId, 0, `${server.url}/deletions/${deletionId}`],
     )
     const text = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
-    assert.match(text.stdout, /Receipt: deletion id [\da-f-]{36}; check it at any time: GET http:\/\/127\.0\.0\.1:\d+\/deletions\//)
+    assert.match(
+      text.stdout,
+      /Receipt: deletion id [\da-f-]{36}; check it at any time: GET http:\/\/127\.0\.0\.1:\d+\/deletions\//,
+    )
     assert.match(text.stdout, /\(0 event\(s\)\)/)
     const refused = await runCli(sandbox, ['telemetry', 'delete'])
     assert.equal(refused.code, 2, 'no terminal to confirm: it asks for --yes')

@@ -7,6 +7,7 @@ import {requestDeletion} from '../../queue/deletions.js'
 import {clearQueue} from '../../queue/queue.js'
 import {updateStats} from '../../queue/stats.js'
 import {telemetryContext} from '../../runtime/context.js'
+import {type DeliveryReport} from '../../sender/deliver.js'
 import {deliverNow, withSenderLock} from '../../sender/foreground.js'
 import {deletionRecord} from '../../sender/http.js'
 import {startSender} from '../../sender/start.js'
@@ -25,6 +26,19 @@ export interface DeleteResult {
   local_events_deleted: number
   newInstanceId: null | string
   oldInstanceId: string
+}
+
+/** The collector's proof of a deletion it acknowledged: its id, where to read it, how many events it deleted. */
+async function receiptOf(
+  endpoint: string,
+  report: DeliveryReport,
+  instanceId: string,
+): Promise<{checkUrl: null | string; deletionId: null | string; eventsDeleted: null | number}> {
+  const deletionId = report.receipts.find((r) => r.instanceId === instanceId)?.deletionId ?? null
+  if (!deletionId) return {checkUrl: null, deletionId, eventsDeleted: null}
+  // The collector deletes at once today; its record says how many events that was.
+  const record = await deletionRecord(endpoint, deletionId)
+  return {checkUrl: `${endpoint}/deletions/${deletionId}`, deletionId, eventsDeleted: record?.eventsDeleted ?? null}
 }
 
 export default class Delete extends Command {
@@ -77,14 +91,12 @@ If the collector cannot be reached, the request waits and is sent before anythin
     // A new instance id starts a new session too: nothing links old and new data.
     rmSync(paths.sessionFile, {force: true})
     this.log(`Deleted ${deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
-    const deletionId = report.receipts.find((r) => r.instanceId === oldInstanceId)?.deletionId ?? null
-    const checkUrl = deletionId ? `${settings.endpoint}/deletions/${deletionId}` : null
-    // The collector deletes at once today; its record says how many events that was.
-    const record = deletionId ? await deletionRecord(settings.endpoint, deletionId) : undefined
+    const receipt = await receiptOf(settings.endpoint, report, oldInstanceId)
     if (acknowledged) {
-      const count = typeof record?.eventsDeleted === 'number' ? ` (${record.eventsDeleted} event(s))` : ''
+      const count = receipt.eventsDeleted === null ? '' : ` (${receipt.eventsDeleted} event(s))`
       this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
-      if (checkUrl) this.log(`Receipt: deletion id ${deletionId}; check it at any time: GET ${checkUrl}`)
+      if (receipt.checkUrl)
+        this.log(`Receipt: deletion id ${receipt.deletionId}; check it at any time: GET ${receipt.checkUrl}`)
       else this.log('The collector held no data of this instance.')
     } else if (report.deletionsRefused > 0) {
       this.warn(`The collector at ${settings.endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
@@ -101,10 +113,10 @@ If the collector cannot be reached, the request waits and is sent before anythin
 
     return {
       acknowledged,
-      check_url: checkUrl,
-      deletion_id: deletionId,
+      check_url: receipt.checkUrl,
+      deletion_id: receipt.deletionId,
       error: acknowledged ? null : error,
-      events_deleted: record?.eventsDeleted ?? null,
+      events_deleted: receipt.eventsDeleted,
       local_events_deleted: deletedEvents,
       newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
       oldInstanceId,
