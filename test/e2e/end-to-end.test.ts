@@ -65,10 +65,12 @@ describe('plugin -> collector -> report', () => {
     const flushed = JSON.parse((await runCli(sandbox, ['telemetry', 'flush', '--json'])).stdout)
     assert.equal(flushed.waiting, 0)
     const {rows} = report('command')
-    const count = (key: string) => rows.find((row) => row.key === key)?.events
+    const count = (key: null | string) => rows.find((row) => row.key === key)?.events
+    // The unknown `deplyo` is counted without its name (command null; its suggestion is deploy), as is
+    // the custom event, which has no command.
     assert.deepEqual(
-      [count('deploy'), count('hello'), count('release'), count('fail'), count('deplyo')],
-      [3, 2, 1, 1, 1],
+      [count('deploy'), count('hello'), count('release'), count('fail'), count(null), count('deplyo')],
+      [3, 2, 1, 1, 2, undefined],
     )
     assert.ok(rows.every((row) => row.instances <= 1))
     assert.equal(rows[0].key, 'deploy', 'most used first')
@@ -90,6 +92,16 @@ describe('plugin -> collector -> report', () => {
     const deletion = JSON.parse(result.stdout)
     assert.deepEqual([deletion.acknowledged, deletion.oldInstanceId], [true, oldId])
     assert.deepEqual(report('product').rows, [], 'no row of the instance is left')
+    // The receipt: the collector's own record, readable at the address given, without the instance id.
+    assert.equal(deletion.events_deleted, 9)
+    assert.equal(deletion.check_url, `${url}/deletions/${deletion.deletion_id}`)
+    const record = (await (await fetch(deletion.check_url)).json()) as Record<string, unknown>
+    assert.deepEqual([record.deletion_id, record.events_deleted], [deletion.deletion_id, 9])
+    assert.ok(!JSON.stringify(record).includes(oldId))
+    assert.match(
+      (await runCli(sandbox, ['telemetry', 'delete', '--yes'])).stdout,
+      /Receipt: deletion id [\da-f-]{36}; check it at any time: GET http:\/\/127\.0\.0\.1:\d+\/deletions\//,
+    )
     // A late event under the old id (say, from another machine's clone of the config) is dropped.
     const late = await fetch(`${url}/events`, {
       body: JSON.stringify({

@@ -108,7 +108,10 @@ describe('many processes at once', () => {
   it('30 first runs on a fresh home make one config, and every process uses its instance id', async () => {
     const sandbox = makeSandbox()
     const runs = await Promise.all(
-      Array.from({length: 30}, () => runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_DEBUG: '1'}})),
+      // All at once on two cores: each takes many times its usual time, hence the generous limit.
+      Array.from({length: 30}, () =>
+        runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_DEBUG: '1'}, timeoutMs: 120_000}),
+      ),
     )
     const ids = new Set<string>()
     let notices = 0
@@ -129,7 +132,7 @@ describe('many processes at once', () => {
   it('20 recorded commands at once each append one whole line', async () => {
     const sandbox = makeSandbox()
     await initialise(sandbox)
-    await Promise.all(Array.from({length: 20}, () => runCli(sandbox, ['hello'])))
+    await Promise.all(Array.from({length: 20}, () => runCli(sandbox, ['hello'], {timeoutMs: 120_000})))
     const messages = queuedMessages(sandbox)
     assert.equal(messages.length, 20)
     assert.equal(new Set(messages.map((m) => m.message_id)).size, 20)

@@ -20,6 +20,25 @@ describe('first run', () => {
     assert.match(first.stderr, /collect anonymous usage data/)
     assert.match(first.stderr, /mycli telemetry off/)
     assert.match(first.stderr, /Privacy policy: https:\/\/example\.com\/privacy/)
+    // It names every kind of data sent, and what the collector sees.
+    const notice = first.stderr.replaceAll(/\s+/g, ' ')
+    for (const kind of [
+      'the command',
+      'names of the flags',
+      'number of arguments',
+      'duration and outcome',
+      'the tool and its version',
+      'the OS, its release and the CPU architecture',
+      'Node.js version',
+      'CI service',
+      'whether the output is a terminal',
+      'a timestamp',
+      'a random id made for this machine',
+      'a random session id',
+      'The collector sees your IP address',
+      'neither stores nor logs it',
+    ])
+      assert.ok(notice.includes(kind), `the notice does not say: ${kind}`)
     const config = readFileSync(sandbox.configFile, 'utf8')
     assert.match(config, /^# /)
     assert.match(config, /enabled: true/)
