@@ -93,8 +93,9 @@ function main() {
       problems.push(`the plugin adds ${result.addedPackages} packages, more than the ${stated[1]} the README states`)
     if (result.addedMB > Number(stated[2]))
       problems.push(`the plugin adds ${result.addedMB} MB, more than the ${stated[2]} MB the README states`)
+  } else {
+    problems.push('the README states no install footprint ("Install footprint: +N packages, +X MB")')
   }
-  else {problems.push('the README states no install footprint ("Install footprint: +N packages, +X MB")')}
 
   for (const unwanted of ['bin/dev.js', 'src/', 'test/', 'collector/', 'bench/', 'scripts/'])
     if (result.files.some((file) => file.startsWith(unwanted))) problems.push(`the tarball carries ${unwanted}`)
