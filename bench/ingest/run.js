@@ -125,7 +125,11 @@ function startCollector(storeLocation) {
       '--log-level',
       'warn',
     ],
-    {cwd: collectorDir, env: {...process.env, COLLECTOR_ADMIN_TOKEN: 'bench'}, stdio: ['ignore', 'pipe', 'inherit']},
+    {
+      cwd: collectorDir,
+      env: {...process.env, COLLECTOR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef01'},
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   )
   return new Promise((resolve, reject) => {
     let out = ''

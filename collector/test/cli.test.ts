@@ -81,7 +81,9 @@ describe('collector process', () => {
 
   it('prints reports as a table or JSON, and purges by age', async () => {
     const file = join(dir, 'report.db')
-    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: 't0ken'})
+    const collector = await startCollector(['--store', file], {
+      COLLECTOR_ADMIN_TOKEN: 'cli-test-admin-token-0123456789abcdef',
+    })
     await send(`${collector.url}/events`, {
       body: JSON.stringify([
         ...batch(3, {product: 'alpha'}),
