@@ -2,9 +2,12 @@ import {parseArgs} from 'node:util'
 
 import type {ReportRow} from './store/store.js'
 
+import {assertStrongAdminToken} from './auth.js'
 import {HttpError} from './errors.js'
+import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseReportQuery} from './routes/report.js'
 import {startServer} from './server.js'
+import {assertStoreExists, resolveStoreLocation} from './store/location.js'
 import {openStore} from './store/open.js'
 
 const USAGE = `Usage: telemetry-collector <command> [options]
@@ -16,24 +19,31 @@ Commands:
            --store <path|url>  SQLite file (default ./telemetry.db) or postgres:// URL
            --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
+           --rate-limit-deletions <max>/<window>  per client address (default 30/1m; off)
+           --rate-limit-events <max>/<window>     per client address (default 1200/1m; off)
+           --rate-limit-auth <max>/<window>       failed admin authentications (default 10/15m; off)
+           --trust-proxy <addrs>                  proxies whose X-Forwarded-For names the client
   report   Print the most used commands/products/versions/OSes/days.
            --store, --by command|product|version|os|day (default command),
            --product <name>, --event <name>, --from YYYY-MM-DD, --to YYYY-MM-DD, --limit <n>, --json
   purge    Delete events received longer ago than a retention period.
            --store, --older-than <n>d|h|w (for example 365d)
 
-Environment: COLLECTOR_ADMIN_TOKEN (enables GET /report), COLLECTOR_STORE (default for --store).`
+Every command answers --help.
+Environment: COLLECTOR_ADMIN_TOKEN (enables GET /report; at least 32 characters), COLLECTOR_STORE
+(default for --store), COLLECTOR_RATE_LIMIT_DELETIONS, COLLECTOR_RATE_LIMIT_EVENTS,
+COLLECTOR_RATE_LIMIT_AUTH, COLLECTOR_TRUST_PROXY (defaults for the flags of the same names).`
 
-function storeLocation(value: string | undefined): string {
-  return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db'
-}
+const MAX_DURATION_MS = 36_500 * 86_400_000
 
 /** "365d", "12h", "2w", "30m", "45s" to milliseconds. */
 export function parseDuration(text: string): number {
   const match = /^(\d+)\s*([smhdw])$/.exec(text.trim())
   if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`)
   const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd']
-  return Number(match[1]) * unit
+  const ms = Number(match[1]) * unit
+  if (ms > MAX_DURATION_MS) throw new Error(`duration ${JSON.stringify(text)} is too long: at most 100 years (36500d)`)
+  return ms
 }
 
 export function formatTable(rows: ReportRow[], keyTitle: string): string {
@@ -53,8 +63,12 @@ async function serve(args: string[]): Promise<void> {
       host: {default: '127.0.0.1', type: 'string'},
       'log-level': {default: 'info', type: 'string'},
       port: {default: '8080', type: 'string'},
+      'rate-limit-auth': {type: 'string'},
+      'rate-limit-deletions': {type: 'string'},
+      'rate-limit-events': {type: 'string'},
       'sqlite-sync': {default: 'full', type: 'string'},
       store: {type: 'string'},
+      'trust-proxy': {type: 'string'},
     },
     strict: true,
   })
@@ -62,16 +76,33 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
   if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
     throw new Error('--sqlite-sync must be full or normal')
-  const store = await openStore(storeLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}})
   const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined
+  // Checked before the store opens: a refused start leaves no file behind.
+  if (adminToken) assertStrongAdminToken(adminToken)
+  const rateLimits = rateLimitsFromSettings({
+    auth: values['rate-limit-auth'],
+    deletions: values['rate-limit-deletions'],
+    events: values['rate-limit-events'],
+  })
+  const trustProxy = values['trust-proxy'] ?? process.env.COLLECTOR_TRUST_PROXY
+  const store = await openStore(resolveStoreLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}})
   const server = await startServer({
     adminToken,
     host: values.host,
     logger: {level: values['log-level'], stream: process.stderr},
     port,
+    rateLimits,
     store,
+    trustProxy: trustProxy || undefined,
+  }).catch(async (error: unknown) => {
+    await store.close()
+    throw error
   })
   if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
+  if (process.getuid?.() === 0) {
+    server.app.log.warn('running as root: run the collector as an unprivileged user that owns only its store')
+  }
+
   process.stdout.write(`listening on ${server.url}\n`)
 
   let stopping = false
@@ -120,7 +151,9 @@ async function report(args: string[]): Promise<void> {
   })
   const {json, store: location, ...filters} = values
   const query = parseReportQuery(Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)))
-  const store = await openStore(storeLocation(location))
+  const where = resolveStoreLocation(location)
+  assertStoreExists(where)
+  const store = await openStore(where)
   try {
     const rows = await store.report(query)
     process.stdout.write(json ? `${JSON.stringify({...query, rows}, null, 2)}\n` : `${formatTable(rows, query.by)}\n`)
@@ -137,7 +170,9 @@ async function purge(args: string[]): Promise<void> {
   })
   if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
   const cutoff = new Date(Date.now() - parseDuration(values['older-than']))
-  const store = await openStore(storeLocation(values.store))
+  const where = resolveStoreLocation(values.store)
+  assertStoreExists(where)
+  const store = await openStore(where)
   try {
     const removed = await store.purge(cutoff)
     process.stdout.write(`removed ${removed} events received before ${cutoff.toISOString()}\n`)
@@ -149,6 +184,11 @@ async function purge(args: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`)
+      return
+    }
+
     switch (command) {
       case '--help':
       case '-h':

@@ -82,3 +82,29 @@ export function failureLimiter(app: FastifyInstance, limit: false | RateLimit): 
 
   return {blocked: (request) => retryAfter(request, false), fail: (request) => retryAfter(request, true)}
 }
+
+/** Flags win over environment variables (COLLECTOR_RATE_LIMIT_DELETIONS, _EVENTS, _AUTH). */
+export function rateLimitsFromSettings(
+  flags: {auth?: string; deletions?: string; events?: string},
+  env: NodeJS.ProcessEnv = process.env,
+): Partial<RateLimits> {
+  const limits: Partial<RateLimits> = {}
+  const read = (flag: string | undefined, name: string): false | RateLimit | undefined => {
+    const text = flag ?? env[`COLLECTOR_RATE_LIMIT_${name.toUpperCase()}`]
+    if (text === undefined) return
+    try {
+      return parseRateLimit(text)
+    } catch (error) {
+      const source = flag === undefined ? `COLLECTOR_RATE_LIMIT_${name.toUpperCase()}` : `--rate-limit-${name}`
+      throw new Error(`${source}: ${(error as Error).message}`)
+    }
+  }
+
+  const deletions = read(flags.deletions, 'deletions')
+  const events = read(flags.events, 'events')
+  const failedAuth = read(flags.auth, 'auth')
+  if (deletions !== undefined) limits.deletions = deletions
+  if (events !== undefined) limits.events = events
+  if (failedAuth !== undefined) limits.failedAuth = failedAuth
+  return limits
+}
