@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import {randomUUID} from 'node:crypto'
-import {mkdirSync} from 'node:fs'
-import {dirname} from 'node:path'
 
+import {prepareStoreFile} from './file-mode.js'
 import {hashInstanceId, type PreparedMessage} from './message.js'
+import {BUSY_TIMEOUT_MS, retryWhileBusy} from './retry.js'
 import {
   type DeletionRecord,
   DIMENSION_SQL,
@@ -63,13 +63,18 @@ export class SqliteStore implements Store {
   private readonly isTombstoned: Database.Statement<[string], {one: number}>
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), {recursive: true})
+    if (path !== ':memory:' && path !== '') prepareStoreFile(path)
     this.db = new Database(path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+    // Deleted rows are overwritten with zeros, in the database and in the WAL frames written.
+    this.db.pragma('secure_delete = ON')
+    // Opening may wait for another process (a blocking wait is fine before serving)...
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('foreign_keys = ON')
     this.migrate()
+    // ...requests may not: writes retry asynchronously (retryWhileBusy).
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     this.insertEvent = this.db.prepare(
       `INSERT INTO events (message_id, instance_id, product, product_version, event, command, os, day, timestamp, received_at, message)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`,
@@ -142,7 +147,9 @@ export class SqliteStore implements Store {
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
-    return this.deleteTx.immediate(instanceId)
+    const record = await retryWhileBusy(() => this.deleteTx.immediate(instanceId))
+    if (record.events_deleted > 0) this.eraseOldCopies()
+    return record
   }
 
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
@@ -159,7 +166,7 @@ export class SqliteStore implements Store {
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    return this.insertMany.immediate(messages)
+    return retryWhileBusy(() => this.insertMany.immediate(messages))
   }
 
   async ping(): Promise<void> {
@@ -167,7 +174,10 @@ export class SqliteStore implements Store {
   }
 
   async purge(cutoff: Date): Promise<number> {
-    return this.db.prepare('DELETE FROM events WHERE received_at < ?').run(cutoff.toISOString()).changes
+    const purge = this.db.prepare('DELETE FROM events WHERE received_at < ?')
+    const removed = await retryWhileBusy(() => purge.run(cutoff.toISOString()).changes)
+    if (removed > 0) this.eraseOldCopies()
+    return removed
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
@@ -198,6 +208,14 @@ export class SqliteStore implements Store {
       FROM events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY (${key}) ORDER BY events DESC, (${key}) IS NULL, (${key}) ASC LIMIT @limit`
     return this.db.prepare(sql).all(params) as ReportRow[]
+  }
+
+  /**
+   * The WAL still holds earlier page images with the deleted rows: copy the (zeroed) pages back
+   * and truncate the WAL, so no file keeps a readable copy.
+   */
+  private eraseOldCopies(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
   private migrate(): void {
