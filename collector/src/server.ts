@@ -48,9 +48,12 @@ export interface RunningServer {
   url: string
 }
 
-/** Fastify's default request serializer, minus the URL (it can hold an instance id). */
-function serializeRequest(request: {ip?: string; method: string; routeOptions?: {url?: string}}) {
-  return {method: request.method, remoteAddress: request.ip, route: request.routeOptions?.url ?? '(no route)'}
+/**
+ * Fastify's default request serializer, minus the URL (it can hold an instance id) and the
+ * client address (personal data; rate limits keep addresses in memory only).
+ */
+function serializeRequest(request: {method: string; routeOptions?: {url?: string}}) {
+  return {method: request.method, route: request.routeOptions?.url ?? '(no route)'}
 }
 
 /** Build the collector's Fastify app (not listening yet). */

@@ -12,7 +12,7 @@ import type {Store} from '../../src/store/store.js'
 import {DEFAULT_RATE_LIMITS, parseRateLimit} from '../../src/rate-limits.js'
 import {buildServer, type RunningServer, startServer, type StartServerOptions} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
-import {type HttpResponse, postJson, send} from '../support/http.js'
+import {Capture, type HttpResponse, postJson, send} from '../support/http.js'
 import {commandMessage} from '../support/messages.js'
 
 const TOKEN = 'rate-limit-admin-token-0123456789abcdef'
@@ -98,6 +98,19 @@ describe('rate limits', () => {
       for (let i = 0; i < 10; i++) assert.equal((await report(server, 'nope', '127.0.0.6')).status, 401)
       assertLimited(await report(server, 'nope', '127.0.0.6'), 900)
     })
+  })
+
+  it('never log client addresses', async () => {
+    const logs = new Capture()
+    await withServer(
+      {logger: {level: 'debug', stream: logs}, rateLimits: {deletions: {max: 1, windowMs: 60_000}}},
+      async (server) => {
+        for (let i = 0; i < 3; i++) await remove(server, '127.0.0.7')
+        for (let i = 0; i < 3; i++) await report(server, 'nope', '127.0.0.7')
+      },
+    )
+    assert.match(logs.text, /"statusCode":429/)
+    assert.equal(logs.text.includes('127.0.0.7'), false)
   })
 
   it('can be turned off', async () => {
