@@ -1,6 +1,6 @@
 /** docs/operators.md states the limits operators rely on: it must agree with the code. */
 import assert from 'node:assert/strict'
-import {mkdtempSync,readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
