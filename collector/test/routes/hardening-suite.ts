@@ -179,7 +179,8 @@ export function hardeningSuite(name: string, makeStore: () => Promise<Store>): v
       })
       const held = Date.now() - started
       assert.ok(held < 3500, `trickling client held ${held} ms`)
-      if (text) assert.match(text, /^HTTP\/1.1 408 /)
+      assert.match(text, /^HTTP\/1.1 408 /)
+      assert.equal(text.split('\r\n\r\n')[1], '{"error":"request timeout"}')
     })
 
     it('logs a client that disconnects mid-body at info, not as a failure', async () => {
