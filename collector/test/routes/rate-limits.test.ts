@@ -46,6 +46,9 @@ const remove = (server: RunningServer, localAddress?: string) =>
 const report = (server: RunningServer, token: string | undefined, localAddress?: string) =>
   send(`${server.url}/report`, {headers: token ? {authorization: `Bearer ${token}`} : {}, localAddress})
 
+const from = (server: RunningServer, forwardedFor: string) =>
+  send(`${server.url}/instances/${randomUUID()}`, {headers: {'x-forwarded-for': forwardedFor}, method: 'DELETE'})
+
 describe('rate limits', () => {
   it('limit deletions per client address, with 429 and Retry-After, until the window passes', async () => {
     await withServer({rateLimits: {deletions: {max: 3, windowMs: 2000}}}, async (server) => {
@@ -97,6 +100,19 @@ describe('rate limits', () => {
       assertLimited(await remove(server, '127.0.0.5'), 60)
       for (let i = 0; i < 10; i++) assert.equal((await report(server, 'nope', '127.0.0.6')).status, 401)
       assertLimited(await report(server, 'nope', '127.0.0.6'), 900)
+    })
+  })
+
+  it('use X-Forwarded-For only from a trusted proxy, so clients cannot choose their address', async () => {
+    const limits = {deletions: {max: 1, windowMs: 60_000}}
+    await withServer({rateLimits: limits}, async (server) => {
+      assert.equal((await from(server, '10.0.0.1')).status, 202)
+      assert.equal((await from(server, '10.0.0.2')).status, 429, 'a forged header changes nothing')
+    })
+    await withServer({rateLimits: limits, trustProxy: '10.9.9.9, 127.0.0.1'}, async (server) => {
+      assert.equal((await from(server, '10.0.0.1')).status, 202)
+      assert.equal((await from(server, '10.0.0.2')).status, 202, 'behind the proxy, clients are told apart')
+      assert.equal((await from(server, '10.0.0.1')).status, 429)
     })
   })
 
