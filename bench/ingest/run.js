@@ -134,8 +134,15 @@ function startCollector(storeLocation) {
       storeLocation,
       '--log-level',
       'warn',
+      // One client address sends everything here: the per-address ingest limit would measure itself.
+      '--rate-limit-events',
+      'off',
     ],
-    {cwd: collectorDir, env: {...process.env, COLLECTOR_ADMIN_TOKEN: 'bench'}, stdio: ['ignore', 'pipe', 'inherit']},
+    {
+      cwd: collectorDir,
+      env: {...process.env, COLLECTOR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef01'},
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   )
   return new Promise((resolve, reject) => {
     let out = ''

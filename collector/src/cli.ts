@@ -4,10 +4,13 @@ import {parseArgs} from 'node:util'
 
 import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
 
+import {assertStrongAdminToken} from './auth.js'
 import {HttpError} from './errors.js'
+import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseDuration} from './routes/admin.js'
 import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
 import {startServer} from './server.js'
+import {assertStoreExists, resolveStoreLocation} from './store/location.js'
 import {isPostgresUrl, openStore} from './store/open.js'
 
 export {parseDuration} from './routes/admin.js'
@@ -21,6 +24,10 @@ Commands:
            --store <path|url>  SQLite file (default ./telemetry.db) or postgres:// URL
            --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
+           --rate-limit-deletions <max>/<window>  per client address (default 30/1m; off)
+           --rate-limit-events <max>/<window>     per client address (default 1200/1m; off)
+           --rate-limit-auth <max>/<window>       failed admin authentications (default 10/15m; off)
+           --trust-proxy <addrs>                  proxies whose X-Forwarded-For names the client
   report   Print a report from the store (a SQLite file is opened read-only: safe while the server runs).
            --store, --by <dimension> (default command): product, version, command, event, outcome, error,
            os, arch, ci, node, day, week, month, flag, suggestion or property.<name>;
@@ -33,12 +40,11 @@ Commands:
            --rollups (also older aggregates), --url <collector URL> (default http://127.0.0.1:8080)
   rebuild  Recompute the aggregates from the raw events, through the running server. --url
 
-Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes; purge and rebuild send it),
-COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url).`
-
-function storeLocation(value: string | undefined): string {
-  return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db'
-}
+Every command answers --help.
+Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes, at least 32 characters; purge
+and rebuild send it), COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url),
+COLLECTOR_RATE_LIMIT_DELETIONS, COLLECTOR_RATE_LIMIT_EVENTS, COLLECTOR_RATE_LIMIT_AUTH,
+COLLECTOR_TRUST_PROXY (defaults for the flags of the same names).`
 
 type Cell = null | number | string
 
@@ -128,8 +134,12 @@ async function serve(args: string[]): Promise<void> {
       host: {default: '127.0.0.1', type: 'string'},
       'log-level': {default: 'info', type: 'string'},
       port: {default: '8080', type: 'string'},
+      'rate-limit-auth': {type: 'string'},
+      'rate-limit-deletions': {type: 'string'},
+      'rate-limit-events': {type: 'string'},
       'sqlite-sync': {default: 'full', type: 'string'},
       store: {type: 'string'},
+      'trust-proxy': {type: 'string'},
     },
     strict: true,
   })
@@ -137,16 +147,33 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
   if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
     throw new Error('--sqlite-sync must be full or normal')
-  const store = await openStore(storeLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}})
   const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined
+  // Checked before the store opens: a refused start leaves no file behind.
+  if (adminToken) assertStrongAdminToken(adminToken)
+  const rateLimits = rateLimitsFromSettings({
+    auth: values['rate-limit-auth'],
+    deletions: values['rate-limit-deletions'],
+    events: values['rate-limit-events'],
+  })
+  const trustProxy = values['trust-proxy'] ?? process.env.COLLECTOR_TRUST_PROXY
+  const store = await openStore(resolveStoreLocation(values.store), {sqlite: {synchronous: values['sqlite-sync']}})
   const server = await startServer({
     adminToken,
     host: values.host,
     logger: {level: values['log-level'], stream: process.stderr},
     port,
+    rateLimits,
     store,
+    trustProxy: trustProxy || undefined,
+  }).catch(async (error: unknown) => {
+    await store.close()
+    throw error
   })
   if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
+  if (process.getuid?.() === 0) {
+    server.app.log.warn('running as root: run the collector as an unprivileged user that owns only its store')
+  }
+
   process.stdout.write(`listening on ${server.url}\n`)
 
   let stopping = false
@@ -202,7 +229,8 @@ async function report(args: string[]): Promise<void> {
   const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
   const parse = {active: parseActiveQuery, rows: parseReportQuery, sessions: parseSessionsQuery}[kind]
   const query = parse(filters)
-  const where = storeLocation(location)
+  const where = resolveStoreLocation(location)
+  assertStoreExists(where)
   const store = await openStore(where, isPostgresUrl(where) ? {} : {sqlite: {readonly: true}})
   try {
     let answer: Record<string, unknown>
@@ -266,6 +294,11 @@ async function rebuild(args: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`)
+      return
+    }
+
     switch (command) {
       case '--help':
       case '-h':

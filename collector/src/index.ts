@@ -1,4 +1,7 @@
+export {HttpError, isStoreUnavailable, StoreUnavailable} from './errors.js'
 export * from './limits.js'
+export {DEFAULT_RATE_LIMITS, parseRateLimit} from './rate-limits.js'
+export type {RateLimit, RateLimits} from './rate-limits.js'
 export {messageSchema, messageSchemaPath} from './schema/index.js'
 export {buildServer, startServer} from './server.js'
 export type {RunningServer, ServerOptions, StartServerOptions} from './server.js'

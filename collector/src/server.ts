@@ -2,8 +2,10 @@ import fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
 
 import type {Store} from './store/store.js'
 
-import {HttpError} from './errors.js'
-import {MAX_REQUEST_BYTES} from './limits.js'
+import {assertStrongAdminToken, requireAdminToken} from './auth.js'
+import {replyToClientError, replyToError, SECURITY_HEADERS} from './error-replies.js'
+import {MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS} from './limits.js'
+import {DEFAULT_RATE_LIMITS, failureLimiter, type RateLimits, registerRateLimits} from './rate-limits.js'
 import {deletionsRoutes} from './routes/deletions.js'
 import {eventsRoutes} from './routes/events.js'
 import {healthRoutes} from './routes/health.js'
@@ -11,14 +13,23 @@ import {instancesRoutes} from './routes/instances.js'
 import {reportRoutes} from './routes/report.js'
 
 export interface ServerOptions {
-  /** Bearer token for the report routes; without it they answer 403. */
+  /** Bearer token for the report routes (at least 32 characters); without it they answer 403. */
   adminToken?: string
   /**
    * Logging: `false` for none, or pino options such as `{level: 'info', stream}`. Default: info
    * level to stdout. Request logs name the route pattern, never the URL's ids or the body.
    */
   logger?: FastifyServerOptions['logger']
+  /** Per client address; each defaults to DEFAULT_RATE_LIMITS. */
+  rateLimits?: Partial<RateLimits>
+  /** How long a request may take to arrive (default REQUEST_TIMEOUT_MS, 60 s). */
+  requestTimeoutMs?: number
   store: Store
+  /**
+   * Proxies whose X-Forwarded-For is believed (fastify's trustProxy: addresses, CIDRs, or a hop
+   * count). Without it the client address (for rate limits) is the connection's.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy']
 }
 
 export interface StartServerOptions extends ServerOptions {
@@ -37,17 +48,27 @@ export interface RunningServer {
   url: string
 }
 
-/** Fastify's default request serializer, minus the URL (it can hold an instance id) and the client's address. */
+/**
+ * Fastify's default request serializer, minus the URL (it can hold an instance id) and the
+ * client address (personal data; rate limits keep addresses in memory only).
+ */
 function serializeRequest(request: {method: string; routeOptions?: {url?: string}}) {
   return {method: request.method, route: request.routeOptions?.url ?? '(no route)'}
 }
 
 /** Build the collector's Fastify app (not listening yet). */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  if (options.adminToken !== undefined) assertStrongAdminToken(options.adminToken)
+  const limits: RateLimits = {...DEFAULT_RATE_LIMITS, ...options.rateLimits}
+  const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
   const logger = options.logger === undefined ? {level: 'info'} : options.logger === false ? false : options.logger
   const app = fastify({
     bodyLimit: MAX_REQUEST_BYTES,
-    connectionTimeout: 60_000,
+    clientErrorHandler: replyToClientError,
+    connectionTimeout: timeout,
+    frameworkErrors: replyToError,
+    // Node checks request timeouts every 30 s by default: a slow client could hold on for 90 s.
+    http: {connectionsCheckingInterval: Math.min(1000, timeout)},
     logger:
       logger === false
         ? false
@@ -56,40 +77,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             // Headers, bodies and full URLs are never logged.
             serializers: {req: serializeRequest as never},
           },
-    requestTimeout: 60_000,
+    requestTimeout: timeout,
     return503OnClosing: true,
+    trustProxy: options.trustProxy,
   })
 
-  app.setErrorHandler((error: Error & {code?: string; statusCode?: number}, request, reply) => {
-    let status = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500)
-    let message: string
-    if (error instanceof HttpError) {
-      ;({message} = error)
-    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      message = `request body is larger than ${MAX_REQUEST_BYTES} bytes`
-    } else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_BODY') {
-      message = 'request body is empty'
-    } else if (status < 500 && error.code?.startsWith('FST_')) {
-      ;({message} = error)
-    } else {
-      // Store and unexpected errors: their messages can quote data, so log name and code only.
-      status = 503
-      message = 'the collector could not store or read data; retry later'
-      request.log.error({errCode: error.code, errName: error.name}, 'request failed')
-    }
-
-    if (status >= 400 && status < 500) request.log.info({errCode: error.code, status}, 'request refused')
-    if (status === 413) reply.header('connection', 'close')
-    return reply.code(status).send({error: message})
-  })
-
+  // Node keeps its own 60 s headers timeout, and with a shorter request timeout only the longer counts.
+  app.server.headersTimeout = timeout
+  app.setErrorHandler(replyToError)
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({error: 'not found'}))
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', SECURITY_HEADERS['x-content-type-options'])
+    // Answers are per request (reports, deletion records): no cache may keep them. A route
+    // that serves static files may set its own.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', SECURITY_HEADERS['cache-control'])
+  })
 
+  await registerRateLimits(app)
+  const requireAdmin = requireAdminToken({
+    adminToken: options.adminToken,
+    failures: failureLimiter(app, limits.failedAuth),
+  })
   await app.register(healthRoutes, {store: options.store})
-  await app.register(eventsRoutes, {store: options.store})
-  await app.register(instancesRoutes, {store: options.store})
+  await app.register(eventsRoutes, {rateLimit: limits.events, store: options.store})
+  await app.register(instancesRoutes, {rateLimit: limits.deletions, store: options.store})
   await app.register(deletionsRoutes, {store: options.store})
-  await app.register(reportRoutes, {adminToken: options.adminToken, store: options.store})
+  await app.register(reportRoutes, {requireAdmin, store: options.store})
   return app
 }
 

@@ -1,6 +1,6 @@
 import {Ajv, type ErrorObject} from 'ajv'
 
-import {MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_REQUEST} from './limits.js'
+import {MAX_DEPTH, MAX_FUTURE_MS, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_REQUEST, MIN_TIMESTAMP_MS} from './limits.js'
 import {messageSchema} from './schema/index.js'
 import {type PreparedMessage, prepareMessage, type TelemetryMessage} from './store/message.js'
 
@@ -101,8 +101,44 @@ function findUnstorableString(value: unknown, path: string): string | undefined 
   return undefined
 }
 
+/**
+ * True when objects and arrays nest deeper than `limit` (a bare object is depth 1). Iterative:
+ * JSON.parse accepts any depth, but JSON.stringify and every recursive walk overflow the stack
+ * at a few thousand levels, so this runs before anything recursive sees the message.
+ */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item
+    if (node === null || typeof node !== 'object') continue
+    if (depth > limit) return true
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
+    }
+  }
+
+  return false
+}
+
+/**
+ * The path of the first number that is not finite: JSON.parse reads `1e999` as Infinity, which
+ * JSON.stringify would silently store as null. Recursive: depth is already bounded.
+ */
+function findNonFinite(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || 'message'
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = findNonFinite(child, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key)
+      if (found) return found
+    }
+  }
+
+  return undefined
+}
+
 /** Validate one message; returns the row to store or the reason it is rejected. */
 export function checkMessage(message: unknown, now = Date.now()): PreparedMessage | string {
+  if (nestsDeeperThan(message, MAX_DEPTH)) return `message: nested more than ${MAX_DEPTH} levels deep`
   const json = JSON.stringify(message)
   const bytes = Buffer.byteLength(json)
   if (bytes > MAX_MESSAGE_BYTES) return `message is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes`
@@ -123,8 +159,11 @@ export function checkMessage(message: unknown, now = Date.now()): PreparedMessag
     if (unstorable) return unstorable
   }
 
+  const nonFinite = findNonFinite(message, '')
+  if (nonFinite) return `${nonFinite}: must be a finite number`
   const time = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'))
   if (time - now > MAX_FUTURE_MS) return 'timestamp: more than 24 hours in the future'
+  if (time < MIN_TIMESTAMP_MS) return 'timestamp: before 2000-01-01'
   return prepareMessage(message, json)
 }
 

@@ -13,7 +13,7 @@ import {cleanSandboxes, makeSandbox} from '../helpers/sandbox.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const COLLECTOR = join(root, 'collector', 'bin', 'telemetry-collector.js')
-const TOKEN = 'e2e-admin-token'
+const TOKEN = 'e2e-admin-token-0123456789abcdef0123'
 
 describe('plugin -> collector -> report', () => {
   const sandbox = makeSandbox()

@@ -3,10 +3,12 @@ import type {FastifyInstance, FastifyRequest} from 'fastify'
 import {PassThrough, type Readable} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 
+import type {RateLimit} from '../rate-limits.js'
 import type {Store} from '../store/store.js'
 
 import {HttpError} from '../errors.js'
 import {MAX_REQUEST_BYTES} from '../limits.js'
+import {rateLimitFor} from '../rate-limits.js'
 import {checkBatch, isOversizeReason, RequestRejected} from '../validate.js'
 
 const utf8 = new TextDecoder('utf8', {fatal: true})
@@ -73,7 +75,10 @@ function parseJson(_request: FastifyRequest, body: Buffer, done: (error: Error |
   }
 }
 
-export async function eventsRoutes(app: FastifyInstance, options: {store: Store}): Promise<void> {
+export async function eventsRoutes(
+  app: FastifyInstance,
+  options: {rateLimit: false | RateLimit; store: Store},
+): Promise<void> {
   const {store} = options
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', {bodyLimit: MAX_REQUEST_BYTES, parseAs: 'buffer'}, parseJson)
@@ -82,6 +87,7 @@ export async function eventsRoutes(app: FastifyInstance, options: {store: Store}
     '/events',
     {
       bodyLimit: MAX_REQUEST_BYTES,
+      config: {rateLimit: rateLimitFor(options.rateLimit)},
       // The body is JSON whatever the Content-Type says (clients differ); an absent or empty one too.
       async onRequest(request) {
         if (!request.headers['content-type']) request.headers['content-type'] = 'application/json'

@@ -11,7 +11,7 @@ import {canonicalJson} from '../../src/store/message.js'
 import {Capture, postJson, send} from '../support/http.js'
 import {batch, commandMessage, rubyMessage} from '../support/messages.js'
 
-const TOKEN = 'test-admin-token'
+const TOKEN = 'test-admin-token-0123456789abcdef'
 const CANARY = 'CANARY-7f3a9c-do-not-log'
 
 export function httpSuite(name: string, makeStore: () => Promise<Store>): void {

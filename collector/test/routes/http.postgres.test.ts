@@ -6,6 +6,7 @@ import {openStore} from '../../src/store/open.js'
 import {postJson, send} from '../support/http.js'
 import {commandMessage} from '../support/messages.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
+import {hardeningSuite} from './hardening-suite.js'
 import {httpSuite} from './http-suite.js'
 
 let cluster: PgCluster | undefined
@@ -17,6 +18,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
 
   after(() => cluster?.stop())
   httpSuite('PostgreSQL', async () => openStore(await cluster!.createDatabase()))
+  hardeningSuite('PostgreSQL', async () => openStore(await cluster!.createDatabase()))
 
   // Runs last: it stops the cluster.
   it('answers 503 while the database is down, and stays up', async () => {

@@ -38,7 +38,12 @@ export function runCli(
 }
 
 /** Start `serve --port 0` in a child process; resolves once it prints its URL. */
-export function startCollector(args: string[], env: Record<string, string> = {}): Promise<CollectorProcess> {
+export function startCollector(
+  args: string[],
+  env: Record<string, string> = {},
+  /** Run as another user (tests run as root here): uid and gid. */
+  user: {gid?: number; uid?: number} = {},
+): Promise<CollectorProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', cli, 'serve', '--port', '0', '--host', '127.0.0.1', ...args],
@@ -46,6 +51,7 @@ export function startCollector(args: string[], env: Record<string, string> = {})
       cwd: collectorDir,
       env: {...process.env, ...env},
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...user,
     },
   )
   let out = ''

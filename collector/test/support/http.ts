@@ -1,4 +1,5 @@
 import {request as httpRequest} from 'node:http'
+import {connect} from 'node:net'
 import {Writable} from 'node:stream'
 
 export interface HttpResponse {
@@ -11,7 +12,13 @@ export interface HttpResponse {
 /** A raw HTTP request that still reads the answer when the server stops reading the body early. */
 export function send(
   url: string,
-  options: {body?: Buffer | string; headers?: Record<string, string>; method?: string} = {},
+  options: {
+    body?: Buffer | string
+    headers?: Record<string, string>
+    /** Source address, e.g. 127.0.0.2 (all of 127/8 is loopback): another client for per-address limits. */
+    localAddress?: string
+    method?: string
+  } = {},
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const body =
@@ -24,6 +31,7 @@ export function send(
           ...(body && !options.headers?.['transfer-encoding'] ? {'content-length': String(body.length)} : {}),
           ...options.headers,
         },
+        localAddress: options.localAddress,
         method: options.method ?? (body ? 'POST' : 'GET'),
       },
       (res) => {
@@ -54,6 +62,28 @@ export function send(
 
 export function postJson(url: string, value: unknown, headers: Record<string, string> = {}): Promise<HttpResponse> {
   return send(url, {body: JSON.stringify(value), headers, method: 'POST'})
+}
+
+/** Write raw bytes on a TCP connection and collect what comes back until the server closes it or `waitMs` passes. */
+export function rawRequest(port: number, data: string, waitMs = 2000): Promise<{closedAfterMs: number; text: string}> {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    const done = () => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({closedAfterMs: Date.now() - started, text})
+    }
+
+    const timer = setTimeout(done, waitMs)
+    socket.on('data', (chunk) => {
+      text += chunk
+    })
+    socket.on('close', done)
+    socket.on('error', () => {})
+    socket.write(data)
+  })
 }
 
 /** A writable stream that keeps everything written to it (for log assertions). */
