@@ -7,8 +7,13 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 /** busy_timeout for SQLite connections (ms): the longest the event loop blocks on a lock. */
 export const SQLITE_BUSY_TIMEOUT_MS = 20
-/** Total time a write keeps retrying before it fails (the request then gets 503). */
-export const SQLITE_BUSY_GIVE_UP_MS = 10_000
+/**
+ * Total time a request's write keeps retrying before it fails: the request then gets 503 and the
+ * client retries later, so no request waits on a lock held elsewhere for more than about 100 ms.
+ */
+export const SQLITE_BUSY_GIVE_UP_MS = 80
+/** Admin operations (rebuild) are rare and asked for by an operator: they wait longer. */
+export const SQLITE_ADMIN_GIVE_UP_MS = 10_000
 
 export function isBusy(error: unknown): boolean {
   const code = (error as {code?: string})?.code
@@ -17,7 +22,7 @@ export function isBusy(error: unknown): boolean {
 
 export async function retryBusy<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS): Promise<T> {
   const start = Date.now()
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+  for (let delay = 5; ; delay = Math.min(delay * 2, 40)) {
     try {
       return work()
     } catch (error) {

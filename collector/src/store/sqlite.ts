@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto'
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import {retryBusy, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
+import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
@@ -125,7 +125,7 @@ export interface SqliteStoreOptions {
 
 /** Create the database file (and fix its WAL and shared-memory files) with mode 0600. */
 function privateFile(path: string): void {
-  mkdirSync(dirname(path), {recursive: true})
+  mkdirSync(dirname(path), {mode: 0o700, recursive: true})
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
   // SQLite creates -wal and -shm with the database file's mode; fix files left by older versions.
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
@@ -291,7 +291,7 @@ export class SqliteStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    const result = await retryBusy(() => this.rebuildSync())
+    const result = await retryBusy(() => this.rebuildSync(), SQLITE_ADMIN_GIVE_UP_MS)
     await this.checkpoint()
     return result
   }
