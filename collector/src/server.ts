@@ -2,6 +2,8 @@ import fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
 
 import type {Store} from './store/store.js'
 
+import {dashboardRoutes} from './dashboard/routes.js'
+import {createSessions} from './dashboard/session.js'
 import {HttpError} from './errors.js'
 import {MAX_REQUEST_BYTES} from './limits.js'
 import {deletionsRoutes} from './routes/deletions.js'
@@ -19,6 +21,11 @@ export interface ServerOptions {
    */
   logger?: FastifyServerOptions['logger']
   store: Store
+  /**
+   * Believe X-Forwarded-* from these proxies (fastify's trustProxy: true, an address list or a hop
+   * count). Behind a TLS proxy it makes the dashboard's cookie Secure and rate limits per client.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy']
 }
 
 export interface StartServerOptions extends ServerOptions {
@@ -58,6 +65,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           },
     requestTimeout: 60_000,
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
   })
 
   app.setErrorHandler((error: Error & {code?: string; statusCode?: number}, request, reply) => {
@@ -89,7 +97,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(eventsRoutes, {store: options.store})
   await app.register(instancesRoutes, {store: options.store})
   await app.register(deletionsRoutes, {store: options.store})
-  await app.register(reportRoutes, {adminToken: options.adminToken, store: options.store})
+  // Dashboard (issue 11): its session cookie also opens the report routes, from the same origin.
+  const sessions = createSessions(options.adminToken)
+  await app.register(reportRoutes, {
+    adminToken: options.adminToken,
+    hasValidSession: sessions.hasValidSession,
+    store: options.store,
+  })
+  await app.register(dashboardRoutes, {adminToken: options.adminToken, sessions})
   return app
 }
 

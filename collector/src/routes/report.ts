@@ -64,13 +64,19 @@ function digest(value: string): Buffer {
 }
 
 /** GET /report: aggregate counts and distinct instances; admin token required. */
-export async function reportRoutes(app: FastifyInstance, options: {adminToken?: string; store: Store}): Promise<void> {
+export async function reportRoutes(
+  app: FastifyInstance,
+  options: {adminToken?: string; hasValidSession?: (request: FastifyRequest) => boolean; store: Store},
+): Promise<void> {
   const {adminToken, store} = options
   const expected = adminToken ? digest(adminToken) : undefined
   const authorize = async (request: FastifyRequest) => {
     if (!expected) {
       throw new HttpError(403, 'report routes are disabled: start the collector with COLLECTOR_ADMIN_TOKEN set')
     }
+
+    // Dashboard (issue 11): a valid session cookie sent from the collector's own page.
+    if (options.hasValidSession?.(request)) return
 
     const header = request.headers.authorization ?? ''
     const match = /^Bearer\s+(.+)$/i.exec(header)

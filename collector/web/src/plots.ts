@@ -1,0 +1,212 @@
+import * as Plot from '@observablehq/plot'
+
+import {formatInteger} from './format.js'
+import {FAILURE, OKABE_ITO, PRIMARY} from './palette.js'
+
+/** Left margin that fits the longest category label (Plot's default font is 10px sans-serif). */
+function marginFor(labels: string[]): number {
+  const longest = Math.max(0, ...labels.map((l) => l.length))
+  return Math.min(260, Math.max(60, longest * 6.5 + 16))
+}
+
+/** A period key of the report API as a UTC date: 2026-11-28, 2026-11 or 2026-W48. */
+export function periodDate(key: string): Date {
+  const week = /^(\d{4})-W(\d{2})$/.exec(key)
+  if (week) {
+    // ISO week: the week with January 4th is week 1; weeks start on Monday.
+    const jan4 = Date.UTC(Number(week[1]), 0, 4)
+    const monday = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000
+    return new Date(monday + (Number(week[2]) - 1) * 7 * 86_400_000)
+  }
+
+  return new Date(/^\d{4}-\d{2}$/.test(key) ? `${key}-01T00:00:00Z` : `${key.slice(0, 10)}T00:00:00Z`)
+}
+
+export interface BarOptions<Row> {
+  color?: string
+  label: (row: Row) => string
+  /** Shown after each bar. */
+  text?: (row: Row) => string
+  value: (row: Row) => number
+  width: number
+  xLabel: string
+  xPercent?: boolean
+  yLabel: string
+}
+
+/** Horizontal bars, one per row, largest first: the readable shape for ranked categories. */
+export function bars<Row>(rows: Row[], options: BarOptions<Row>): Element {
+  const labels = rows.map((r) => options.label(r))
+  const text =
+    options.text ??
+    ((r: Row) => (options.xPercent ? `${(options.value(r) * 100).toFixed(1)}%` : formatInteger(options.value(r))))
+  return Plot.plot({
+    height: Math.max(80, rows.length * 22 + 50),
+    marginLeft: marginFor(labels),
+    marginRight: 60,
+    marks: [
+      Plot.barX(rows, {
+        fill: options.color ?? PRIMARY,
+        sort: {order: null, y: null},
+        title: (r: Row) => `${options.label(r)}: ${text(r)}`,
+        x: (r: Row) => options.value(r),
+        y: (r: Row) => options.label(r),
+      }),
+      Plot.text(rows, {
+        dx: 4,
+        fill: 'currentColor',
+        text: (r: Row) => text(r),
+        textAnchor: 'start',
+        x: (r: Row) => options.value(r),
+        y: (r: Row) => options.label(r),
+      }),
+      Plot.ruleX([0]),
+    ],
+    style: {fontSize: '12px'},
+    width: options.width,
+    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', percent: options.xPercent ?? false},
+    y: {domain: labels, label: options.yLabel},
+  })
+}
+
+export interface TimeOptions<Row> {
+  color?: string
+  date: (row: Row) => Date
+  interval: 'day' | 'monday' | 'month' | 'week'
+  mark?: 'bar' | 'line'
+  value: (row: Row) => number
+  width: number
+  yLabel: string
+}
+
+/** A count over time: bars per period, or a line for long daily series. */
+export function timeSeries<Row>(rows: Row[], options: TimeOptions<Row>): Element {
+  const color = options.color ?? PRIMARY
+  const channels = {
+    title: (r: Row) => `${options.date(r).toISOString().slice(0, 10)}: ${formatInteger(options.value(r))}`,
+    x: options.date,
+    y: options.value,
+  }
+  const marks =
+    options.mark === 'line'
+      ? [
+          Plot.lineY(rows, {...channels, stroke: color, strokeWidth: 2}),
+          Plot.dot(rows, {...channels, fill: color, r: 2.5}),
+        ]
+      : [Plot.rectY(rows, {...channels, fill: color, inset: 0.5, interval: options.interval})]
+  return Plot.plot({
+    height: 240,
+    marginLeft: 56,
+    marks: [...marks, Plot.ruleY([0])],
+    style: {fontSize: '12px'},
+    width: options.width,
+    x: {label: 'Date (UTC)', type: 'utc'},
+    y: {grid: true, label: `↑ ${options.yLabel}`, tickFormat: '~s'},
+  })
+}
+
+export interface MultiLineOptions<Row> {
+  date: (row: Row) => Date
+  series: (row: Row) => string
+  value: (row: Row) => number
+  width: number
+  yLabel: string
+  yPercent?: boolean
+}
+
+/** Several series over time, one colour each, with a legend (version adoption). */
+export function multiLine<Row>(rows: Row[], options: MultiLineOptions<Row>): Element {
+  const channels = {stroke: options.series, x: options.date, y: options.value, z: options.series}
+  return Plot.plot({
+    color: {legend: true, range: OKABE_ITO, type: 'ordinal'},
+    height: 280,
+    marginLeft: 56,
+    marks: [
+      Plot.lineY(rows, {...channels, strokeWidth: 2}),
+      Plot.dot(rows, {
+        ...channels,
+        fill: options.series,
+        r: 3,
+        // Each series gets its own symbol too, so it does not rest on colour alone.
+        symbol: options.series,
+        title: (r: Row) =>
+          `${options.series(r)}, ${options.date(r).toISOString().slice(0, 10)}: ${options.yPercent ? `${(options.value(r) * 100).toFixed(1)}%` : formatInteger(options.value(r))}`,
+      }),
+      Plot.ruleY([0]),
+    ],
+    style: {fontSize: '12px'},
+    symbol: {legend: false},
+    width: options.width,
+    x: {label: 'Week (UTC)', type: 'utc'},
+    y: {grid: true, label: `↑ ${options.yLabel}`, percent: options.yPercent ?? false},
+  })
+}
+
+export interface StackOptions<Row> {
+  category: (row: Row) => string
+  label: (row: Row) => string
+  value: (row: Row) => number
+  width: number
+  xLabel: string
+  yLabel: string
+}
+
+/** Horizontal stacked bars: each row a category, split by another (error classes per command). */
+export function stackedBars<Row>(rows: Row[], options: StackOptions<Row>): Element {
+  const labels = [...new Set(rows.map((r) => options.label(r)))]
+  return Plot.plot({
+    color: {legend: true, range: [FAILURE, ...OKABE_ITO.filter((c) => c !== FAILURE)], type: 'ordinal'},
+    height: Math.max(80, labels.length * 28 + 50),
+    marginLeft: marginFor(labels),
+    marks: [
+      Plot.barX(rows, {
+        fill: options.category,
+        stroke: 'white',
+        title: (r: Row) => `${options.label(r)}, ${options.category(r)}: ${formatInteger(options.value(r))}`,
+        x: options.value,
+        y: options.label,
+      }),
+      Plot.ruleX([0]),
+    ],
+    style: {fontSize: '12px'},
+    width: options.width,
+    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right'},
+    y: {domain: labels, label: options.yLabel},
+  })
+}
+
+export interface RangeOptions<Row> {
+  high: (row: Row) => number
+  label: (row: Row) => string
+  low: (row: Row) => number
+  width: number
+  xLabel: string
+  yLabel: string
+}
+
+/** Dumbbells from a low to a high value per category (p50 to p90 duration). */
+export function ranges<Row>(rows: Row[], options: RangeOptions<Row>): Element {
+  const labels = rows.map((r) => options.label(r))
+  const title = (r: Row) =>
+    `${options.label(r)}: p50 ${formatInteger(options.low(r))} ms, p90 ${formatInteger(options.high(r))} ms`
+  return Plot.plot({
+    height: Math.max(80, rows.length * 22 + 60),
+    marginLeft: marginFor(labels),
+    marks: [
+      Plot.link(rows, {
+        stroke: '#999',
+        strokeWidth: 2,
+        x1: options.low,
+        x2: options.high,
+        y1: options.label,
+        y2: options.label,
+      }),
+      Plot.dot(rows, {fill: PRIMARY, r: 4, symbol: 'circle', title, x: options.low, y: options.label}),
+      Plot.dot(rows, {fill: FAILURE, r: 4, symbol: 'diamond', title, x: options.high, y: options.label}),
+    ],
+    style: {fontSize: '12px'},
+    width: options.width,
+    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', type: 'symlog'},
+    y: {domain: labels, label: options.yLabel},
+  })
+}
