@@ -1,11 +1,16 @@
+import {request as httpRequest} from 'node:http'
+import {request as httpsRequest} from 'node:https'
 import {parseArgs} from 'node:util'
 
-import type {ReportRow} from './store/store.js'
+import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
 
 import {HttpError} from './errors.js'
-import {parseReportQuery} from './routes/report.js'
+import {parseDuration} from './routes/admin.js'
+import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
 import {startServer} from './server.js'
-import {openStore} from './store/open.js'
+import {isPostgresUrl, openStore} from './store/open.js'
+
+export {parseDuration} from './routes/admin.js'
 
 const USAGE = `Usage: telemetry-collector <command> [options]
 
@@ -16,34 +21,104 @@ Commands:
            --store <path|url>  SQLite file (default ./telemetry.db) or postgres:// URL
            --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
-  report   Print the most used commands/products/versions/OSes/days.
-           --store, --by command|product|version|os|day (default command),
-           --product <name>, --event <name>, --from YYYY-MM-DD, --to YYYY-MM-DD, --limit <n>, --json
-  purge    Delete events received longer ago than a retention period.
-           --store, --older-than <n>d|h|w (for example 365d)
+  report   Print a report from the store (a SQLite file is opened read-only: safe while the server runs).
+           --store, --by <dimension> (default command): product, version, command, event, outcome, error,
+           os, arch, ci, node, day, week, month, flag, suggestion or property.<name>;
+           filters --product, --version, --command, --event, --outcome, --from YYYY-MM-DD, --to YYYY-MM-DD;
+           --limit <n>, --json
+  report active    Active instances per period: --period day|week|month, --product, --from, --to, --json
+  report sessions  Commands per session and the commands run next: --product, --from, --to, --limit, --json
+  purge    Delete events received longer ago than a retention period, through the running server.
+           --older-than <n>d|h|w (for example 365d), --deletions (also older deletion records),
+           --rollups (also older aggregates), --url <collector URL> (default http://127.0.0.1:8080)
+  rebuild  Recompute the aggregates from the raw events, through the running server. --url
 
-Environment: COLLECTOR_ADMIN_TOKEN (enables GET /report), COLLECTOR_STORE (default for --store).`
+Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes; purge and rebuild send it),
+COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url).`
 
 function storeLocation(value: string | undefined): string {
   return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db'
 }
 
-/** "365d", "12h", "2w", "30m", "45s" to milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim())
-  if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`)
-  const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd']
-  return Number(match[1]) * unit
+type Cell = null | number | string
+
+function table(header: string[], rows: Cell[][], empty = '(no events)'): string {
+  const cells = rows.map((r) => r.map((c) => (c === null ? '(none)' : String(c))))
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
+  const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ')
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((c) => line(c))]
+  if (rows.length === 0) out.push(empty)
+  return out.join('\n')
 }
 
 export function formatTable(rows: ReportRow[], keyTitle: string): string {
-  const cells = rows.map((r) => [r.key ?? '(none)', String(r.events), String(r.instances)])
-  const header = [keyTitle, 'events', 'instances']
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
-  const line = (c: string[]) => [c[0].padEnd(widths[0]), c[1].padStart(widths[1]), c[2].padStart(widths[2])].join('  ')
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map((c) => line(c))]
-  if (rows.length === 0) out.push('(no events)')
-  return out.join('\n')
+  return table(
+    [keyTitle, 'events', 'instances', 'failures', 'p50_ms', 'p90_ms', 'p99_ms'],
+    rows.map((r) => [r.key, r.events, r.instances, r.failures, r.p50_ms ?? '-', r.p90_ms ?? '-', r.p99_ms ?? '-']),
+  )
+}
+
+function formatActive(rows: ActiveRow[]): string {
+  return table(
+    ['period', 'instances', 'events'],
+    rows.map((r) => [r.period, r.instances, r.events]),
+  )
+}
+
+function formatSessions(report: SessionsReport): string {
+  const lengths = table(
+    ['commands', 'sessions'],
+    report.commands_per_session.map((r) => [r.commands, r.sessions]),
+    '(no sessions)',
+  )
+  const next = table(
+    ['command', 'outcome', 'total', 'next', 'count'],
+    report.next.map((r) => [r.command, r.outcome, r.total, r.ended ? '(end of session)' : r.next, r.count]),
+    '(no sessions)',
+  )
+  return `${report.sessions} sessions\n\n${lengths}\n\n${next}`
+}
+
+/** POST to an admin route of the running collector. */
+async function admin(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+  const token = process.env.COLLECTOR_ADMIN_TOKEN
+  if (!token) throw new Error("set COLLECTOR_ADMIN_TOKEN to the running collector's admin token")
+  const target = new URL(path, url)
+  const payload = JSON.stringify(body)
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+  const {status, text} = await new Promise<{status: number; text: string}>((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-length': Buffer.byteLength(payload),
+          'content-type': 'application/json',
+        },
+        method: 'POST',
+      },
+      (res) => {
+        let data = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          data += chunk
+        })
+        res.on('end', () => resolve({status: res.statusCode ?? 0, text: data}))
+        res.on('error', reject)
+      },
+    )
+    req.on('error', (error) => reject(new Error(`cannot reach the collector at ${url}: ${error.message}`)))
+    req.end(payload)
+  })
+  let json: Record<string, unknown>
+  try {
+    json = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    throw new Error(`the collector at ${url} answered ${status} without JSON`)
+  }
+
+  if (status !== 200) throw new Error(`the collector answered ${status}: ${String(json.error ?? text)}`)
+  return json
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -104,46 +179,88 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function report(args: string[]): Promise<void> {
+  const kind = args[0] === 'active' || args[0] === 'sessions' ? args[0] : 'rows'
   const {values} = parseArgs({
-    args,
+    args: kind === 'rows' ? args : args.slice(1),
     options: {
       by: {type: 'string'},
+      command: {type: 'string'},
       event: {type: 'string'},
       from: {type: 'string'},
       json: {default: false, type: 'boolean'},
       limit: {type: 'string'},
+      outcome: {type: 'string'},
+      period: {type: 'string'},
       product: {type: 'string'},
       store: {type: 'string'},
       to: {type: 'string'},
+      version: {type: 'string'},
     },
     strict: true,
   })
-  const {json, store: location, ...filters} = values
-  const query = parseReportQuery(Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)))
-  const store = await openStore(storeLocation(location))
+  const {json, store: location, ...given} = values
+  const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+  const parse = {active: parseActiveQuery, rows: parseReportQuery, sessions: parseSessionsQuery}[kind]
+  const query = parse(filters)
+  const where = storeLocation(location)
+  const store = await openStore(where, isPostgresUrl(where) ? {} : {sqlite: {readonly: true}})
   try {
-    const rows = await store.report(query)
-    process.stdout.write(json ? `${JSON.stringify({...query, rows}, null, 2)}\n` : `${formatTable(rows, query.by)}\n`)
+    let answer: Record<string, unknown>
+    let text: string
+    if (kind === 'active') {
+      const rows = await store.active(query as ReturnType<typeof parseActiveQuery>)
+      answer = {...query, rows}
+      text = formatActive(rows)
+    } else if (kind === 'sessions') {
+      const result = await store.sessions(query as ReturnType<typeof parseSessionsQuery>)
+      answer = {...query, ...result}
+      text = formatSessions(result)
+    } else {
+      const q = query as ReturnType<typeof parseReportQuery>
+      const rows = await store.report(q)
+      answer = {...q, rows}
+      text = formatTable(rows, q.by)
+    }
+
+    process.stdout.write(json ? `${JSON.stringify(answer, null, 2)}\n` : `${text}\n`)
   } finally {
     await store.close()
   }
 }
 
+function collectorUrl(value: string | undefined): string {
+  return value ?? process.env.COLLECTOR_URL ?? 'http://127.0.0.1:8080'
+}
+
 async function purge(args: string[]): Promise<void> {
   const {values} = parseArgs({
     args,
-    options: {'older-than': {type: 'string'}, store: {type: 'string'}},
+    options: {
+      deletions: {default: false, type: 'boolean'},
+      'older-than': {type: 'string'},
+      rollups: {default: false, type: 'boolean'},
+      url: {type: 'string'},
+    },
     strict: true,
   })
   if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
-  const cutoff = new Date(Date.now() - parseDuration(values['older-than']))
-  const store = await openStore(storeLocation(values.store))
-  try {
-    const removed = await store.purge(cutoff)
-    process.stdout.write(`removed ${removed} events received before ${cutoff.toISOString()}\n`)
-  } finally {
-    await store.close()
-  }
+  parseDuration(values['older-than'])
+  const result = await admin(collectorUrl(values.url), '/admin/purge', {
+    deletions: values.deletions,
+    older_than: values['older-than'],
+    rollups: values.rollups,
+  })
+  process.stdout.write(
+    `removed ${result.events} events received before ${result.cutoff}` +
+      `${values.rollups ? `, ${result.rollups} aggregate rows` : ''}` +
+      `${values.deletions ? `, ${result.deletions} deletion records` : ''}\n`,
+  )
+}
+
+async function rebuild(args: string[]): Promise<void> {
+  const {values} = parseArgs({args, options: {url: {type: 'string'}}, strict: true})
+  const result = await admin(collectorUrl(values.url), '/admin/rebuild', {})
+  process.stdout.write(`rebuilt the aggregates from ${result.events} events\n`)
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -161,6 +278,11 @@ export async function main(argv: string[]): Promise<void> {
 
       case 'purge': {
         await purge(rest)
+        break
+      }
+
+      case 'rebuild': {
+        await rebuild(rest)
         break
       }
 

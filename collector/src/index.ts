@@ -10,5 +10,20 @@ export {PostgresStore} from './store/postgres.js'
 export {SqliteStore} from './store/sqlite.js'
 export type {SqliteStoreOptions} from './store/sqlite.js'
 export {REPORT_DIMENSIONS} from './store/store.js'
-export type {DeletionRecord, InsertResult, ReportDimension, ReportQuery, ReportRow, Store} from './store/store.js'
+export type {
+  ActiveQuery,
+  ActiveRow,
+  DeletionRecord,
+  InsertResult,
+  PurgeOptions,
+  PurgeResult,
+  RebuildResult,
+  ReportDimension,
+  ReportFilter,
+  ReportQuery,
+  ReportRow,
+  SessionsQuery,
+  SessionsReport,
+  Store,
+} from './store/store.js'
 export {checkBatch, checkMessage} from './validate.js'

@@ -79,43 +79,69 @@ describe('collector process', () => {
     }
   })
 
-  it('prints reports as a table or JSON, and purges by age', async () => {
+  it('prints reports from the store file while the server runs, and purges and rebuilds through it', async () => {
     const file = join(dir, 'report.db')
-    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: 't0ken'})
-    await send(`${collector.url}/events`, {
-      body: JSON.stringify([
-        ...batch(3, {product: 'alpha'}),
-        ...batch(2, {product: 'alpha', properties: {command: 'init'}}),
-        ...batch(1, {product: 'beta'}),
-      ]),
-    })
-    collector.child.kill('SIGTERM')
-    await collector.exited
+    const token = 't0ken-of-at-least-thirty-two-characters'
+    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: token})
+    try {
+      await send(`${collector.url}/events`, {
+        body: JSON.stringify([
+          ...batch(3, {product: 'alpha'}),
+          ...batch(2, {product: 'alpha', properties: {command: 'init', outcome: 'failure'}}),
+          ...batch(1, {product: 'beta'}),
+        ]),
+      })
 
-    const table = await runCli(['report', '--store', file, '--product', 'alpha', '--by', 'command'])
-    assert.equal(table.code, 0, table.stderr)
-    const lines = table.stdout.trimEnd().split('\n')
-    assert.match(lines[0], /^command\s+events\s+instances$/)
-    assert.match(lines[2], /^deploy\s+3\s+3$/)
-    assert.match(lines[3], /^init\s+2\s+2$/)
+      const table = await runCli(['report', '--store', file, '--product', 'alpha', '--by', 'command'])
+      assert.equal(table.code, 0, table.stderr)
+      const lines = table.stdout.trimEnd().split('\n')
+      assert.match(lines[0], /^command\s+events\s+instances\s+failures\s+p50_ms\s+p90_ms\s+p99_ms$/)
+      assert.match(lines[2], /^deploy\s+3\s+3\s+0\s+12\.1\s+12\.1\s+12\.1$/)
+      assert.match(lines[3], /^init\s+2\s+2\s+2\s/)
 
-    const json = await runCli(['report', '--store', file, '--by', 'product', '--json'])
-    assert.deepEqual(JSON.parse(json.stdout).rows, [
-      {events: 5, instances: 5, key: 'alpha'},
-      {events: 1, instances: 1, key: 'beta'},
-    ])
+      const json = await runCli(['report', '--store', file, '--by', 'product', '--json'])
+      assert.deepEqual(
+        JSON.parse(json.stdout).rows.map((r: {events: number; key: string}) => [r.key, r.events]),
+        [
+          ['alpha', 5],
+          ['beta', 1],
+        ],
+      )
+      // The CLI answers what the route answers.
+      const route = await send(`${collector.url}/report?by=product`, {headers: {authorization: `Bearer ${token}`}})
+      assert.deepEqual(JSON.parse(json.stdout), route.json)
+      const active = await runCli(['report', 'active', '--store', file, '--period', 'month', '--json'])
+      assert.equal(JSON.parse(active.stdout).rows[0].instances, 6)
+      const sessions = await runCli(['report', 'sessions', '--store', file])
+      assert.match(sessions.stdout, /^6 sessions/)
 
-    const bad = await runCli(['report', '--store', file, '--by', 'user'])
-    assert.equal(bad.code, 1)
-    assert.match(bad.stderr, /by must be one of/)
+      const bad = await runCli(['report', '--store', file, '--by', 'user'])
+      assert.equal(bad.code, 1)
+      assert.match(bad.stderr, /by must be one of/)
+      const missing = await runCli(['report', '--store', join(dir, 'typo.db')])
+      assert.equal(missing.code, 1)
 
-    const keep = await runCli(['purge', '--store', file, '--older-than', '365d'])
-    assert.equal(keep.code, 0, keep.stderr)
-    assert.match(keep.stdout, /^removed 0 events received before /)
-    const all = await runCli(['purge', '--store', file, '--older-than', '0d'])
-    assert.match(all.stdout, /^removed 6 events/)
-    assert.equal((await runCli(['purge', '--store', file])).code, 1)
-    assert.equal((await runCli(['purge', '--store', file, '--older-than', 'a year'])).code, 1)
+      const env = {COLLECTOR_ADMIN_TOKEN: token}
+      const keep = await runCli(['purge', '--url', collector.url, '--older-than', '365d'], env)
+      assert.equal(keep.code, 0, keep.stderr)
+      assert.match(keep.stdout, /^removed 0 events received before /)
+      const rebuilt = await runCli(['rebuild', '--url', collector.url], env)
+      assert.equal(rebuilt.code, 0, rebuilt.stderr)
+      assert.match(rebuilt.stdout, /from 6 events/)
+      const all = await runCli(['purge', '--url', collector.url, '--older-than', '0d', '--deletions'], env)
+      assert.match(all.stdout, /^removed 6 events.*0 deletion records/)
+      const wrong = await runCli(['purge', '--url', collector.url, '--older-than', '1d'], {COLLECTOR_ADMIN_TOKEN: 'x'})
+      assert.equal(wrong.code, 1)
+      assert.match(wrong.stderr, /401/)
+      assert.equal((await runCli(['purge', '--url', collector.url], env)).code, 1)
+      assert.equal((await runCli(['purge', '--url', collector.url, '--older-than', 'a year'], env)).code, 1)
+      const down = await runCli(['purge', '--url', 'http://127.0.0.1:9', '--older-than', '1d'], env)
+      assert.equal(down.code, 1)
+      assert.match(down.stderr, /cannot reach the collector/)
+    } finally {
+      collector.child.kill('SIGTERM')
+      await collector.exited
+    }
   })
 
   it('explains its usage and refuses unknown commands and options', async () => {

@@ -11,6 +11,8 @@ export interface PreparedMessage {
   instanceId: string
   /** The whole message as received (re-serialised JSON). */
   json: string
+  /** The validated message itself. */
+  message: TelemetryMessage
   /** message_id of the message, or an id derived from its canonical form when it has none. */
   messageId: string
   /** payload.properties.os when it is a string. */
@@ -80,6 +82,7 @@ export function prepareMessage(message: TelemetryMessage, json = JSON.stringify(
     event: message.payload.event,
     instanceId: message.instance_id.toLowerCase(),
     json,
+    message,
     messageId: (message.message_id ?? deriveMessageId(message)).toLowerCase(),
     os,
     product: message.product,

@@ -1,10 +1,19 @@
 import type {PreparedMessage} from './message.js'
+import type {ActiveQuery, ActiveRow, ReportQuery, ReportRow, SessionsQuery, SessionsReport} from './report/types.js'
 
 export type {PreparedMessage, TelemetryMessage} from './message.js'
-
-/** What reports can group by. `version` groups by product and product_version ("product@version"). */
-export const REPORT_DIMENSIONS = ['command', 'product', 'version', 'os', 'day'] as const
-export type ReportDimension = (typeof REPORT_DIMENSIONS)[number]
+export {REPORT_DIMENSIONS} from './report/types.js'
+export type {
+  ActiveQuery,
+  ActiveRow,
+  FixedDimension,
+  ReportDimension,
+  ReportFilter,
+  ReportQuery,
+  ReportRow,
+  SessionsQuery,
+  SessionsReport,
+} from './report/types.js'
 
 export interface InsertResult {
   /** Messages stored by this call. */
@@ -25,33 +34,36 @@ export interface DeletionRecord {
   requested_at: string
 }
 
-export interface ReportQuery {
-  by: ReportDimension
-  /** Filter on the payload's event name (for example "command"). */
-  event?: string
-  /** First UTC day included, YYYY-MM-DD. */
-  from?: string
-  limit: number
-  product?: string
-  /** Last UTC day included, YYYY-MM-DD. */
-  to?: string
+export interface PurgeOptions {
+  /** Also remove deletion records and tombstones older than the cutoff. */
+  deletions?: boolean
+  /** Also remove the aggregates (rollups) of days before the cutoff. */
+  rollups?: boolean
 }
 
-export interface ReportRow {
+export interface PurgeResult {
+  /** Deletion records (and their tombstones) removed. */
+  deletions: number
+  /** Raw events removed (received before the cutoff). */
   events: number
-  /** Distinct instances among those events. */
-  instances: number
-  /** Value of the grouping column; null when the events have none (for example no command). */
-  key: null | string
+  /** Aggregate rows removed. */
+  rollups: number
+}
+
+export interface RebuildResult {
+  /** Raw events the aggregates were rebuilt from. */
+  events: number
 }
 
 export interface Store {
+  /** Active instances and events per day, week or month. */
+  active(query: ActiveQuery): Promise<ActiveRow[]>
   close(): Promise<void>
   countEvents(): Promise<number>
   /** Delete every event of the instance in one transaction, tombstone it, record the deletion. */
   deleteInstance(instanceId: string): Promise<DeletionRecord>
   getDeletion(deletionId: string): Promise<DeletionRecord | undefined>
-  /** The stored message (parsed JSON), for tests and support. */
+  /** The stored message (rebuilt from its columns, equal to what was received), for tests and support. */
   getMessage(messageId: string): Promise<unknown>
   /**
    * Store messages in one transaction: each message_id once; messages of tombstoned instances
@@ -61,17 +73,12 @@ export interface Store {
   readonly kind: 'postgres' | 'sqlite'
   /** Cheap liveness check of the database. */
   ping(): Promise<void>
-  /** Retention: delete events received before `cutoff`; resolves to the number removed. */
-  purge(cutoff: Date): Promise<number>
-  /** Aggregate counts, computed by the database (GROUP BY, COUNT(DISTINCT instance_id)). */
+  /** Retention: delete events received before `cutoff` (and, when asked, older aggregates and records). */
+  purge(cutoff: Date, options?: PurgeOptions): Promise<PurgeResult>
+  /** Recompute every aggregate from the raw events (after a purge of rollups, or to repair). */
+  rebuild(): Promise<RebuildResult>
+  /** GET /report rows. */
   report(query: ReportQuery): Promise<ReportRow[]>
-}
-
-/** SQL expression (identical in SQLite and PostgreSQL) for each report dimension. */
-export const DIMENSION_SQL: Record<ReportDimension, string> = {
-  command: 'command',
-  day: 'day',
-  os: 'os',
-  product: 'product',
-  version: "product || '@' || COALESCE(product_version, '')",
+  /** Commands per session and the commands run next. */
+  sessions(query: SessionsQuery): Promise<SessionsReport>
 }

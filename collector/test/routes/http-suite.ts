@@ -337,8 +337,8 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       const res = await send(path, {headers: {authorization: `Bearer ${TOKEN}`}})
       assert.equal(res.status, 200, res.text)
       assert.deepEqual(res.json.rows, [
-        {events: 3, instances: 1, key: 'deploy'},
-        {events: 1, instances: 1, key: 'init'},
+        {events: 3, failures: 0, instances: 1, key: 'deploy', p50_ms: 12.1, p90_ms: 12.1, p99_ms: 12.1},
+        {events: 1, failures: 0, instances: 1, key: 'init', p50_ms: 12.1, p90_ms: 12.1, p99_ms: 12.1},
       ])
       assert.equal(res.text.includes(instance), false)
       for (const bad of [
@@ -349,6 +349,9 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         'to=yesterday',
         'foo=1',
         'by=day&by=os',
+        'by=property.',
+        'from=2026-02-01&to=2026-01-01',
+        'from=1999-12-31',
       ]) {
         const r = await send(`${url}/report?${bad}`, {headers: {authorization: `Bearer ${TOKEN}`}})
         assert.equal(r.status, 400, bad)
@@ -359,6 +362,54 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       })
       assert.equal(byDay.status, 200)
       assert.ok(byDay.json.rows.length > 0)
+
+      const auth = {headers: {authorization: `Bearer ${TOKEN}`}}
+      const active = await send(`${url}/report/active?period=week&product=${product}`, auth)
+      assert.equal(active.status, 200, active.text)
+      assert.equal(active.json.period, 'week')
+      assert.equal(active.json.rows.length, 1)
+      assert.equal(active.json.rows[0].instances, 2)
+      assert.equal(active.json.rows[0].events, 4)
+      assert.match(active.json.rows[0].period, /^\d{4}-W\d{2}$/)
+      const sessions = await send(`${url}/report/sessions?product=${product}`, auth)
+      assert.equal(sessions.status, 200, sessions.text)
+      assert.equal(sessions.json.sessions, 4)
+      assert.deepEqual(sessions.json.commands_per_session, [{commands: 1, sessions: 4}])
+      assert.equal(sessions.text.includes(instance), false)
+      for (const bad of ['period=year', 'foo=1', 'product=']) {
+        assert.equal((await send(`${url}/report/active?${bad}`, auth)).status, 400, bad)
+      }
+
+      assert.equal((await send(`${url}/report/sessions?limit=0`, auth)).status, 400)
+      for (const path of ['/report/active', '/report/sessions']) {
+        assert.equal((await send(`${url}${path}`)).status, 401)
+      }
+    })
+
+    it('purges and rebuilds through the admin routes, with the admin token only', async () => {
+      const purge = `${url}/admin/purge`
+      const body = JSON.stringify({older_than: '3650d'})
+      assert.equal((await send(purge, {body})).status, 401)
+      assert.equal((await send(purge, {body, headers: {authorization: 'Bearer wrong'}})).status, 401)
+      const auth = {authorization: `Bearer ${TOKEN}`}
+      const res = await send(purge, {body, headers: auth})
+      assert.equal(res.status, 200, res.text)
+      assert.equal(res.json.events, 0)
+      assert.match(res.json.cutoff, /^\d{4}-/)
+      for (const bad of [
+        '{}',
+        '{"older_than": "a year"}',
+        '{"older_than": "99999999999d"}',
+        '{"older_than": "1d", "rollups": 1}',
+      ]) {
+        const r = await send(purge, {body: bad, headers: auth})
+        assert.equal(r.status, 400, bad)
+      }
+
+      const rebuild = await send(`${url}/admin/rebuild`, {body: '{}', headers: auth})
+      assert.equal(rebuild.status, 200, rebuild.text)
+      assert.equal(rebuild.json.events, await store.countEvents())
+      assert.equal((await send(`${url}/admin/rebuild`, {body: '{}'})).status, 401)
     })
 
     it('answers 404 with JSON for unknown routes', async () => {

@@ -130,30 +130,212 @@ export function storeSuite(
       ].map((m) => prep(m))
       await store.insert(messages)
 
-      assert.deepEqual(await store.report({by: 'command', limit: 10, product}), [
+      const brief = async (query: Parameters<Store['report']>[0]) =>
+        (await store.report(query)).map(({events, instances, key}) => ({events, instances, key}))
+      assert.deepEqual(await brief({by: 'command', limit: 10, product}), [
         {events: 5, instances: 2, key: 'deploy'},
         {events: 1, instances: 1, key: 'init'},
         {events: 1, instances: 1, key: null},
       ])
-      assert.deepEqual(await store.report({by: 'os', event: 'command', limit: 10, product}), [
+      assert.deepEqual(await brief({by: 'os', event: 'command', limit: 10, product}), [
         {events: 5, instances: 2, key: 'linux'},
         {events: 1, instances: 1, key: 'darwin'},
       ])
-      assert.deepEqual(await store.report({by: 'version', limit: 10, product}), [
+      assert.deepEqual(await brief({by: 'version', limit: 10, product}), [
         {events: 4, instances: 1, key: `${product}@1.1.0`},
         {events: 3, instances: 1, key: `${product}@1.0.0`},
       ])
-      assert.deepEqual(await store.report({by: 'day', from: '2026-01-02', limit: 10, product, to: '2026-01-03'}), [
+      assert.deepEqual(await brief({by: 'day', from: '2026-01-02', limit: 10, product, to: '2026-01-03'}), [
         {events: 2, instances: 1, key: '2026-01-02'},
         {events: 2, instances: 1, key: '2026-01-03'},
       ])
-      assert.deepEqual(await store.report({by: 'product', limit: 1, product}), [
-        {events: 7, instances: 2, key: product},
-      ])
-      assert.deepEqual(await store.report({by: 'command', limit: 1, product}), [
-        {events: 5, instances: 2, key: 'deploy'},
-      ])
+      assert.deepEqual(await brief({by: 'product', limit: 1, product}), [{events: 7, instances: 2, key: product}])
+      assert.deepEqual(await brief({by: 'command', limit: 1, product}), [{events: 5, instances: 2, key: 'deploy'}])
       assert.deepEqual(await store.report({by: 'command', limit: 10, product: 'no-such-product'}), [])
+    })
+
+    it('reports failures, duration percentiles, flags, errors, suggestions and custom properties', async () => {
+      const product = `q-${randomUUID().slice(0, 8)}`
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()]
+      const day = at('2026-03-02')
+      const durations = Array.from({length: 100}, (_, i) => (i + 1) * 10)
+      const messages = [
+        ...durations.map((duration, i) =>
+          commandMessage({
+            instance_id: [a, b][i % 2],
+            product,
+            properties: {
+              command: 'converge',
+              duration_ms: duration,
+              error: i < 5 ? 'ConvergeError' : null,
+              flags: i % 4 === 0 ? ['force', 'json'] : [],
+              outcome: i < 5 ? 'failure' : 'success',
+            },
+            timestamp: day,
+          }),
+        ),
+        commandMessage({
+          instance_id: c,
+          product,
+          properties: {command: null, duration_ms: 3, flags: [], outcome: 'not_found', suggestion: 'converge'},
+          timestamp: at('2026-03-09'),
+        }),
+        ...['berkshelf', 'berkshelf', 'apache2'].map((cookbook) =>
+          commandMessage({
+            instance_id: c,
+            payload: {event: 'cookbook_used', properties: {cookbook, pinned: true, size: 3}},
+            product,
+            timestamp: at('2026-04-01'),
+          }),
+        ),
+      ].map((m) => prep(m))
+      await store.insert(messages)
+
+      const [converge] = await store.report({by: 'command', command: 'converge', limit: 5, product})
+      assert.equal(converge.events, 100)
+      assert.equal(converge.failures, 5)
+      assert.equal(converge.instances, 2)
+      // 1% relative accuracy around the exact ranks (500, 900, 990 ms).
+      for (const [value, exact] of [
+        [converge.p50_ms, 500],
+        [converge.p90_ms, 900],
+        [converge.p99_ms, 990],
+      ] as const) {
+        assert.ok(value !== null && Math.abs(value - exact) <= exact * 0.03, `${value} ~ ${exact}`)
+      }
+
+      const keys = async (by: Parameters<Store['report']>[0]['by'], extra = {}) =>
+        (await store.report({by, limit: 10, product, ...extra})).map((r) => [r.key, r.events, r.instances])
+      assert.deepEqual(await keys('flag'), [
+        ['force', 25, 1],
+        ['json', 25, 1],
+      ])
+      assert.deepEqual(await keys('error', {event: 'command'}), [
+        [null, 96, 3],
+        ['ConvergeError', 5, 2],
+      ])
+      assert.deepEqual(await keys('outcome', {event: 'command'}), [
+        ['success', 95, 2],
+        ['failure', 5, 2],
+        ['not_found', 1, 1],
+      ])
+      assert.deepEqual(await keys('suggestion', {outcome: 'not_found'}), [['converge', 1, 1]])
+      assert.deepEqual(await keys('event'), [
+        ['command', 101, 3],
+        ['cookbook_used', 3, 1],
+      ])
+      assert.deepEqual(await keys('property.cookbook'), [
+        ['berkshelf', 2, 1],
+        ['apache2', 1, 1],
+      ])
+      assert.deepEqual(await keys('property.pinned'), [['true', 3, 1]])
+      assert.deepEqual(await keys('property.size'), [['3', 3, 1]])
+      assert.deepEqual(await keys('property.command'), [])
+      assert.deepEqual(await keys('week'), [
+        ['2026-W10', 100, 2],
+        ['2026-W14', 3, 1],
+        ['2026-W11', 1, 1],
+      ])
+      assert.deepEqual(await keys('month'), [
+        ['2026-03', 101, 3],
+        ['2026-04', 3, 1],
+      ])
+      for (const by of ['os', 'arch', 'ci', 'node'] as const)
+        assert.equal((await keys(by, {event: 'command'})).length, 1)
+      const [notFound] = await store.report({by: 'command', limit: 5, outcome: 'not_found', product})
+      assert.deepEqual(notFound, {
+        events: 1,
+        failures: 0,
+        instances: 1,
+        key: null,
+        p50_ms: 3,
+        p90_ms: 3,
+        p99_ms: 3,
+      })
+      const [noDuration] = await store.report({by: 'event', event: 'cookbook_used', limit: 5, product})
+      assert.deepEqual([noDuration.p50_ms, noDuration.p90_ms, noDuration.p99_ms], [null, null, null])
+    })
+
+    it('reports active instances per day, week and month', async () => {
+      const product = `act-${randomUUID().slice(0, 8)}`
+      const [a, b] = [randomUUID(), randomUUID()]
+      await store.insert(
+        [
+          ...batch(2, {instance_id: a, product, timestamp: at('2026-02-27')}),
+          ...batch(1, {instance_id: b, product, timestamp: at('2026-02-28')}),
+          ...batch(1, {instance_id: a, product, timestamp: at('2026-03-02')}),
+        ].map((m) => prep(m)),
+      )
+      assert.deepEqual(await store.active({period: 'day', product}), [
+        {events: 2, instances: 1, period: '2026-02-27'},
+        {events: 1, instances: 1, period: '2026-02-28'},
+        {events: 1, instances: 1, period: '2026-03-02'},
+      ])
+      assert.deepEqual(await store.active({period: 'week', product}), [
+        {events: 3, instances: 2, period: '2026-W09'},
+        {events: 1, instances: 1, period: '2026-W10'},
+      ])
+      assert.deepEqual(await store.active({period: 'month', product}), [
+        {events: 3, instances: 2, period: '2026-02'},
+        {events: 1, instances: 1, period: '2026-03'},
+      ])
+      assert.deepEqual(await store.active({from: '2026-02-28', period: 'month', product, to: '2026-02-28'}), [
+        {events: 1, instances: 1, period: '2026-02'},
+      ])
+    })
+
+    it('reports commands per session and the next commands, whatever the arrival order', async () => {
+      const product = `ses-${randomUUID().slice(0, 8)}`
+      const session = (commands: [string, string][], start: string) => {
+        const instance = randomUUID()
+        const sessionId = randomUUID()
+        return commands.map(([command, outcome], i) =>
+          commandMessage({
+            instance_id: instance,
+            product,
+            properties: {command, outcome},
+            session_id: sessionId,
+            timestamp: new Date(Date.parse(start) + i * 60_000).toISOString(),
+          }),
+        )
+      }
+
+      const one = session(
+        [
+          ['converge', 'failure'],
+          ['login', 'success'],
+          ['converge', 'success'],
+        ],
+        at('2026-05-01'),
+      )
+      const two = session(
+        [
+          ['converge', 'failure'],
+          ['login', 'success'],
+        ],
+        at('2026-05-02'),
+      )
+      const three = session([['converge', 'failure']], at('2026-05-03'))
+      // Out of order and split across batches.
+      await store.insert([one[2], two[1]].map((m) => prep(m)))
+      await store.insert([three[0], one[0], two[0]].map((m) => prep(m)))
+      await store.insert([one[1]].map((m) => prep(m)))
+      const report = await store.sessions({limit: 10, product})
+      assert.equal(report.sessions, 3)
+      assert.deepEqual(report.commands_per_session, [
+        {commands: 1, sessions: 1},
+        {commands: 2, sessions: 1},
+        {commands: 3, sessions: 1},
+      ])
+      assert.deepEqual(report.next, [
+        {command: 'converge', count: 2, ended: false, next: 'login', outcome: 'failure', total: 3},
+        {command: 'converge', count: 1, ended: true, next: null, outcome: 'failure', total: 3},
+        {command: 'login', count: 1, ended: false, next: 'converge', outcome: 'success', total: 2},
+        {command: 'login', count: 1, ended: true, next: null, outcome: 'success', total: 2},
+        {command: 'converge', count: 1, ended: true, next: null, outcome: 'success', total: 1},
+      ])
+      const later = await store.sessions({from: '2026-05-02', limit: 10, product})
+      assert.equal(later.sessions, 2)
     })
 
     it('keeps SQL metacharacters and unusual Unicode byte-identical', async () => {
@@ -170,18 +352,19 @@ export function storeSuite(
       assert.equal(typeof result, 'object', String(result))
       await store.insert([result as Exclude<typeof result, string>])
       assert.deepEqual(await store.getMessage(message.message_id!), message)
-      assert.deepEqual(await store.report({by: 'command', limit: 5, product: nasty}), [
-        {events: 1, instances: 1, key: nasty},
-      ])
+      assert.deepEqual(
+        (await store.report({by: 'command', limit: 5, product: nasty})).map((r) => [r.key, r.events, r.instances]),
+        [[nasty, 1, 1]],
+      )
       assert.ok((await store.countEvents()) > 0, 'events table still there')
     })
 
     it('purges events received before a cutoff', async () => {
       await store.insert(batch(2).map((m) => prep(m)))
       const total = await store.countEvents()
-      assert.equal(await store.purge(new Date(Date.now() - 60_000)), 0)
+      assert.equal((await store.purge(new Date(Date.now() - 60_000))).events, 0)
       assert.equal(await store.countEvents(), total)
-      assert.equal(await store.purge(new Date(Date.now() + 60_000)), total)
+      assert.equal((await store.purge(new Date(Date.now() + 60_000))).events, total)
       assert.equal(await store.countEvents(), 0)
     })
 

@@ -1,0 +1,64 @@
+import type {FastifyInstance, FastifyRequest} from 'fastify'
+
+import type {Store} from '../store/store.js'
+
+import {HttpError} from '../errors.js'
+
+/** "365d", "12h", "2w", "30m", "45s" to milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,9})\s*([smhdw])$/.exec(text.trim())
+  if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`)
+  const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd']
+  const ms = Number(match[1]) * unit
+  if (ms > Date.now() - Date.UTC(2000, 0, 1)) throw new Error(`duration ${text} reaches back before the year 2000`)
+  return ms
+}
+
+interface PurgeBody {
+  /** Also remove deletion records and tombstones older than the cutoff. */
+  deletions?: boolean
+  older_than?: string
+  /** Also remove the aggregates of days before the cutoff. */
+  rollups?: boolean
+}
+
+/**
+ * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
+ * so that no second process ever writes the store.
+ */
+export async function adminRoutes(
+  app: FastifyInstance,
+  options: {authorize: (request: FastifyRequest) => Promise<void>; store: Store},
+): Promise<void> {
+  const {authorize, store} = options
+
+  app.post('/admin/purge', {onRequest: authorize}, async (request) => {
+    const body = (request.body ?? {}) as PurgeBody
+    if (typeof body !== 'object' || typeof body.older_than !== 'string') {
+      throw new HttpError(400, 'older_than is required, for example {"older_than": "365d"}')
+    }
+
+    for (const flag of ['deletions', 'rollups'] as const) {
+      if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+        throw new HttpError(400, `${flag} must be a boolean`)
+    }
+
+    let ms: number
+    try {
+      ms = parseDuration(body.older_than)
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message)
+    }
+
+    const cutoff = new Date(Date.now() - ms)
+    const result = await store.purge(cutoff, {deletions: body.deletions, rollups: body.rollups})
+    request.log.info(result, 'purged')
+    return {cutoff: cutoff.toISOString(), ...result}
+  })
+
+  app.post('/admin/rebuild', {onRequest: authorize}, async (request) => {
+    const result = await store.rebuild()
+    request.log.info(result, 'rebuilt')
+    return result
+  })
+}

@@ -1,0 +1,162 @@
+/**
+ * Report arithmetic shared by both stores, so that SQLite and PostgreSQL answer identically:
+ * the stores hand over events (or pre-aggregated cells) and this module counts, merges and sorts.
+ */
+import type {Fact} from './facts.js'
+
+import {keysOf} from './facts.js'
+import {addTo, bucketOf, type Histogram, quantiles} from './histogram.js'
+import {periodOf} from './time.js'
+import {
+  type ActiveQuery,
+  type ActiveRow,
+  type ReportQuery,
+  type ReportRow,
+  type SessionsQuery,
+  type SessionsReport,
+} from './types.js'
+
+/** Running totals of one report row. */
+export class Cell {
+  events = 0
+  failures = 0
+  readonly histogram: Histogram = new Map()
+  readonly instances = new Set<number>()
+
+  add(fact: Fact): void {
+    this.events++
+    if (fact.outcome === 'failure') this.failures++
+    if (fact.duration !== null) addTo(this.histogram, bucketOf(fact.duration), 1)
+    this.instances.add(fact.instance)
+  }
+
+  row(key: null | string): ReportRow {
+    const [p50, p90, p99] = quantiles(this.histogram, [0.5, 0.9, 0.99])
+    return {
+      events: this.events,
+      failures: this.failures,
+      instances: this.instances.size,
+      key,
+      p50_ms: p50,
+      p90_ms: p90,
+      p99_ms: p99,
+    }
+  }
+}
+
+/** Most events first; then the key, null last. */
+export function compareRows(a: ReportRow, b: ReportRow): number {
+  if (a.events !== b.events) return b.events - a.events
+  if (a.key === b.key) return 0
+  if (a.key === null) return 1
+  if (b.key === null) return -1
+  return a.key < b.key ? -1 : 1
+}
+
+/** GET /report from events already filtered by `query`. */
+export function reportFromFacts(facts: Iterable<Fact>, query: ReportQuery): ReportRow[] {
+  const cells = new Map<null | string, Cell>()
+  for (const fact of facts) {
+    for (const key of keysOf(fact, query.by)) {
+      let cell = cells.get(key)
+      if (!cell) cells.set(key, (cell = new Cell()))
+      cell.add(fact)
+    }
+  }
+
+  return [...cells]
+    .map(([key, cell]) => cell.row(key))
+    .sort(compareRows)
+    .slice(0, query.limit)
+}
+
+/** GET /report/active from events already filtered by product and days; periods in order. */
+export function activeFromFacts(facts: Iterable<Fact>, query: ActiveQuery): ActiveRow[] {
+  const periods = new Map<string, {events: number; instances: Set<number>}>()
+  for (const fact of facts) {
+    const period = periodOf(query.period, fact.ts)
+    let entry = periods.get(period)
+    if (!entry) periods.set(period, (entry = {events: 0, instances: new Set()}))
+    entry.events++
+    entry.instances.add(fact.instance)
+  }
+
+  return [...periods]
+    .map(([period, e]) => ({events: e.events, instances: e.instances.size, period}))
+    .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
+}
+
+/** Events of one session in the order they happened. */
+export function sessionOrder(a: Fact, b: Fact): number {
+  if (a.ts !== b.ts) return a.ts - b.ts
+  return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0
+}
+
+const TOP_NEXT = 3
+
+/** GET /report/sessions from the command events (with a session) already filtered. */
+export function sessionsFromFacts(facts: Iterable<Fact>, query: SessionsQuery): SessionsReport {
+  const sessions = new Map<string, Fact[]>()
+  for (const fact of facts) {
+    if (fact.session === null || fact.event !== 'command') continue
+    let list = sessions.get(fact.session)
+    if (!list) sessions.set(fact.session, (list = []))
+    list.push(fact)
+  }
+
+  const lengths = new Map<number, number>()
+  // "command\0outcome" -> next command (or null: the session ended) -> count
+  const transitions = new Map<string, Map<null | string, number>>()
+  for (const list of sessions.values()) {
+    lengths.set(list.length, (lengths.get(list.length) ?? 0) + 1)
+    list.sort(sessionOrder)
+    for (const [i, fact] of list.entries()) {
+      const from = JSON.stringify([fact.command, fact.outcome])
+      let next = transitions.get(from)
+      if (!next) transitions.set(from, (next = new Map()))
+      const to = i + 1 < list.length ? list[i + 1].command : null
+      // A session's end is counted apart from a next command that has no id (null).
+      const toKey = i + 1 < list.length ? JSON.stringify(to) : null
+      next.set(toKey, (next.get(toKey) ?? 0) + 1)
+    }
+  }
+
+  return {
+    commands_per_session: [...lengths]
+      .map(([commands, count]) => ({commands, sessions: count}))
+      .sort((a, b) => a.commands - b.commands),
+    next: nextRows(transitions, query.limit),
+    sessions: sessions.size,
+  }
+}
+
+/** Keys in order, null last. */
+function byKey(a: null | string, b: null | string): number {
+  return a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1
+}
+
+function nextRows(transitions: Map<string, Map<null | string, number>>, limit: number): SessionsReport['next'] {
+  const groups = [...transitions].map(([from, next]) => {
+    const [command, outcome] = JSON.parse(from) as [null | string, null | string]
+    let total = 0
+    for (const count of next.values()) total += count
+    return {command, next, outcome, total}
+  })
+  groups.sort((a, b) => b.total - a.total || byKey(a.command, b.command) || byKey(a.outcome, b.outcome))
+  const rows: SessionsReport['next'] = []
+  for (const group of groups.slice(0, limit)) {
+    const top = [...group.next].sort(([ka, a], [kb, b]) => b - a || byKey(ka, kb)).slice(0, TOP_NEXT)
+    for (const [to, count] of top) {
+      rows.push({
+        command: group.command,
+        count,
+        ended: to === null,
+        next: to === null ? null : (JSON.parse(to) as null | string),
+        outcome: group.outcome,
+        total: group.total,
+      })
+    }
+  }
+
+  return rows
+}

@@ -1,0 +1,124 @@
+/** What reports read of one event, derived the same way for every store. */
+import type {TelemetryMessage} from '../message.js'
+
+import {dayOf, monthOf, weekOf} from './time.js'
+import {type ReportDimension, type ReportFilter} from './types.js'
+
+type ScalarDimension =
+  'arch' | 'ci' | 'command' | 'error' | 'event' | 'node' | 'os' | 'outcome' | 'product' | 'suggestion'
+
+export interface Fact {
+  arch: null | string
+  ci: null | string
+  command: null | string
+  /** duration_ms when it is a finite number >= 0. */
+  duration: null | number
+  error: null | string
+  event: string
+  flags: readonly string[]
+  /** The store's dense number for the instance (never shown). */
+  instance: number
+  /** Tie-break for events of one session with equal timestamps. */
+  messageId: string
+  node: null | string
+  os: null | string
+  outcome: null | string
+  product: string
+  /** Scalar properties of a custom (non-command) event, as strings. */
+  properties: null | Record<string, string>
+  session: null | string
+  suggestion: null | string
+  ts: number
+  /** product_version. */
+  version: null | string
+}
+
+const str = (v: unknown): null | string => (typeof v === 'string' ? v : null)
+
+export function factOf(message: TelemetryMessage, instance: number, messageId: string, ts: number): Fact {
+  const props = message.payload.properties ?? {}
+  const {event} = message.payload
+  let properties: null | Record<string, string> = null
+  if (event !== 'command') {
+    for (const [name, value] of Object.entries(props)) {
+      if (
+        typeof value === 'string' ||
+        typeof value === 'boolean' ||
+        (typeof value === 'number' && Number.isFinite(value))
+      ) {
+        properties ??= {}
+        properties[name] = String(value)
+      }
+    }
+  }
+
+  const duration = props.duration_ms
+  return {
+    arch: str(props.arch),
+    ci: str(props.ci),
+    command: str(props.command),
+    duration: typeof duration === 'number' && Number.isFinite(duration) && duration >= 0 ? duration : null,
+    error: str(props.error),
+    event,
+    flags: Array.isArray(props.flags)
+      ? [...new Set(props.flags.filter((f): f is string => typeof f === 'string'))]
+      : [],
+    instance,
+    messageId,
+    node: str(props.node),
+    os: str(props.os),
+    outcome: str(props.outcome),
+    product: message.product,
+    properties,
+    session: message.session_id?.toLowerCase() ?? null,
+    suggestion: str(props.suggestion),
+    ts,
+    version: message.product_version ?? null,
+  }
+}
+
+/** Whether the fact passes the filter (days are inclusive UTC days). */
+export function matches(fact: Fact, filter: ReportFilter): boolean {
+  if (filter.product !== undefined && fact.product !== filter.product) return false
+  if (filter.version !== undefined && fact.version !== filter.version) return false
+  if (filter.event !== undefined && fact.event !== filter.event) return false
+  if (filter.command !== undefined && fact.command !== filter.command) return false
+  if (filter.outcome !== undefined && fact.outcome !== filter.outcome) return false
+  if (filter.from !== undefined && dayOf(fact.ts) < filter.from) return false
+  if (filter.to !== undefined && dayOf(fact.ts) > filter.to) return false
+  return true
+}
+
+/** The keys an event counts under: one for most dimensions, one per flag, none without the property. */
+export function keysOf(fact: Fact, by: ReportDimension): (null | string)[] {
+  switch (by) {
+    case 'day': {
+      return [dayOf(fact.ts)]
+    }
+
+    case 'flag': {
+      return [...fact.flags]
+    }
+
+    case 'month': {
+      return [monthOf(fact.ts)]
+    }
+
+    case 'version': {
+      return [`${fact.product}@${fact.version ?? ''}`]
+    }
+
+    case 'week': {
+      return [weekOf(fact.ts)]
+    }
+
+    default: {
+      if (by.startsWith('property.')) {
+        const value = fact.properties?.[by.slice('property.'.length)]
+        return value === undefined ? [] : [value]
+      }
+
+      return [fact[by as ScalarDimension]]
+    }
+  }
+}
