@@ -36,6 +36,7 @@ export function loginPage(options: LoginPageOptions): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Sign in · Telemetry dashboard</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="dashboard/app.css">
   <script type="module" src="dashboard/login.js"></script>
 </head>

@@ -26,7 +26,8 @@ const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it, browsers send "Origin: null" on the sign-in form's POST.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 }
 

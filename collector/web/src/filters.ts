@@ -3,6 +3,8 @@ export interface Filters {
   /** Custom range: first and last UTC day, YYYY-MM-DD (inclusive). */
   from?: string
   product?: string
+  /** Custom events view: the property names to break down (comma-separated). */
+  props?: string
   /** Preset range in days (7, 30, 90), or 'custom' with from and to. */
   range: '7' | '30' | '90' | 'custom'
   to?: string
@@ -37,6 +39,8 @@ export function parseHash(hash: string): {filters: Filters; view: ViewId} {
   if (product) filters.product = product
   const version = params.get('version')
   if (version && product) filters.version = version
+  const props = params.get('props')
+  if (props) filters.props = props
   if (filters.range === 'custom') {
     const from = params.get('from') ?? ''
     const to = params.get('to') ?? ''
@@ -57,6 +61,7 @@ export function formatHash(view: ViewId, filters: Filters): string {
     params.set('to', filters.to)
   }
 
+  if (filters.props) params.set('props', filters.props)
   return `#/${view}?${params}`
 }
 
