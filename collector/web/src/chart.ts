@@ -115,7 +115,7 @@ function dataTable<Row>(spec: ChartSpec<Row>): HTMLTableElement {
   return table
 }
 
-/** A small hyperscript: tag, attributes, children (text or nodes). */
+/** A small hyperscript: tag, attributes (empty ones left out, but for value and hidden), children. */
 export function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attributes: Record<string, string> = {},
@@ -123,7 +123,7 @@ export function element<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
   for (const [name, value] of Object.entries(attributes))
-    if (value !== '' || name === 'hidden') node.setAttribute(name, value)
+    if (value !== '' || name === 'hidden' || name === 'value') node.setAttribute(name, value)
   node.append(...children)
   return node
 }

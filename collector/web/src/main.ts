@@ -173,5 +173,10 @@ async function render(): Promise<void> {
   }
 }
 
+// The hash holds the route, so the skip link moves the focus itself instead of following "#view".
+document.querySelector('.skip')?.addEventListener('click', (event) => {
+  event.preventDefault()
+  main.focus()
+})
 globalThis.addEventListener('hashchange', () => render())
 await render()

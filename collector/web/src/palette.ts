@@ -7,3 +7,5 @@ export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9',
 export const PRIMARY = '#0072B2'
 export const SECONDARY = '#E69F00'
 export const FAILURE = '#D55E00'
+/** For categories next to failures: vermillion first, orange (too close to it) last. */
+export const FAILURE_FIRST = ['#D55E00', '#0072B2', '#009E73', '#CC79A7', '#56B4E9', '#000000', '#E69F00', '#F0E442']

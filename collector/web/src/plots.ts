@@ -1,7 +1,12 @@
 import * as Plot from '@observablehq/plot'
 
 import {formatInteger} from './format.js'
-import {FAILURE, OKABE_ITO, PRIMARY} from './palette.js'
+import {FAILURE, FAILURE_FIRST, OKABE_ITO, PRIMARY} from './palette.js'
+
+/** Whole-number ticks for small counts (no "0.5 events"). */
+function countTicks(max: number): {tickFormat?: string; ticks?: number[]} {
+  return max <= 10 ? {tickFormat: 'd', ticks: Array.from({length: Math.ceil(max) + 1}, (_, i) => i)} : {}
+}
 
 /** Left margin that fits the longest category label (Plot's default font is 10px sans-serif). */
 function marginFor(labels: string[]): number {
@@ -41,7 +46,8 @@ export function bars<Row>(rows: Row[], options: BarOptions<Row>): Element {
     options.text ??
     ((r: Row) => (options.xPercent ? `${(options.value(r) * 100).toFixed(1)}%` : formatInteger(options.value(r))))
   return Plot.plot({
-    height: Math.max(80, rows.length * 22 + 50),
+    height: Math.max(90, rows.length * 22 + 64),
+    marginTop: 28,
     marginLeft: marginFor(labels),
     marginRight: 60,
     marks: [
@@ -64,8 +70,14 @@ export function bars<Row>(rows: Row[], options: BarOptions<Row>): Element {
     ],
     style: {fontSize: '12px'},
     width: options.width,
-    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', percent: options.xPercent ?? false},
-    y: {domain: labels, label: options.yLabel},
+    x: {
+      grid: true,
+      label: `${options.xLabel} →`,
+      labelAnchor: 'right',
+      percent: options.xPercent ?? false,
+      ...(options.xPercent ? {} : countTicks(Math.max(...rows.map((r) => options.value(r))))),
+    },
+    y: {domain: labels, label: options.yLabel, labelAnchor: 'top'},
   })
 }
 
@@ -100,7 +112,8 @@ export function timeSeries<Row>(rows: Row[], options: TimeOptions<Row>): Element
     marks: [...marks, Plot.ruleY([0])],
     style: {fontSize: '12px'},
     width: options.width,
-    x: {label: 'Date (UTC)', type: 'utc'},
+    // Monthly bars get month ticks; Plot's default ticks suit days and weeks.
+    x: options.interval === 'month' ? {label: 'Month (UTC)', tickFormat: '%b %Y', ticks: 'month', type: 'utc'} : {label: 'Date (UTC)', type: 'utc'},
     y: {grid: true, label: `↑ ${options.yLabel}`, tickFormat: '~s'},
   })
 }
@@ -151,12 +164,19 @@ export interface StackOptions<Row> {
   yLabel: string
 }
 
+function stackMax<Row>(rows: Row[], options: StackOptions<Row>): number {
+  const sums = new Map<string, number>()
+  for (const r of rows) sums.set(options.label(r), (sums.get(options.label(r)) ?? 0) + options.value(r))
+  return Math.max(0, ...sums.values())
+}
+
 /** Horizontal stacked bars: each row a category, split by another (error classes per command). */
 export function stackedBars<Row>(rows: Row[], options: StackOptions<Row>): Element {
   const labels = [...new Set(rows.map((r) => options.label(r)))]
   return Plot.plot({
-    color: {legend: true, range: [FAILURE, ...OKABE_ITO.filter((c) => c !== FAILURE)], type: 'ordinal'},
-    height: Math.max(80, labels.length * 28 + 50),
+    color: {legend: true, range: FAILURE_FIRST, type: 'ordinal'},
+    height: Math.max(90, labels.length * 28 + 64),
+    marginTop: 28,
     marginLeft: marginFor(labels),
     marks: [
       Plot.barX(rows, {
@@ -170,8 +190,8 @@ export function stackedBars<Row>(rows: Row[], options: StackOptions<Row>): Eleme
     ],
     style: {fontSize: '12px'},
     width: options.width,
-    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right'},
-    y: {domain: labels, label: options.yLabel},
+    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', ...countTicks(stackMax(rows, options))},
+    y: {domain: labels, label: options.yLabel, labelAnchor: 'top'},
   })
 }
 
@@ -187,26 +207,30 @@ export interface RangeOptions<Row> {
 /** Dumbbells from a low to a high value per category (p50 to p90 duration). */
 export function ranges<Row>(rows: Row[], options: RangeOptions<Row>): Element {
   const labels = rows.map((r) => options.label(r))
+  // A log axis has no zero; a duration under 1 ms is drawn at 1 ms (the table has the figure).
+  const low = (r: Row) => Math.max(1, options.low(r))
+  const high = (r: Row) => Math.max(1, options.high(r))
   const title = (r: Row) =>
     `${options.label(r)}: p50 ${formatInteger(options.low(r))} ms, p90 ${formatInteger(options.high(r))} ms`
   return Plot.plot({
-    height: Math.max(80, rows.length * 22 + 60),
+    height: Math.max(90, rows.length * 22 + 74),
+    marginTop: 28,
     marginLeft: marginFor(labels),
     marks: [
       Plot.link(rows, {
         stroke: '#999',
         strokeWidth: 2,
-        x1: options.low,
-        x2: options.high,
+        x1: low,
+        x2: high,
         y1: options.label,
         y2: options.label,
       }),
-      Plot.dot(rows, {fill: PRIMARY, r: 4, symbol: 'circle', title, x: options.low, y: options.label}),
-      Plot.dot(rows, {fill: FAILURE, r: 4, symbol: 'diamond', title, x: options.high, y: options.label}),
+      Plot.dot(rows, {fill: PRIMARY, r: 4, symbol: 'circle', title, x: low, y: options.label}),
+      Plot.dot(rows, {fill: FAILURE, r: 4, symbol: 'diamond', title, x: high, y: options.label}),
     ],
     style: {fontSize: '12px'},
     width: options.width,
-    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', type: 'symlog'},
-    y: {domain: labels, label: options.yLabel},
+    x: {grid: true, label: `${options.xLabel} →`, labelAnchor: 'right', type: 'log'},
+    y: {domain: labels, label: options.yLabel, labelAnchor: 'top'},
   })
 }

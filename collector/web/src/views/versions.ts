@@ -31,20 +31,19 @@ async function adoption(product: string, filters: Filters): Promise<ShareRow[]> 
     report({...params, by: 'version', limit: TOP_VERSIONS}),
     activeRows('week', scoped),
   ])
-  const total = new Map(totals.map((t) => [t.period, t.instances]))
   const perVersion = await Promise.all(
     versions
       .filter((v) => v.key !== null)
       .map(async (v) => {
-        const weeks = await report({...params, by: 'week', version: versionParam(v.key!, product)})
-        return weeks
-          .filter((w) => w.key !== null && total.get(w.key))
-          .map((w): ShareRow => ({
-            instances: w.instances,
-            share: w.instances / total.get(w.key!)!,
-            version: versionLabel(v.key!, product),
-            week: w.key!,
-          }))
+        const weeks = await report({...params, by: 'week', version: versionLabel(v.key!, product)})
+        const byWeek = new Map(weeks.map((w) => [w.key, w.instances]))
+        // Every week with activity gets a point, 0% included: a version that is gone drops to zero.
+        return totals
+          .filter((t) => t.instances > 0)
+          .map((t): ShareRow => {
+            const instances = byWeek.get(t.period) ?? 0
+            return {instances, share: instances / t.instances, version: versionLabel(v.key!, product), week: t.period}
+          })
       }),
   )
   return perVersion.flat().sort((a, b) => a.week.localeCompare(b.week) || a.version.localeCompare(b.version))
@@ -53,7 +52,6 @@ async function adoption(product: string, filters: Filters): Promise<ShareRow[]> 
 /** Version keys may read "product@1.2.0": the filter and the legend want the version alone. */
 const versionLabel = (key: string, product: string): string =>
   key.startsWith(`${product}@`) ? key.slice(product.length + 1) : key
-const versionParam = versionLabel
 
 export const versions: View = async (root, filters) => {
   const products = filters.product
