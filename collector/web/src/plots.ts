@@ -107,13 +107,18 @@ export function timeSeries<Row>(rows: Row[], options: TimeOptions<Row>): Element
         ]
       : [Plot.rectY(rows, {...channels, fill: color, inset: 0.5, interval: options.interval})]
   return Plot.plot({
-    height: 240,
+    height: 250,
+    marginBottom: 42,
     marginLeft: 56,
+    marginRight: 36,
     marks: [...marks, Plot.ruleY([0])],
     style: {fontSize: '12px'},
     width: options.width,
     // Monthly bars get month ticks; Plot's default ticks suit days and weeks.
-    x: options.interval === 'month' ? {label: 'Month (UTC)', tickFormat: '%b %Y', ticks: 'month', type: 'utc'} : {label: 'Date (UTC)', type: 'utc'},
+    x:
+      options.interval === 'month'
+        ? {label: 'Month (UTC)', labelOffset: 38, tickFormat: '%b %Y', ticks: 'month', type: 'utc'}
+        : {label: 'Date (UTC)', labelOffset: 38, type: 'utc'},
     y: {grid: true, label: `↑ ${options.yLabel}`, tickFormat: '~s'},
   })
 }

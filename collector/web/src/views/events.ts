@@ -35,7 +35,11 @@ function propertyForm(filters: Filters): HTMLFormElement {
     element('label', {for: 'props'}, 'Properties to break down'),
     input,
     element('button', {type: 'submit'}, 'Show'),
-    element('p', {class: 'hint', id: 'props-help'}, 'The property names your CLIs declare for their custom events (see their package.json), separated by commas.'),
+    element(
+      'p',
+      {class: 'hint', id: 'props-help'},
+      'The property names your CLIs declare for their custom events (see their package.json), separated by commas.',
+    ),
   )
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -50,7 +54,13 @@ export const events: View = async (root, filters) => {
   const params = apiParams(filters)
   const all = (await report({...params, by: 'event', limit: 100})).filter((r) => r.key && r.key !== 'command')
   if (all.length === 0) {
-    root.append(element('p', {class: 'empty'}, 'No custom events for these filters. A CLI declares its own events in its package.json.'))
+    root.append(
+      element(
+        'p',
+        {class: 'empty'},
+        'No custom events for these filters. A CLI declares its own events in its package.json.',
+      ),
+    )
     return
   }
 
@@ -62,7 +72,8 @@ export const events: View = async (root, filters) => {
         columns: reportColumns('Event'),
         description: 'Custom events (declared by each CLI) received over the date range.',
         id: 'events-all',
-        plot: (w: number) => bars(all, {label: (r) => label(r.key), value: (r) => r.events, width: w, xLabel: 'Events', yLabel: 'Event'}),
+        plot: (w: number) =>
+          bars(all, {label: (r) => label(r.key), value: (r) => r.events, width: w, xLabel: 'Events', yLabel: 'Event'}),
         rows: all,
         title: 'Custom events',
       }),
@@ -83,7 +94,13 @@ export const events: View = async (root, filters) => {
               description: `The ${TOP_VALUES} most frequent values of ${property} in ${event} events.`,
               id: `event-${event}-${property}`,
               plot: (w: number) =>
-                bars(rows, {label: (r: ReportRow) => label(r.key, NOT_SET), value: (r) => r.events, width: w, xLabel: 'Events', yLabel: property}),
+                bars(rows, {
+                  label: (r: ReportRow) => label(r.key, NOT_SET),
+                  value: (r) => r.events,
+                  width: w,
+                  xLabel: 'Events',
+                  yLabel: property,
+                }),
               rows,
               title: `${event}: top ${property} values`,
             }

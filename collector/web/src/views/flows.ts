@@ -70,7 +70,13 @@ export const flows: View = async (root, filters) => {
           description: `The ${TOP} most frequent pairs of commands run one after the other in a session, with the outcome of the first.`,
           id: 'flows-next',
           plot: (w: number) =>
-            bars(rows, {label: stepName, value: (s) => s.count, width: w, xLabel: 'Times', yLabel: 'Command (outcome) → next'}),
+            bars(rows, {
+              label: stepName,
+              value: (s) => s.count,
+              width: w,
+              xLabel: 'Times',
+              yLabel: 'Command (outcome) → next',
+            }),
           rows,
           title: 'Most frequent next commands',
         }
@@ -89,7 +95,14 @@ export const flows: View = async (root, filters) => {
           description: 'What people run next after a command fails, or whether they give up (session ends).',
           id: 'flows-after-failure',
           plot: (w: number) =>
-            bars(rows, {color: FAILURE, label: stepName, value: (s) => s.count, width: w, xLabel: 'Times', yLabel: 'Failed command → next'}),
+            bars(rows, {
+              color: FAILURE,
+              label: stepName,
+              value: (s) => s.count,
+              width: w,
+              xLabel: 'Times',
+              yLabel: 'Failed command → next',
+            }),
           rows,
           title: 'After a failure, what next?',
         }
@@ -103,12 +116,23 @@ export const flows: View = async (root, filters) => {
         return {
           columns: [
             {label: 'Commands in the session', value: (r: Length) => r.commands},
-            {label: 'Sessions', numeric: true, text: (r: Length) => formatInteger(r.sessions), value: (r: Length) => r.sessions},
+            {
+              label: 'Sessions',
+              numeric: true,
+              text: (r: Length) => formatInteger(r.sessions),
+              value: (r: Length) => r.sessions,
+            },
           ],
           description: `How many commands the ${formatInteger(body.sessions)} sessions held (a session ends after 10 minutes without a command).`,
           id: 'flows-lengths',
           plot: (w: number) =>
-            bars(rows, {label: (r) => r.commands, value: (r) => r.sessions, width: w, xLabel: 'Sessions', yLabel: 'Commands'}),
+            bars(rows, {
+              label: (r) => r.commands,
+              value: (r) => r.sessions,
+              width: w,
+              xLabel: 'Sessions',
+              yLabel: 'Commands',
+            }),
           rows,
           title: 'Commands per session',
         }
