@@ -1,13 +1,18 @@
 import {randomUUID} from 'node:crypto'
 import pg from 'pg'
 
-import {decodeMessage, type EncodedEvent, encodeMessage} from './codec.js'
+import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
-import {activeFromFacts, reportFromFacts, sessionsFromFacts} from './report/aggregate.js'
-import {type Fact, matches} from './report/facts.js'
-import {factFromRow, rowFilter} from './report/raw.js'
+import {POSTGRES_ROLLUP_SCHEMA, PostgresRollups} from './postgres-rollups.js'
+import {type Fact, factOf} from './report/facts.js'
+import {factFromRow} from './report/raw.js'
+import {type RollupDelta} from './rollup/delta.js'
+import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
+import {deletionDelta, insertDelta, NeedStrings, rebuildDelta, sessionIds} from './rollup/plan.js'
+import {RollupQueries} from './rollup/query.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {ROLLUP_TABLES} from './sqlite-rollups.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -16,7 +21,6 @@ import {
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
-  type ReportFilter,
   type ReportQuery,
   type ReportRow,
   type SessionsQuery,
@@ -80,6 +84,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX events_ts ON events (ts);
    CREATE INDEX events_received ON events (received);
    CREATE INDEX deletions_requested ON deletions (requested_at);`,
+  // 3: aggregates (filled by rebuild() when a database of schema 2 already holds events).
+  POSTGRES_ROLLUP_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -99,9 +105,17 @@ const COLUMN_TYPES: Record<string, string> = {
   unknown_flags: 'bigint',
 }
 const BIGINT_COLUMNS = ['ts', 'duration', 'args', 'exit_code', 'unknown_flags']
+/** A message on its way in: its columns and the message (for the aggregates). */
+interface Incoming {
+  encoded: EncodedEvent
+  message: TelemetryMessage
+}
+
 const SELECT_ROW = `SELECT e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
   ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${BIGINT_COLUMNS.map((c) => `e.${c}::float8 AS ${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
+/** The same, for rows whose instance row may be gone already (inside a deletion). */
+const SELECT_ROW_LEFT = SELECT_ROW.replace('JOIN instances', 'LEFT JOIN instances')
 
 const ignore = () => {}
 
@@ -131,12 +145,16 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
   private readonly dict = new Dictionary()
   private readonly pool: pg.Pool
+  private readonly queries: RollupQueries
+  private readonly rollups: PostgresRollups
   private vacuumAgain = false
   /** The VACUUM that follows deletions (one at a time, coalesced). */
   private vacuuming: Promise<void> | undefined
 
   private constructor(pool: pg.Pool) {
     this.pool = pool
+    this.rollups = new PostgresRollups(pool, this.dict)
+    this.queries = new RollupQueries(this.rollups, this.dict)
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -145,9 +163,13 @@ export class PostgresStore implements Store {
     pool.on('error', () => {})
     const store = new PostgresStore(pool)
     try {
-      await store.migrate()
-      await store.convertLegacyEvents()
+      const applied = await store.migrate()
       await store.loadStrings()
+      await store.convertLegacyEvents()
+      // Events stored before the aggregates existed (schema 2): compute them once.
+      if (applied.includes(3) && (await pool.query('SELECT 1 FROM events LIMIT 1')).rows.length > 0) {
+        await store.rebuild()
+      }
     } catch (error) {
       await pool.end()
       throw error
@@ -157,7 +179,7 @@ export class PostgresStore implements Store {
   }
 
   async active(query: ActiveQuery): Promise<ActiveRow[]> {
-    return activeFromFacts(await this.facts(query), query)
+    return this.read(() => this.queries.active(query))
   }
 
   async close(): Promise<void> {
@@ -186,7 +208,14 @@ export class PostgresStore implements Store {
       ])
       let deleted = 0
       if (found.length > 0) {
-        deleted = (await client.query('DELETE FROM events WHERE instance = $1', [found[0].id])).rowCount ?? 0
+        const instance = found[0].id
+        // Its contributions to the aggregates, computed from its raw events, are taken away exactly.
+        const {rows: own} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = $1`, [instance])
+        const facts = await this.factsOf(own)
+        const stored = await this.storedSessions(client, sessionIds(facts))
+        await this.applyDelta(client, deletionDelta(instance, facts, stored))
+        await this.rollups.removeInstance(client, instance)
+        deleted = (await client.query('DELETE FROM events WHERE instance = $1', [instance])).rowCount ?? 0
       }
 
       const {rows: stored} = await client.query<{completed_at: Date; requested_at: Date}>(
@@ -239,9 +268,14 @@ export class PostgresStore implements Store {
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    const events = messages.map((m) => encodeMessage(m.message, m.messageId))
-    await this.addStrings(events)
-    return this.transaction((client) => this.insertIn(client, events))
+    const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId), message: m.message}))
+    // The strings the batch will need, added up front so that the transaction rarely retries.
+    const guess = insertDelta(
+      events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts)),
+      new Map(),
+    )
+    await this.addStrings([...events.flatMap((e) => Object.values(e.encoded.dict)), ...guess.strings()])
+    return this.withNeedStrings(() => this.transaction((client) => this.insertIn(client, events)))
   }
 
   async ping(): Promise<void> {
@@ -260,22 +294,64 @@ export class PostgresStore implements Store {
         await client.query('DELETE FROM tombstones WHERE created_at < $1', [cutoff])
       }
 
-      return {deletions, events, rollups: 0}
+      let rollups = 0
+      if (options.rollups) {
+        // Periods that ended before the cutoff's day, week and month.
+        const [day, week, month] = periodsOf(cutoff.getTime())
+        for (const table of ROLLUP_TABLES) {
+          /* eslint-disable no-await-in-loop -- one table after another, in one transaction */
+          rollups +=
+            (
+              await client.query(
+                `DELETE FROM ${table} WHERE period < $1 OR (period >= ${WEEK} AND period < $2) OR (period >= ${MONTH} AND period < $3)`,
+                [day, week - 6, month],
+              )
+            ).rowCount ?? 0
+          /* eslint-enable no-await-in-loop */
+        }
+      }
+
+      return {deletions, events, rollups}
     })
-    if (result.events > 0) this.vacuum()
+    if (result.events > 0 || result.rollups > 0) this.vacuum()
     return result
   }
 
   async rebuild(): Promise<RebuildResult> {
-    return {events: await this.countEvents()}
+    return this.withNeedStrings(() =>
+      this.transaction(async (client) => {
+        // Writers wait while the aggregates are rebuilt.
+        await client.query(`LOCK TABLE ${ROLLUP_TABLES.join(', ')} IN EXCLUSIVE MODE`)
+        for (const table of ROLLUP_TABLES) {
+          // eslint-disable-next-line no-await-in-loop -- one table after another
+          await client.query(`DELETE FROM ${table}`)
+        }
+
+        const {rows: ids} = await client.query<{id: number}>('SELECT id FROM instances ORDER BY id')
+        let events = 0
+        for (let i = 0; i < ids.length; i += 200) {
+          /* eslint-disable no-await-in-loop -- a group of instances at a time */
+          const group = ids.slice(i, i + 200).map((r) => r.id)
+          const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = ANY($1::int[])`, [group])
+          const facts = await this.factsOf(rows)
+          events += facts.length
+          const delta = rebuildDelta(facts, await this.storedSessions(client, sessionIds(facts)))
+          await this.addStrings([...delta.strings()])
+          await this.rollups.apply(client, delta)
+          /* eslint-enable no-await-in-loop */
+        }
+
+        return {events}
+      }),
+    )
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    return reportFromFacts(await this.facts(query), query)
+    return this.read(() => this.queries.report(query))
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
-    return sessionsFromFacts(await this.facts({...query, event: 'command'}), query)
+    return this.read(() => this.queries.sessions(query))
   }
 
   /** Wait for the VACUUM that follows deletions and purges (tests, shutdown). */
@@ -290,8 +366,8 @@ export class PostgresStore implements Store {
    * Strings new to the dictionary, inserted in sorted order in their own statement (committed
    * at once, so concurrent collectors never wait on each other's ingest transactions for them).
    */
-  private async addStrings(events: EncodedEvent[]): Promise<void> {
-    const missing = this.dict.missing(events.flatMap((e) => Object.values(e.dict)))
+  private async addStrings(values: Iterable<DictValue>): Promise<void> {
+    const missing = this.dict.missing(values)
     if (missing.length === 0) return
     await this.pool.query(
       'INSERT INTO strings (value) SELECT v FROM unnest($1::text[]) AS v ORDER BY v ON CONFLICT DO NOTHING',
@@ -302,6 +378,12 @@ export class PostgresStore implements Store {
       [missing],
     )
     for (const {id, value} of rows) this.dict.set(id, value)
+  }
+
+  private async applyDelta(client: pg.PoolClient, delta: RollupDelta): Promise<void> {
+    const missing = this.dict.missing(delta.strings())
+    if (missing.length > 0) throw new NeedStrings(missing)
+    await this.rollups.apply(client, delta)
   }
 
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
@@ -316,68 +398,44 @@ export class PostgresStore implements Store {
       if (rows.length === 0) break
       const events = rows.map((r) => {
         const prepared = prepareMessage(JSON.parse(r.message) as TelemetryMessage)
-        return encodeMessage(prepared.message, prepared.messageId)
+        return {encoded: encodeMessage(prepared.message, prepared.messageId), message: prepared.message}
       })
-      await this.addStrings(events)
-      await this.transaction(async (client) => {
-        await this.insertIn(client, events)
-        await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [rows.map((r) => r.message_id)])
-      })
+      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      await this.withNeedStrings(() =>
+        this.transaction(async (client) => {
+          await this.insertIn(client, events)
+          await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [
+            rows.map((r) => r.message_id),
+          ])
+        }),
+      )
       /* eslint-enable no-await-in-loop */
     }
 
     await this.pool.query('DROP TABLE IF EXISTS events_v1')
   }
 
-  private async facts(filter: ReportFilter): Promise<Fact[]> {
-    const rf = rowFilter(filter, this.dict)
-    if (rf === undefined) return []
-    const where: string[] = []
-    const params: number[] = []
-    for (const [column, id] of rf.equal) {
-      params.push(id)
-      where.push(`e.${column} = $${params.length}`)
-    }
-
-    if (rf.fromTs !== undefined) {
-      params.push(rf.fromTs)
-      where.push(`e.ts >= $${params.length}`)
-    }
-
-    if (rf.toTs !== undefined) {
-      params.push(rf.toTs)
-      where.push(`e.ts < $${params.length}`)
-    }
-
-    const {rows} = await this.pool.query<EventRow>(
-      `${SELECT_ROW} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
-      params,
-    )
+  /** Report facts of rows, loading strings another collector added when needed. */
+  private async factsOf(rows: EventRow[]): Promise<Fact[]> {
     try {
-      return this.factsOf(rows, filter)
+      return rows.map((row) => factFromRow(row, this.dict))
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
       await this.loadStrings()
-      return this.factsOf(rows, filter)
+      return rows.map((row) => factFromRow(row, this.dict))
     }
-  }
-
-  private factsOf(rows: EventRow[], filter: ReportFilter): Fact[] {
-    const facts: Fact[] = []
-    for (const row of rows) {
-      const fact = factFromRow(row, this.dict)
-      if (matches(fact, filter)) facts.push(fact)
-    }
-
-    return facts
   }
 
   /** The ingest transaction's work: tombstones, instance numbers, events. */
-  private async insertIn(client: pg.PoolClient, events: EncodedEvent[]): Promise<InsertResult> {
+  private async insertIn(client: pg.PoolClient, incoming: Incoming[]): Promise<InsertResult> {
+    const events = incoming.map((i) => i.encoded)
+    const messages = new Map(incoming.map((i) => [i.encoded.messageId, i.message]))
     const hashes = new Map<string, string>()
     for (const e of events) if (!hashes.has(e.instanceId)) hashes.set(e.instanceId, hashInstanceId(e.instanceId))
     const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
-    await client.query('SELECT pg_advisory_xact_lock_shared(k) FROM unnest($1::bigint[]) AS k', [keys])
+    // Exclusive per instance: one instance's batches (and its deletion) never interleave, so a
+    // session's aggregates are computed from a stable view of the session.
+    await client.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [keys])
     const {rows: dead} = await client.query<{instance_hash: string}>(
       'SELECT instance_hash FROM tombstones WHERE instance_hash = ANY($1::text[])',
       [[...hashes.values()]],
@@ -413,13 +471,22 @@ export class PostgresStore implements Store {
       for (const [i, v] of values.entries()) columns[i].push(v)
     }
 
-    const result = await client.query(
+    const result = await client.query<{message_id: string}>(
       `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
        SELECT * FROM unnest(${EVENT_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c] ?? 'integer'}[]`).join(', ')})
-       ON CONFLICT (message_id) DO NOTHING`,
+       ON CONFLICT (message_id) DO NOTHING RETURNING message_id::text`,
       columns,
     )
-    const accepted = result.rowCount ?? 0
+    const stored = new Set(result.rows.map((r) => r.message_id))
+    const facts = live
+      .filter((e) => stored.has(e.messageId))
+      .map((e) => factOf(messages.get(e.messageId)!, instanceOf.get(e.instanceId)!, e.messageId, e.ts))
+    if (facts.length > 0) {
+      // The aggregates change in the same transaction: a report reflects an answered event at once.
+      await this.applyDelta(client, insertDelta(facts, await this.storedSessions(client, sessionIds(facts))))
+    }
+
+    const accepted = stored.size
     return {accepted, duplicates: live.length - accepted, suppressed}
   }
 
@@ -428,7 +495,8 @@ export class PostgresStore implements Store {
     for (const {id, value} of rows) this.dict.set(id, value)
   }
 
-  private async migrate(): Promise<void> {
+  private async migrate(): Promise<number[]> {
+    const applied: number[] = []
     await this.transaction(async (client) => {
       // Two processes opening a fresh database at once: the second waits here for the first.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
@@ -440,9 +508,34 @@ export class PostgresStore implements Store {
         /* eslint-disable no-await-in-loop -- migrations run in order */
         await client.query(MIGRATIONS[version - 1])
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version])
+        applied.push(version)
         /* eslint-enable no-await-in-loop */
       }
     })
+    return applied
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query()
+    } catch (error) {
+      if (!(error instanceof MissingString)) throw error
+      await this.loadStrings()
+      return query()
+    }
+  }
+
+  /** Every command event of the sessions, by session. */
+  private async storedSessions(client: pg.PoolClient, sessions: string[]): Promise<Map<string, Fact[]>> {
+    const out = new Map<string, Fact[]>()
+    if (sessions.length === 0) return out
+    const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.session = ANY($1::uuid[])`, [sessions])
+    for (const session of sessions) out.set(session, [])
+    for (const fact of await this.factsOf(rows)) {
+      if (fact.event === 'command' && fact.session !== null) out.get(fact.session)?.push(fact)
+    }
+
+    return out
   }
 
   /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
@@ -504,5 +597,18 @@ export class PostgresStore implements Store {
     })().finally(() => {
       this.vacuuming = undefined
     })
+  }
+
+  private async withNeedStrings<T>(work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        // eslint-disable-next-line no-await-in-loop -- retried after adding the strings
+        return await work()
+      } catch (error) {
+        if (!(error instanceof NeedStrings)) throw error
+        // eslint-disable-next-line no-await-in-loop -- retried after adding the strings
+        await this.addStrings(error.values)
+      }
+    }
   }
 }

@@ -4,13 +4,17 @@ import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import {retryBusy, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
-import {decodeMessage, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
+import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
-import {activeFromFacts, reportFromFacts, sessionsFromFacts} from './report/aggregate.js'
-import {type Fact, matches} from './report/facts.js'
-import {factFromRow, rowFilter} from './report/raw.js'
+import {type Fact, factOf} from './report/facts.js'
+import {factFromRow} from './report/raw.js'
+import {type RollupDelta} from './rollup/delta.js'
+import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
+import {deletionDelta, insertDelta, NeedStrings, rebuildDelta, sessionIds} from './rollup/plan.js'
+import {RollupQueries} from './rollup/query.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {ROLLUP_TABLES, SQLITE_ROLLUP_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -19,7 +23,6 @@ import {
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
-  type ReportFilter,
   type ReportQuery,
   type ReportRow,
   type SessionsQuery,
@@ -80,11 +83,19 @@ const MIGRATIONS: string[] = [
    CREATE INDEX events_ts ON events (ts);
    CREATE INDEX events_received ON events (received);
    CREATE INDEX deletions_requested ON deletions (requested_at);`,
+  // 3: aggregates (filled by rebuild() when a store of schema 2 already holds events).
+  SQLITE_ROLLUP_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
 const SELECT_ROW = `SELECT e.message_id, e.instance, i.uid AS instance_id, e.ts, e.session, ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
+
+/** A message on its way in: its columns and the message (for the aggregates). */
+interface Incoming {
+  encoded: EncodedEvent
+  message: TelemetryMessage
+}
 
 interface SqliteRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
   instance_id: Buffer
@@ -134,7 +145,9 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
   private readonly db: Database.Database
   private readonly dict = new Dictionary()
-  private readonly insertTx: Database.Transaction<(events: EncodedEvent[]) => InsertResult>
+  private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
+  private readonly queries: RollupQueries
+  private readonly rollups: SqliteRollups
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file path')
@@ -150,17 +163,20 @@ export class SqliteStore implements Store {
     }
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
-    if (!options.readonly) {
-      this.migrate()
-      this.convertLegacyEvents()
-    }
-
-    this.loadStrings()
+    const applied = options.readonly ? [] : this.migrate()
+    this.rollups = new SqliteRollups(this.db, this.dict)
+    this.queries = new RollupQueries(this.rollups, this.dict)
     this.insertTx = this.makeInsert()
+    this.loadStrings()
+    if (!options.readonly) {
+      this.convertLegacyEvents()
+      // Events stored before the aggregates existed (schema 2): compute them once.
+      if (applied.includes(3) && this.db.prepare('SELECT 1 FROM events LIMIT 1').get() !== undefined) this.rebuildSync()
+    }
   }
 
   async active(query: ActiveQuery): Promise<ActiveRow[]> {
-    return activeFromFacts(this.facts(query), query)
+    return this.read(() => this.queries.active(query))
   }
 
   async close(): Promise<void> {
@@ -182,6 +198,12 @@ export class SqliteStore implements Store {
       const instance = this.db.prepare('SELECT id FROM instances WHERE uid = ?').get(uid) as undefined | {id: number}
       let deleted = 0
       if (instance) {
+        // Its contributions to the aggregates, computed from its raw events, are taken away exactly.
+        const facts = this.rowsToFacts(
+          this.db.prepare(`${SELECT_ROW} WHERE e.instance = ?`).all(instance.id) as SqliteRow[],
+        )
+        this.applyDelta(deletionDelta(instance.id, facts, this.storedSessions(sessionIds(facts))))
+        this.rollups.removeInstance(instance.id)
         deleted = this.db.prepare('DELETE FROM events WHERE instance = ?').run(instance.id).changes
         this.db.prepare('DELETE FROM instances WHERE id = ?').run(instance.id)
       }
@@ -199,7 +221,7 @@ export class SqliteStore implements Store {
         .run(record.deletion_id, hash, record.requested_at, record.completed_at, record.events_deleted)
       return record
     })
-    const record = await retryBusy(() => tx.immediate())
+    const record = await this.write(() => tx.immediate())
     if (record.events_deleted > 0) await this.checkpoint()
     return record
   }
@@ -219,9 +241,19 @@ export class SqliteStore implements Store {
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    const events = messages.map((m) => encodeMessage(m.message, m.messageId))
-    await retryBusy(() => this.addStrings(events))
-    return retryBusy(() => this.insertTx.immediate(events))
+    const events: Incoming[] = messages.map((m) => ({
+      encoded: encodeMessage(m.message, m.messageId),
+      message: m.message,
+    }))
+    // The strings the batch will need, added up front so that the transaction rarely retries.
+    const guess = insertDelta(
+      events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts)),
+      new Map(),
+    )
+    await retryBusy(() =>
+      this.addStrings([...events.flatMap((e) => Object.values(e.encoded.dict)), ...guess.strings()]),
+    )
+    return this.write(() => this.insertTx.immediate(events))
   }
 
   async ping(): Promise<void> {
@@ -241,28 +273,43 @@ export class SqliteStore implements Store {
         this.db.prepare('DELETE FROM tombstones WHERE created_at < ?').run(iso)
       }
 
-      return {deletions, events, rollups: 0}
+      let rollups = 0
+      if (options.rollups) {
+        // Periods that ended before the cutoff's day, week and month.
+        const [day, week, month] = periodsOf(cutoff.getTime())
+        for (const table of ROLLUP_TABLES) {
+          rollups += this.db
+            .prepare(
+              `DELETE FROM ${table} WHERE period < ? OR (period >= ${WEEK} AND period < ?) OR (period >= ${MONTH} AND period < ?)`,
+            )
+            .run(day, week - 6, month).changes
+        }
+      }
+
+      return {deletions, events, rollups}
     })
-    const result = await retryBusy(() => tx.immediate())
-    if (result.events > 0) await this.checkpoint()
+    const result = await this.write(() => tx.immediate())
+    if (result.events > 0 || result.rollups > 0) await this.checkpoint()
     return result
   }
 
   async rebuild(): Promise<RebuildResult> {
-    return {events: await this.countEvents()}
+    const result = await this.write(() => this.rebuildSync())
+    await this.checkpoint()
+    return result
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    return reportFromFacts(this.facts(query), query)
+    return this.read(() => this.queries.report(query))
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
-    return sessionsFromFacts(this.facts({...query, event: 'command'}), query)
+    return this.read(() => this.queries.sessions(query))
   }
 
-  /** Strings new to the dictionary are added in their own short transaction. */
-  private addStrings(events: EncodedEvent[]): void {
-    const missing = this.dict.missing(events.flatMap((e) => Object.values(e.dict)))
+  /** Strings new to the dictionary are added in their own short transaction (a savepoint inside one). */
+  private addStrings(values: Iterable<DictValue>): void {
+    const missing = this.dict.missing(values)
     if (missing.length === 0) return
     const insert = this.db.prepare('INSERT INTO strings (value) VALUES (?) ON CONFLICT DO NOTHING')
     const select = this.db.prepare('SELECT id FROM strings WHERE value = ?')
@@ -277,6 +324,12 @@ export class SqliteStore implements Store {
       .immediate()
     // Only once committed: a rolled-back id must never be cached.
     for (const [id, value] of found) this.dict.set(id, value)
+  }
+
+  private applyDelta(delta: RollupDelta): void {
+    const missing = this.dict.missing(delta.strings())
+    if (missing.length > 0) throw new NeedStrings(missing)
+    this.rollups.apply(delta)
   }
 
   /** Move the WAL's content into the file and truncate it, so no old page version stays readable. */
@@ -296,18 +349,17 @@ export class SqliteStore implements Store {
   private convertLegacyEvents(): void {
     const legacy = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_v1'").get()
     if (!legacy) return
-    const insert = this.makeInsert()
-    const read = this.db.prepare('SELECT message, received_at FROM events_v1')
-    const batch: EncodedEvent[] = []
+    const read = this.db.prepare('SELECT message FROM events_v1')
+    const batch: Incoming[] = []
     const flush = () => {
-      this.addStrings(batch)
-      insert.immediate(batch)
+      this.addStrings(batch.flatMap((e) => Object.values(e.encoded.dict)))
+      this.withNeedStrings(() => this.insertTx.immediate(batch))
       batch.length = 0
     }
 
-    for (const row of read.iterate() as Iterable<{message: string; received_at: string}>) {
+    for (const row of read.iterate() as Iterable<{message: string}>) {
       const prepared = prepareMessage(JSON.parse(row.message) as TelemetryMessage)
-      batch.push(encodeMessage(prepared.message, prepared.messageId))
+      batch.push({encoded: encodeMessage(prepared.message, prepared.messageId), message: prepared.message})
       if (batch.length >= 1000) flush()
     }
 
@@ -315,40 +367,7 @@ export class SqliteStore implements Store {
     this.db.exec('DROP TABLE events_v1')
   }
 
-  /** Rows of the filter (pre-filtered in SQL, then exactly by `matches`), as report facts. */
-  private facts(filter: ReportFilter): Fact[] {
-    const rf = rowFilter(filter, this.dict)
-    if (rf === undefined) return []
-    const where: string[] = []
-    const params: number[] = []
-    for (const [column, id] of rf.equal) {
-      where.push(`e.${column} = ?`)
-      params.push(id)
-    }
-
-    if (rf.fromTs !== undefined) {
-      where.push('e.ts >= ?')
-      params.push(rf.fromTs)
-    }
-
-    if (rf.toTs !== undefined) {
-      where.push('e.ts < ?')
-      params.push(rf.toTs)
-    }
-
-    const sql = `${SELECT_ROW} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`
-    const rows = this.db.prepare(sql).all(...params) as SqliteRow[]
-    return this.withStrings(() => {
-      const facts: Fact[] = []
-      for (const row of rows) {
-        const fact = factFromRow(eventRow(row), this.dict)
-        if (matches(fact, filter)) facts.push(fact)
-      }
-
-      return facts
-    })
-  }
-
+  /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
   private loadStrings(after = 0): void {
     const rows = this.db.prepare('SELECT id, value FROM strings WHERE id > ?').all(after) as {
       id: number
@@ -357,7 +376,7 @@ export class SqliteStore implements Store {
     for (const {id, value} of rows) this.dict.set(id, value)
   }
 
-  private makeInsert(): Database.Transaction<(events: EncodedEvent[]) => InsertResult> {
+  private makeInsert(): Database.Transaction<(events: Incoming[]) => InsertResult> {
     const isTombstoned = this.db.prepare('SELECT 1 AS one FROM tombstones WHERE instance_hash = ?')
     const findInstance = this.db.prepare('SELECT id FROM instances WHERE uid = ?')
     const addInstance = this.db.prepare('INSERT INTO instances (uid) VALUES (?)')
@@ -365,11 +384,12 @@ export class SqliteStore implements Store {
       `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
        ON CONFLICT (message_id) DO NOTHING`,
     )
-    return this.db.transaction((events: EncodedEvent[]) => {
+    return this.db.transaction((events: Incoming[]) => {
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
       const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0}
-      for (const event of events) {
+      const accepted: Fact[] = []
+      for (const {encoded: event, message} of events) {
         let instance = instances.get(event.instanceId)
         if (instance === undefined) {
           if (isTombstoned.get(hashInstanceId(event.instanceId)) === undefined) {
@@ -396,16 +416,24 @@ export class SqliteStore implements Store {
           event.sessionId === null ? null : uuidBytes(event.sessionId),
           ...dataValues(event, this.dict),
         )
-        if (info.changes === 1) result.accepted++
-        else result.duplicates++
+        if (info.changes === 1) {
+          result.accepted++
+          accepted.push(factOf(message, instance, event.messageId, event.ts))
+        } else {
+          result.duplicates++
+        }
       }
 
+      // The aggregates change in the same transaction: a report reflects an answered event at once.
+      if (accepted.length > 0) this.applyDelta(insertDelta(accepted, this.storedSessions(sessionIds(accepted))))
       return result
     })
   }
 
-  private migrate(): void {
+  /** Apply pending migrations; returns the versions applied. */
+  private migrate(): number[] {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)')
+    const applied: number[] = []
     const run = this.db.transaction(() => {
       const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as {v: null | number}
       for (let version = (row.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
@@ -413,9 +441,80 @@ export class SqliteStore implements Store {
         this.db
           .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
           .run(version, new Date().toISOString())
+        applied.push(version)
       }
     })
     run.immediate()
+    return applied
+  }
+
+  /** Reports read strings another process may have added: reload once on a miss. */
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query()
+    } catch (error) {
+      if (!(error instanceof MissingString)) throw error
+      this.loadStrings()
+      return query()
+    }
+  }
+
+  /** Empty the aggregates and compute them again from the raw events, a group of instances at a time. */
+  private rebuildSync(): RebuildResult {
+    const tx = this.db.transaction(() => {
+      for (const table of ROLLUP_TABLES) this.db.exec(`DELETE FROM ${table}`)
+      const ids = (this.db.prepare('SELECT id FROM instances ORDER BY id').all() as {id: number}[]).map((r) => r.id)
+      let events = 0
+      for (let i = 0; i < ids.length; i += 200) {
+        const group = ids.slice(i, i + 200)
+        const facts = this.rowsToFacts(
+          this.db
+            .prepare(`${SELECT_ROW} WHERE e.instance IN (${group.map(() => '?').join(', ')})`)
+            .all(...group) as SqliteRow[],
+        )
+        events += facts.length
+        const delta = rebuildDelta(facts, this.storedSessions(sessionIds(facts)))
+        this.addStrings(delta.strings())
+        this.rollups.apply(delta)
+      }
+
+      return {events}
+    })
+    try {
+      return tx.immediate()
+    } catch (error) {
+      // Strings cached during the rolled-back transaction do not exist: start the cache again.
+      this.dict.clear()
+      this.loadStrings()
+      throw error
+    }
+  }
+
+  private rowsToFacts(rows: SqliteRow[]): Fact[] {
+    return this.withStrings(() => rows.map((row) => factFromRow(eventRow(row), this.dict)))
+  }
+
+  /** Every command event of the sessions, by session. */
+  private storedSessions(sessions: string[]): Map<string, Fact[]> {
+    const out = new Map<string, Fact[]>()
+    const select = this.db.prepare(`${SELECT_ROW} WHERE e.session = ?`)
+    for (const session of sessions) {
+      const facts = this.rowsToFacts(select.all(uuidBytes(session)) as SqliteRow[]).filter((f) => f.event === 'command')
+      out.set(session, facts)
+    }
+
+    return out
+  }
+
+  private withNeedStrings<T>(work: () => T): T {
+    for (;;) {
+      try {
+        return work()
+      } catch (error) {
+        if (!(error instanceof NeedStrings)) throw error
+        this.addStrings(error.values)
+      }
+    }
   }
 
   /** Run `read`, reloading the dictionary once if a row names a string added by another process. */
@@ -427,5 +526,10 @@ export class SqliteStore implements Store {
       this.loadStrings()
       return read()
     }
+  }
+
+  /** Run a write transaction, adding the strings it asks for and retrying; busy waits are async. */
+  private async write<T>(work: () => T): Promise<T> {
+    return retryBusy(() => this.withNeedStrings(work))
   }
 }

@@ -5,6 +5,7 @@ import type {Store} from '../../src/store/store.js'
 
 import {openStore} from '../../src/store/open.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
+import {rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
 
 let cluster: PgCluster | undefined
@@ -19,6 +20,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
   after(() => cluster?.stop())
 
   storeSuite('PostgreSQL', () => openStore(url), {reopen: () => openStore(url)})
+  rollupSuite('PostgreSQL', async () => openStore(await cluster!.createDatabase()))
 
   it('migrates safely when several processes open a fresh database at once', async () => {
     const fresh = await cluster!.createDatabase()

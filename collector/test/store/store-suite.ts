@@ -279,8 +279,9 @@ export function storeSuite(
         {events: 3, instances: 2, period: '2026-02'},
         {events: 1, instances: 1, period: '2026-03'},
       ])
+      // Whole periods that overlap the days asked for.
       assert.deepEqual(await store.active({from: '2026-02-28', period: 'month', product, to: '2026-02-28'}), [
-        {events: 1, instances: 1, period: '2026-02'},
+        {events: 3, instances: 2, period: '2026-02'},
       ])
     })
 

@@ -6,7 +6,7 @@ import type {Fact} from './facts.js'
 
 import {keysOf} from './facts.js'
 import {addTo, bucketOf, type Histogram, quantiles} from './histogram.js'
-import {periodOf} from './time.js'
+import {dayOf, dayStart, periodOf} from './time.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -70,11 +70,15 @@ export function reportFromFacts(facts: Iterable<Fact>, query: ReportQuery): Repo
     .slice(0, query.limit)
 }
 
-/** GET /report/active from events already filtered by product and days; periods in order. */
+/** GET /report/active: whole periods overlapping the days asked for (events filtered by product only). */
 export function activeFromFacts(facts: Iterable<Fact>, query: ActiveQuery): ActiveRow[] {
   const periods = new Map<string, {events: number; instances: Set<number>}>()
+  const first = query.from === undefined ? undefined : periodOf(query.period, dayStart(query.from))
+  const last = query.to === undefined ? undefined : periodOf(query.period, dayStart(query.to))
   for (const fact of facts) {
+    if (query.product !== undefined && fact.product !== query.product) continue
     const period = periodOf(query.period, fact.ts)
+    if ((first !== undefined && period < first) || (last !== undefined && period > last)) continue
     let entry = periods.get(period)
     if (!entry) periods.set(period, (entry = {events: 0, instances: new Set()}))
     entry.events++
@@ -94,7 +98,10 @@ export function sessionOrder(a: Fact, b: Fact): number {
 
 const TOP_NEXT = 3
 
-/** GET /report/sessions from the command events (with a session) already filtered. */
+/**
+ * GET /report/sessions from every event: a session counts under the day and product of its first
+ * command, a transition under those of the command it starts from.
+ */
 export function sessionsFromFacts(facts: Iterable<Fact>, query: SessionsQuery): SessionsReport {
   const sessions = new Map<string, Fact[]>()
   for (const fact of facts) {
@@ -104,29 +111,38 @@ export function sessionsFromFacts(facts: Iterable<Fact>, query: SessionsQuery): 
     list.push(fact)
   }
 
+  const wanted = (fact: Fact) =>
+    (query.product === undefined || fact.product === query.product) &&
+    (query.from === undefined || dayOf(fact.ts) >= query.from) &&
+    (query.to === undefined || dayOf(fact.ts) <= query.to)
   const lengths = new Map<number, number>()
+  let count = 0
   // "command\0outcome" -> next command (or null: the session ended) -> count
   const transitions = new Map<string, Map<null | string, number>>()
   for (const list of sessions.values()) {
-    lengths.set(list.length, (lengths.get(list.length) ?? 0) + 1)
     list.sort(sessionOrder)
+    if (wanted(list[0])) {
+      lengths.set(list.length, (lengths.get(list.length) ?? 0) + 1)
+      count++
+    }
+
     for (const [i, fact] of list.entries()) {
+      if (!wanted(fact)) continue
       const from = JSON.stringify([fact.command, fact.outcome])
       let next = transitions.get(from)
       if (!next) transitions.set(from, (next = new Map()))
-      const to = i + 1 < list.length ? list[i + 1].command : null
       // A session's end is counted apart from a next command that has no id (null).
-      const toKey = i + 1 < list.length ? JSON.stringify(to) : null
+      const toKey = i + 1 < list.length ? JSON.stringify(list[i + 1].command) : null
       next.set(toKey, (next.get(toKey) ?? 0) + 1)
     }
   }
 
   return {
     commands_per_session: [...lengths]
-      .map(([commands, count]) => ({commands, sessions: count}))
+      .map(([commands, n]) => ({commands, sessions: n}))
       .sort((a, b) => a.commands - b.commands),
     next: nextRows(transitions, query.limit),
-    sessions: sessions.size,
+    sessions: count,
   }
 }
 
@@ -145,13 +161,16 @@ function nextRows(transitions: Map<string, Map<null | string, number>>, limit: n
   groups.sort((a, b) => b.total - a.total || byKey(a.command, b.command) || byKey(a.outcome, b.outcome))
   const rows: SessionsReport['next'] = []
   for (const group of groups.slice(0, limit)) {
-    const top = [...group.next].sort(([ka, a], [kb, b]) => b - a || byKey(ka, kb)).slice(0, TOP_NEXT)
-    for (const [to, count] of top) {
+    const top = [...group.next]
+      .map(([to, count]) => ({count, ended: to === null, next: to === null ? null : (JSON.parse(to) as null | string)}))
+      .sort((a, b) => b.count - a.count || Number(a.ended) - Number(b.ended) || byKey(a.next, b.next))
+      .slice(0, TOP_NEXT)
+    for (const t of top) {
       rows.push({
         command: group.command,
-        count,
-        ended: to === null,
-        next: to === null ? null : (JSON.parse(to) as null | string),
+        count: t.count,
+        ended: t.ended,
+        next: t.next,
         outcome: group.outcome,
         total: group.total,
       })

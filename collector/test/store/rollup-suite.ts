@@ -1,0 +1,153 @@
+/**
+ * The aggregates against the raw events, run on every store: each report equals what the shared
+ * report arithmetic computes from the events themselves; deleting an instance gives exactly the
+ * reports of a store that never had it; rebuild gives the same reports again.
+ */
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import type {Store} from '../../src/store/store.js'
+
+import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
+import {activeFromFacts, reportFromFacts, sessionsFromFacts} from '../../src/store/report/aggregate.js'
+import {type Fact, factOf, matches} from '../../src/store/report/facts.js'
+import {REPORT_DIMENSIONS, type ReportDimension, type ReportFilter} from '../../src/store/report/types.js'
+import {fleet} from '../support/fleet.js'
+
+const DIMENSIONS: ReportDimension[] = [...REPORT_DIMENSIONS, 'property.cookbook', 'property.version', 'property.none']
+const FILTERS: ReportFilter[] = [
+  {},
+  {product: 'kitchen'},
+  {product: 'kitchen', version: '3.7.1'},
+  {command: 'converge', event: 'command'},
+  {outcome: 'failure'},
+  {from: '2026-09-29', to: '2026-10-13'},
+  {from: '2026-10-01', outcome: 'not_found', to: '2026-10-31'},
+  {product: 'no-such-product'},
+]
+const PERIODS = ['day', 'week', 'month'] as const
+
+/** Every report the API offers, as [name, answer] pairs. */
+async function everyReport(store: Store): Promise<[string, unknown][]> {
+  const out: [string, unknown][] = []
+  for (const filter of FILTERS) {
+    for (const by of DIMENSIONS) {
+      out.push([`report ${by} ${JSON.stringify(filter)}`, await store.report({...filter, by, limit: 1000})])
+    }
+  }
+
+  for (const period of PERIODS) {
+    for (const filter of [{}, {product: 'chef'}, {from: '2026-09-15', to: '2026-10-02'}]) {
+      out.push([`active ${period} ${JSON.stringify(filter)}`, await store.active({...filter, period})])
+    }
+  }
+
+  for (const filter of [{}, {product: 'habitat'}, {from: '2026-10-05', to: '2026-10-20'}]) {
+    out.push([`sessions ${JSON.stringify(filter)}`, await store.sessions({...filter, limit: 1000})])
+  }
+
+  return out
+}
+
+function expectedReports(facts: Fact[]): [string, unknown][] {
+  const out: [string, unknown][] = []
+  for (const filter of FILTERS) {
+    const kept = facts.filter((f) => matches(f, filter))
+    for (const by of DIMENSIONS) {
+      out.push([`report ${by} ${JSON.stringify(filter)}`, reportFromFacts(kept, {...filter, by, limit: 1000})])
+    }
+  }
+
+  for (const period of PERIODS) {
+    for (const filter of [{}, {product: 'chef'}, {from: '2026-09-15', to: '2026-10-02'}]) {
+      out.push([`active ${period} ${JSON.stringify(filter)}`, activeFromFacts(facts, {...filter, period})])
+    }
+  }
+
+  for (const filter of [{}, {product: 'habitat'}, {from: '2026-10-05', to: '2026-10-20'}]) {
+    out.push([`sessions ${JSON.stringify(filter)}`, sessionsFromFacts(facts, {...filter, limit: 1000})])
+  }
+
+  return out
+}
+
+function assertSame(actual: [string, unknown][], expected: [string, unknown][]): void {
+  assert.equal(actual.length, expected.length)
+  for (const [i, [name, value]] of actual.entries()) assert.deepEqual(value, expected[i][1], name)
+}
+
+async function ingest(store: Store, batches: TelemetryMessage[][]): Promise<void> {
+  for (const b of batches) await store.insert(b.map((m) => prepareMessage(m)))
+}
+
+export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
+  describe(`${name} aggregates`, () => {
+    const batches = [...fleet({days: 45, instances: 40, seed: 11})]
+    const instances = [...new Set(batches.flat().map((m) => m.instance_id))]
+    const facts = batches.flat().map((m) => {
+      const prepared = prepareMessage(m)
+      return factOf(m, instances.indexOf(m.instance_id), prepared.messageId, Date.parse(m.timestamp))
+    })
+
+    it('answer every report as the raw events do, whatever the arrival order and duplicates', async () => {
+      const store = await fresh()
+      try {
+        // Newest first, sessions split in two batches, every fifth batch sent twice.
+        for (const [i, b] of [...batches].reverse().entries()) {
+          const half = Math.ceil(b.length / 2)
+          await ingest(store, [b.slice(half), b.slice(0, half)])
+          if (i % 5 === 0) assert.equal((await store.insert(b.map((m) => prepareMessage(m)))).accepted, 0)
+        }
+
+        assert.equal(await store.countEvents(), facts.length)
+        assertSame(await everyReport(store), expectedReports(facts))
+      } finally {
+        await store.close()
+      }
+    })
+
+    it('after deleting an instance, equal a store that never had it; rebuild changes nothing', async () => {
+      // The busiest instance: many sessions, days and cells.
+      const counts = new Map<string, number>()
+      for (const m of batches.flat()) counts.set(m.instance_id, (counts.get(m.instance_id) ?? 0) + 1)
+      const [gone] = [...counts].sort((a, b) => b[1] - a[1])[0]
+      const withIt = await fresh()
+      const without = await fresh()
+      try {
+        await ingest(withIt, batches)
+        await ingest(
+          without,
+          batches.map((b) => b.filter((m) => m.instance_id !== gone)).filter((b) => b.length > 0),
+        )
+        const record = await withIt.deleteInstance(gone)
+        assert.equal(record.events_deleted, counts.get(gone))
+        const expected = await everyReport(without)
+        assertSame(await everyReport(withIt), expected)
+        assert.deepEqual(await withIt.rebuild(), {events: facts.length - counts.get(gone)!})
+        assertSame(await everyReport(withIt), expected)
+      } finally {
+        await withIt.close()
+        await without.close()
+      }
+    })
+
+    it('keep the aggregates when raw events are purged, unless asked', async () => {
+      const store = await fresh()
+      try {
+        await ingest(store, batches.slice(0, 50))
+        const before = await everyReport(store)
+        const purged = await store.purge(new Date(Date.now() + 60_000))
+        assert.ok(purged.events > 0)
+        assert.equal(await store.countEvents(), 0)
+        assertSame(await everyReport(store), before)
+        const all = await store.purge(new Date(Date.now() + 60_000), {rollups: true})
+        assert.ok(all.rollups > 0)
+        assert.deepEqual(await store.report({by: 'product', limit: 10}), [])
+        assert.deepEqual(await store.active({period: 'day'}), [])
+        assert.equal((await store.sessions({limit: 10})).sessions, 0)
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
