@@ -7,6 +7,7 @@ import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
 import {HttpError} from './errors.js'
 import {parseDuration} from './routes/admin.js'
 import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
+import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {startServer} from './server.js'
 import {isPostgresUrl, openStore} from './store/open.js'
 
@@ -34,7 +35,8 @@ Commands:
   rebuild  Recompute the aggregates from the raw events, through the running server. --url
 
 Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes; purge and rebuild send it),
-COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url).`
+COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url), COLLECTOR_TRUST_PROXY
+(addresses of the TLS proxies whose X-Forwarded-* headers to believe, or true).`
 
 function storeLocation(value: string | undefined): string {
   return value ?? process.env.COLLECTOR_STORE ?? './telemetry.db'
@@ -145,6 +147,8 @@ async function serve(args: string[]): Promise<void> {
     logger: {level: values['log-level'], stream: process.stderr},
     port,
     store,
+    // Behind a TLS proxy: believe its X-Forwarded-* (the dashboard's cookie gets Secure).
+    trustProxy: parseTrustProxy(process.env.COLLECTOR_TRUST_PROXY),
   })
   if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
   process.stdout.write(`listening on ${server.url}\n`)

@@ -183,7 +183,7 @@ describe('dashboard in Chromium', () => {
       await table(page, 'active-day'),
       expectDay.map((r: any) => [r.period, String(r.instances), String(r.events)]),
     )
-    const byProduct = (await api('report', {by: 'product', from, limit: 50, to})).rows
+    const byProduct = (await api('report', {by: 'product', from, limit: 200, to})).rows
     assert.deepEqual(
       await table(page, 'by-product'),
       byProduct.map((r: any) => [r.key, String(r.events), String(r.instances)]),

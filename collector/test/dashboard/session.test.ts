@@ -7,6 +7,7 @@ import {after, before, describe, it} from 'node:test'
 
 import type {Store} from '../../src/store/store.js'
 
+import {parseTrustProxy} from '../../src/dashboard/trust-proxy.js'
 import {type RunningServer, startServer} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
 import {send} from '../support/http.js'
@@ -199,6 +200,14 @@ describe('dashboard sign-in limits', () => {
       await server.close()
       await store.close()
     }
+  })
+
+  it('reads COLLECTOR_TRUST_PROXY', () => {
+    assert.equal(parseTrustProxy(undefined), false)
+    assert.equal(parseTrustProxy(' '), false)
+    assert.equal(parseTrustProxy('0'), false)
+    assert.equal(parseTrustProxy('true'), true)
+    assert.equal(parseTrustProxy('127.0.0.1, 10.0.0.0/8'), '127.0.0.1, 10.0.0.0/8')
   })
 
   it('without an admin token the dashboard says it is disabled and sets no cookie', async () => {

@@ -28,7 +28,8 @@ const cache = new Map<string, Promise<unknown>>()
 /** GET a report route (relative, so the collector may sit under a path prefix). Cached per URL. */
 export function getJson<T>(route: string, params: Record<string, number | string | undefined>): Promise<T> {
   const query = new URLSearchParams()
-  for (const [name, value] of Object.entries(params))
+  // Sorted, so that the same question asked by two parts of the page is one request.
+  for (const [name, value] of Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))
     if (value !== undefined && value !== '') query.set(name, String(value))
   const url = `${route}?${query}`
   let pending = cache.get(url)

@@ -120,7 +120,7 @@ export const overview: View = async (root, filters) => {
     addCard(
       root,
       'Usage by product',
-      report({...apiParams(filters), by: 'product', limit: 50}).then((rows) => ({
+      report({...apiParams(filters), by: 'product', limit: 200}).then((rows) => ({
         columns: reportColumns('Product'),
         description: 'Events and distinct instances per product over the date range.',
         id: 'by-product',

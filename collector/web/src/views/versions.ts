@@ -56,9 +56,9 @@ const versionLabel = (key: string, product: string): string =>
 export const versions: View = async (root, filters) => {
   const products = filters.product
     ? [filters.product]
-    : (await report({...apiParams(filters, {version: false}), by: 'product', limit: TOP_PRODUCTS})).flatMap((r) =>
-        r.key ? [r.key] : [],
-      )
+    : (await report({...apiParams(filters, {version: false}), by: 'product', limit: 200}))
+        .slice(0, TOP_PRODUCTS)
+        .flatMap((r) => (r.key ? [r.key] : []))
   if (products.length === 0) {
     root.append(
       Object.assign(document.createElement('p'), {className: 'empty', textContent: 'No data for these filters.'}),
