@@ -66,6 +66,8 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     cacheControl: false,
     decorateReply: false,
     index: false,
+    // web/build.js writes .br and .gz beside each file.
+    preCompressed: true,
     prefix: '/dashboard/',
     root: WEB_ROOT,
     setHeaders(reply) {

@@ -64,7 +64,9 @@ describe('dashboard in Chromium', () => {
       cards.map((card) => ({
         chart: (card as HTMLElement).dataset.chart!,
         rows: [...card.querySelectorAll('tbody tr')].map((tr) =>
-          [...tr.querySelectorAll('th, td')].map((cell) => (cell as HTMLElement).dataset.value ?? cell.textContent ?? ''),
+          [...tr.querySelectorAll('th, td')].map(
+            (cell) => (cell as HTMLElement).dataset.value ?? cell.textContent ?? '',
+          ),
         ),
       })),
     )
@@ -110,12 +112,14 @@ describe('dashboard in Chromium', () => {
       await page.fill('#token', 'wrong-token')
       await page.click('button[type=submit]')
       await page.waitForSelector('#login-error')
-      assert.match(await page.textContent('#login-error') ?? '', /not the admin token/)
+      assert.match((await page.textContent('#login-error')) ?? '', /not the admin token/)
       assert.equal(await page.$('main#view'), null, 'no dashboard')
       assert.deepEqual((await fresh.cookies()).length, 0)
       assert.ok(!requests.some((p) => p.startsWith('/report')), 'no report was requested')
       // The report itself refuses the page's own requests without a session.
-      const status = await page.evaluate(async () => (await fetch('report?by=command', {headers: {'x-telemetry-dashboard': '1'}})).status)
+      const status = await page.evaluate(
+        async () => (await fetch('report?by=command', {headers: {'x-telemetry-dashboard': '1'}})).status,
+      )
       assert.equal(status, 401)
       await page.screenshot({path: join(OUTPUT, 'login-refused.png')})
     } finally {
@@ -152,7 +156,9 @@ describe('dashboard in Chromium', () => {
           marks: card.querySelectorAll('svg [aria-label] > *').length,
           rows: card.querySelectorAll('tbody tr').length,
           title: card.querySelector('h3')?.textContent,
-          xLabel: [...card.querySelectorAll('svg [aria-label$="axis"] text, svg g[aria-label*="label"] text')].map((t) => t.textContent).join(' '),
+          xLabel: [...card.querySelectorAll('svg [aria-label$="axis"] text, svg g[aria-label*="label"] text')]
+            .map((t) => t.textContent)
+            .join(' '),
         })),
       )
       const errors = await page.$$eval('section.card.error', (nodes) => nodes.map((n) => n.textContent))
@@ -196,15 +202,22 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction(() => !document.querySelector('[data-loading]'))
     const kitchenDay = (await api('report/active', {from, period: 'day', product: 'kitchen', to})).rows
     const shown = await table(page, 'active-day')
-    assert.deepEqual(shown, kitchenDay.map((r: any) => [r.period, String(r.instances), String(r.events)]))
-    assert.notDeepEqual(shown, expectDay.map((r: any) => [r.period, String(r.instances), String(r.events)]))
+    assert.deepEqual(
+      shown,
+      kitchenDay.map((r: any) => [r.period, String(r.instances), String(r.events)]),
+    )
+    assert.notDeepEqual(
+      shown,
+      expectDay.map((r: any) => [r.period, String(r.instances), String(r.events)]),
+    )
 
     // A version of it: the same figures as /report?by=day for that version.
     await page.selectOption('#version', '3.7.1')
     await page.waitForURL(/version=3\.7\.1/)
     await page.waitForSelector('main[data-state="ready"]')
     await page.waitForFunction(() => !document.querySelector('[data-loading]'))
-    const versionDay = (await api('report', {by: 'day', from, limit: 1000, product: 'kitchen', to, version: '3.7.1'})).rows
+    const versionDay = (await api('report', {by: 'day', from, limit: 1000, product: 'kitchen', to, version: '3.7.1'}))
+      .rows
     assert.deepEqual(
       (await table(page, 'active-day')).map((r) => r.join()),
       versionDay.map((r: any) => [r.key, r.instances, r.events].join()).sort(),
@@ -226,14 +239,16 @@ describe('dashboard in Chromium', () => {
       from: (document.querySelector('#from') as HTMLInputElement).value,
       to: (document.querySelector('#to') as HTMLInputElement).value,
     }))
-    const rows = (await api('report', {by: 'command', event: 'command', from, limit: 1000, product: 'knife', to})).rows.filter(
-      (r: any) => r.key !== null,
-    )
+    const rows = (
+      await api('report', {by: 'command', event: 'command', from, limit: 1000, product: 'knife', to})
+    ).rows.filter((r: any) => r.key !== null)
     assert.deepEqual(
       await table(page, 'commands-events'),
       rows.slice(0, 15).map((r: any) => [r.key, String(r.events), String(r.instances)]),
     )
-    const help = (await api('report', {by: 'command', event: 'command', from, limit: 15, outcome: 'help', product: 'knife', to})).rows
+    const help = (
+      await api('report', {by: 'command', event: 'command', from, limit: 15, outcome: 'help', product: 'knife', to})
+    ).rows
     assert.deepEqual(
       await table(page, 'commands-help'),
       help.map((r: any) => [r.key ?? '(general help)', String(r.events), String(r.instances)]),

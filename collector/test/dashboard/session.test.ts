@@ -162,6 +162,15 @@ describe('dashboard sign-in', () => {
     const css = await send(`${server.url}/dashboard/app.css`)
     assert.equal(css.status, 200)
     assert.equal((await send(`${server.url}/dashboard/../package.json`)).status, 404)
+    // Compressed by the build: what a browser downloads.
+    const gzip = await send(`${server.url}/dashboard/app.js`, {headers: {'accept-encoding': 'gzip'}})
+    assert.equal(gzip.headers['content-encoding'], 'gzip')
+    const brotli = await send(`${server.url}/dashboard/app.js`, {headers: {'accept-encoding': 'br, gzip'}})
+    assert.equal(brotli.headers['content-encoding'], 'br')
+    // The budget: the page's JS and CSS at most 300 KB gzip.
+    const gzipCss = await send(`${server.url}/dashboard/app.css`, {headers: {'accept-encoding': 'gzip'}})
+    const weight = Number(gzip.headers['content-length']) + Number(gzipCss.headers['content-length'])
+    assert.ok(weight > 10_000 && weight <= 300_000, `page weight ${weight} bytes gzip`)
   })
 })
 
