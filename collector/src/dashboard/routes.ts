@@ -58,7 +58,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     ? readFileSync(indexFile, 'utf8')
     : '<!doctype html><title>Dashboard not built</title><p>Run <code>npm run build</code> in collector/.</p>'
 
-  // The report routes of the same server may have registered it already (one limiter per address).
+  // Once per server: another part of the collector (its own rate limits) may have registered it.
   if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, {global: false})
   const checkLogin = app.createRateLimit({max: options.loginAttemptsPerMinute ?? 10, timeWindow: 60_000})
 

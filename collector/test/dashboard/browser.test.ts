@@ -256,6 +256,31 @@ describe('dashboard in Chromium', () => {
     await page.close()
   })
 
+  it('shows the environment shares and session figures of the report API', async () => {
+    const page = watch(await context.newPage())
+    await open(page, '#/environment?range=90')
+    const {from, to} = await page.evaluate(() => ({
+      from: (document.querySelector('#from') as HTMLInputElement).value,
+      to: (document.querySelector('#to') as HTMLInputElement).value,
+    }))
+    const os = (await api('report', {by: 'os', event: 'command', from, limit: 1000, to})).rows
+    const total = os.reduce((sum: number, r: any) => sum + r.instances, 0)
+    assert.deepEqual(
+      (await table(page, 'environment-os')).map((r) => r.slice(0, 3)),
+      [...os]
+        .sort((a: any, b: any) => b.instances - a.instances || b.events - a.events)
+        .map((r: any) => [r.key, String(r.instances), String(Math.round((r.instances / total) * 10_000) / 10_000)]),
+    )
+
+    await open(page, '#/flows?range=90')
+    const sessions = await api('report/sessions', {from, limit: 200, to})
+    assert.deepEqual(
+      await table(page, 'flows-lengths'),
+      sessions.commands_per_session.map((l: any) => [String(l.commands), String(l.sessions)]),
+    )
+    await page.close()
+  })
+
   it('can be used with the keyboard alone', async () => {
     const page = watch(await context.newPage())
     await open(page, '#/overview?range=30')
