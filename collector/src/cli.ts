@@ -4,10 +4,10 @@ import {parseArgs} from 'node:util'
 
 import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
 
+import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {HttpError} from './errors.js'
 import {parseDuration} from './routes/admin.js'
 import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
-import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {startServer} from './server.js'
 import {isPostgresUrl, openStore} from './store/open.js'
 

@@ -1,3 +1,5 @@
+import type {Browser, BrowserContext, Page} from 'playwright-core'
+
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core): sign-in, every view
  * drawn from a store filled through POST /events, the numbers shown against the report API's, the
@@ -9,11 +11,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import type {Browser, BrowserContext, Page} from 'playwright-core'
+
+import type {Store} from '../../src/store/store.js'
 
 import {type RunningServer, startServer} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
-import type {Store} from '../../src/store/store.js'
 import {postJson, send} from '../support/http.js'
 import {launchChromium} from './support/browser.js'
 import {dataset} from './support/dataset.js'
@@ -27,6 +29,23 @@ interface ShownTable {
   rows: string[][]
 }
 
+/** Each card's table as text cells (data-value: the exact figure behind the formatted one). */
+const tables = (page: Page): Promise<ShownTable[]> =>
+  page.$$eval('section.card[data-chart]', (cards) =>
+    cards.map((card) => ({
+      chart: (card as HTMLElement).dataset.chart!,
+      rows: [...card.querySelectorAll('tbody tr')].map((tr) =>
+        [...tr.querySelectorAll('th, td')].map((cell) => (cell as HTMLElement).dataset.value ?? cell.textContent ?? ''),
+      ),
+    })),
+  )
+
+async function table(page: Page, chart: string): Promise<string[][]> {
+  const found = (await tables(page)).find((t) => t.chart === chart)
+  assert.ok(found, `chart ${chart} is shown`)
+  return found.rows
+}
+
 describe('dashboard in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'collector-dashboard-browser-'))
   let store: Store
@@ -35,7 +54,7 @@ describe('dashboard in Chromium', () => {
   let context: BrowserContext
   const consoleErrors: string[] = []
 
-  const api = async (route: string, params: Record<string, string | number>) => {
+  const api = async (route: string, params: Record<string, number | string>) => {
     const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))
     const res = await send(`${server.url}/${route}?${query}`, {headers: {authorization: `Bearer ${TOKEN}`}})
     assert.equal(res.status, 200, res.text)
@@ -56,25 +75,6 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('main[data-state="ready"]', {timeout: 30_000})
     // The data attribute is set once all cards have settled; make sure of it for this very hash.
     await page.waitForFunction(() => !document.querySelector('[data-loading]'))
-  }
-
-  /** Each card's table as text cells (data-value: the exact figure behind the formatted one). */
-  const tables = (page: Page): Promise<ShownTable[]> =>
-    page.$$eval('section.card[data-chart]', (cards) =>
-      cards.map((card) => ({
-        chart: (card as HTMLElement).dataset.chart!,
-        rows: [...card.querySelectorAll('tbody tr')].map((tr) =>
-          [...tr.querySelectorAll('th, td')].map(
-            (cell) => (cell as HTMLElement).dataset.value ?? cell.textContent ?? '',
-          ),
-        ),
-      })),
-    )
-
-  const table = async (page: Page, chart: string) => {
-    const found = (await tables(page)).find((t) => t.chart === chart)
-    assert.ok(found, `chart ${chart} is shown`)
-    return found.rows
   }
 
   before(async () => {
@@ -219,8 +219,8 @@ describe('dashboard in Chromium', () => {
     const versionDay = (await api('report', {by: 'day', from, limit: 1000, product: 'kitchen', to, version: '3.7.1'}))
       .rows
     assert.deepEqual(
-      (await table(page, 'active-day')).map((r) => r.join()),
-      versionDay.map((r: any) => [r.key, r.instances, r.events].join()).sort(),
+      (await table(page, 'active-day')).map((r) => r.join(',')),
+      versionDay.map((r: any) => [r.key, r.instances, r.events].join(',')).sort(),
     )
 
     // The last 7 days: fewer days shown.

@@ -212,7 +212,7 @@ describe('dashboard sign-in limits', () => {
   })
 
   it('reads COLLECTOR_TRUST_PROXY', () => {
-    assert.equal(parseTrustProxy(undefined), false)
+    assert.equal(parseTrustProxy(), false)
     assert.equal(parseTrustProxy(' '), false)
     assert.equal(parseTrustProxy('0'), false)
     assert.equal(parseTrustProxy('true'), true)

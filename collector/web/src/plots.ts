@@ -47,9 +47,9 @@ export function bars<Row>(rows: Row[], options: BarOptions<Row>): Element {
     ((r: Row) => (options.xPercent ? `${(options.value(r) * 100).toFixed(1)}%` : formatInteger(options.value(r))))
   return Plot.plot({
     height: Math.max(90, rows.length * 22 + 64),
-    marginTop: 28,
     marginLeft: marginFor(labels),
     marginRight: 60,
+    marginTop: 28,
     marks: [
       Plot.barX(rows, {
         fill: options.color ?? PRIMARY,
@@ -181,8 +181,8 @@ export function stackedBars<Row>(rows: Row[], options: StackOptions<Row>): Eleme
   return Plot.plot({
     color: {legend: true, range: FAILURE_FIRST, type: 'ordinal'},
     height: Math.max(90, labels.length * 28 + 64),
-    marginTop: 28,
     marginLeft: marginFor(labels),
+    marginTop: 28,
     marks: [
       Plot.barX(rows, {
         fill: options.category,
@@ -219,8 +219,8 @@ export function ranges<Row>(rows: Row[], options: RangeOptions<Row>): Element {
     `${options.label(r)}: p50 ${formatInteger(options.low(r))} ms, p90 ${formatInteger(options.high(r))} ms`
   return Plot.plot({
     height: Math.max(90, rows.length * 22 + 74),
-    marginTop: 28,
     marginLeft: marginFor(labels),
+    marginTop: 28,
     marks: [
       Plot.link(rows, {
         stroke: '#999',

@@ -2,7 +2,7 @@ import type {View} from './common.js'
 
 import {report, type ReportRow} from '../api.js'
 import {element} from '../chart.js'
-import {apiParams, formatHash, type Filters} from '../filters.js'
+import {apiParams, type Filters, formatHash} from '../filters.js'
 import {label} from '../format.js'
 import {bars} from '../plots.js'
 import {addCard, reportColumns} from './common.js'
