@@ -5,11 +5,6 @@ export class Dictionary {
   private readonly ids = new Map<string, number>()
   private readonly values = new Map<number, string>()
 
-  clear(): void {
-    this.ids.clear()
-    this.values.clear()
-  }
-
   /** SQL value of a string column: NULL when absent, 0 for JSON null, else the string's id. */
   code(value: DictValue): null | number {
     if (value === undefined) return null
@@ -26,6 +21,14 @@ export class Dictionary {
     const value = this.values.get(id)
     if (value === undefined) throw new MissingString(id)
     return value
+  }
+
+  /** Drop a string whose insertion was rolled back. */
+  forget(value: string): void {
+    const id = this.ids.get(value)
+    if (id === undefined) return
+    this.ids.delete(value)
+    this.values.delete(id)
   }
 
   has(id: number): boolean {

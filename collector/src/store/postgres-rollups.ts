@@ -38,7 +38,7 @@ export const POSTGRES_ROLLUP_SCHEMA = `
     period INTEGER NOT NULL, kind SMALLINT NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (period, kind, cell)
   );
-  CREATE INDEX events_session ON events (session) WHERE session IS NOT NULL;`
+  CREATE INDEX events_session ON events (session);`
 
 /** Advisory lock class of counter cells (the per-instance locks use the one-bigint form). */
 const COUNTER_LOCK_CLASS = 7_316_049

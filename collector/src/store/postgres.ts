@@ -7,7 +7,7 @@ import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMess
 import {POSTGRES_ROLLUP_SCHEMA, PostgresRollups} from './postgres-rollups.js'
 import {type Fact, factOf} from './report/facts.js'
 import {factFromRow} from './report/raw.js'
-import {type RollupDelta} from './rollup/delta.js'
+import {commandSessions, type RollupDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {deletionDelta, insertDelta, NeedStrings, rebuildDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
@@ -270,10 +270,8 @@ export class PostgresStore implements Store {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId), message: m.message}))
     // The strings the batch will need, added up front so that the transaction rarely retries.
-    const guess = insertDelta(
-      events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts)),
-      new Map(),
-    )
+    const facts = events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts))
+    const guess = insertDelta(facts, commandSessions(facts))
     await this.addStrings([...events.flatMap((e) => Object.values(e.encoded.dict)), ...guess.strings()])
     return this.withNeedStrings(() => this.transaction((client) => this.insertIn(client, events)))
   }

@@ -32,7 +32,9 @@ export const SQLITE_ROLLUP_SCHEMA = `
     period INTEGER NOT NULL, kind INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (period, kind, cell)
   ) WITHOUT ROWID;
-  CREATE INDEX events_session ON events (session) WHERE session IS NOT NULL;`
+  CREATE INDEX events_session ON events (session) WHERE session IS NOT NULL;
+  CREATE INDEX counters_cell ON counters (cell);
+  CREATE INDEX tallies_cell ON tallies (cell);`
 
 /** Tables the aggregates live in (rebuild empties them). */
 export const ROLLUP_TABLES = ['counters', 'profiles', 'presence', 'active', 'tallies'] as const
@@ -187,5 +189,23 @@ export class SqliteRollups implements RollupReader {
     return this.db
       .prepare(`SELECT period, cell, n FROM tallies WHERE kind = ? AND period IN (${list(periods.length)})`)
       .all(kind, ...periods) as {cell: number; n: number; period: number}[]
+  }
+
+  /**
+   * Of the dictionary ids given (cells and products a deletion touched), those no aggregate refers
+   * to any more: the deletion overwrites them, so no value only the deleted instance sent stays.
+   */
+  unused(cells: Iterable<number>, products: Iterable<number>): number[] {
+    const cellUsed = this.db.prepare(
+      'SELECT EXISTS (SELECT 1 FROM counters WHERE cell = @id) OR EXISTS (SELECT 1 FROM tallies WHERE cell = @id) AS used',
+    )
+    // Products are few; the events scan runs only for a product nothing else uses any more.
+    const productUsed = this.db.prepare(
+      'SELECT EXISTS (SELECT 1 FROM active WHERE product = @id) OR EXISTS (SELECT 1 FROM events WHERE product = @id) AS used',
+    )
+    return [
+      ...[...cells].filter((id) => (cellUsed.get({id}) as {used: number}).used === 0),
+      ...[...products].filter((id) => (productUsed.get({id}) as {used: number}).used === 0),
+    ]
   }
 }

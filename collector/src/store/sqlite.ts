@@ -9,9 +9,9 @@ import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {type Fact, factOf} from './report/facts.js'
 import {factFromRow} from './report/raw.js'
-import {type RollupDelta} from './rollup/delta.js'
+import {type RollupDelta, splitPeriodKey} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
-import {deletionDelta, insertDelta, NeedStrings, rebuildDelta, sessionIds} from './rollup/plan.js'
+import {deletionDelta, insertDelta, rebuildDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
 import {ROLLUP_TABLES, SQLITE_ROLLUP_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
@@ -143,11 +143,14 @@ function privateFile(path: string): void {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
+  /** Strings added by the running write transaction. */
+  private added: string[] = []
   private readonly db: Database.Database
   private readonly dict = new Dictionary()
   private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
   private readonly queries: RollupQueries
   private readonly rollups: SqliteRollups
+  private readonly statements = new Map<string, Database.Statement>()
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file path')
@@ -200,12 +203,14 @@ export class SqliteStore implements Store {
       if (instance) {
         // Its contributions to the aggregates, computed from its raw events, are taken away exactly.
         const facts = this.rowsToFacts(
-          this.db.prepare(`${SELECT_ROW} WHERE e.instance = ?`).all(instance.id) as SqliteRow[],
+          this.statement(`${SELECT_ROW} WHERE e.instance = ?`).all(instance.id) as SqliteRow[],
         )
-        this.applyDelta(deletionDelta(instance.id, facts, this.storedSessions(sessionIds(facts))))
+        const delta = deletionDelta(instance.id, facts, this.storedSessions(sessionIds(facts)))
+        this.applyDelta(delta)
         this.rollups.removeInstance(instance.id)
         deleted = this.db.prepare('DELETE FROM events WHERE instance = ?').run(instance.id).changes
         this.db.prepare('DELETE FROM instances WHERE id = ?').run(instance.id)
+        this.forgetStrings(delta)
       }
 
       const record: DeletionRecord = {
@@ -245,14 +250,6 @@ export class SqliteStore implements Store {
       encoded: encodeMessage(m.message, m.messageId),
       message: m.message,
     }))
-    // The strings the batch will need, added up front so that the transaction rarely retries.
-    const guess = insertDelta(
-      events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts)),
-      new Map(),
-    )
-    await retryBusy(() =>
-      this.addStrings([...events.flatMap((e) => Object.values(e.encoded.dict)), ...guess.strings()]),
-    )
     return this.write(() => this.insertTx.immediate(events))
   }
 
@@ -294,7 +291,7 @@ export class SqliteStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    const result = await this.write(() => this.rebuildSync())
+    const result = await retryBusy(() => this.rebuildSync())
     await this.checkpoint()
     return result
   }
@@ -307,28 +304,22 @@ export class SqliteStore implements Store {
     return this.read(() => this.queries.sessions(query))
   }
 
-  /** Strings new to the dictionary are added in their own short transaction (a savepoint inside one). */
+  /**
+   * Strings new to the dictionary, added inside the caller's write transaction (see write(): they
+   * leave the cache again if it rolls back).
+   */
   private addStrings(values: Iterable<DictValue>): void {
     const missing = this.dict.missing(values)
     if (missing.length === 0) return
-    const insert = this.db.prepare('INSERT INTO strings (value) VALUES (?) ON CONFLICT DO NOTHING')
-    const select = this.db.prepare('SELECT id FROM strings WHERE value = ?')
-    const found: [number, string][] = []
-    this.db
-      .transaction(() => {
-        for (const value of missing) {
-          insert.run(value)
-          found.push([(select.get(value) as {id: number}).id, value])
-        }
-      })
-      .immediate()
-    // Only once committed: a rolled-back id must never be cached.
-    for (const [id, value] of found) this.dict.set(id, value)
+    const insert = this.statement('INSERT INTO strings (value) VALUES (?) RETURNING id')
+    for (const value of missing) {
+      this.dict.set((insert.get(value) as {id: number}).id, value)
+      this.added.push(value)
+    }
   }
 
   private applyDelta(delta: RollupDelta): void {
-    const missing = this.dict.missing(delta.strings())
-    if (missing.length > 0) throw new NeedStrings(missing)
+    this.addStrings(delta.strings())
     this.rollups.apply(delta)
   }
 
@@ -352,8 +343,7 @@ export class SqliteStore implements Store {
     const read = this.db.prepare('SELECT message FROM events_v1')
     const batch: Incoming[] = []
     const flush = () => {
-      this.addStrings(batch.flatMap((e) => Object.values(e.encoded.dict)))
-      this.withNeedStrings(() => this.insertTx.immediate(batch))
+      this.undoStringsOnFailure(() => this.insertTx.immediate(batch))
       batch.length = 0
     }
 
@@ -365,6 +355,23 @@ export class SqliteStore implements Store {
 
     if (batch.length > 0) flush()
     this.db.exec('DROP TABLE events_v1')
+  }
+
+  /**
+   * Aggregate keys (which hold custom property values) and products no longer used after a
+   * deletion are overwritten in the dictionary (ids are never reused).
+   */
+  private forgetStrings(delta: RollupDelta): void {
+    const {dict} = this
+    const id = (value: string) => dict.idOf(value)!
+    const keys = [...delta.counters.keys(), ...delta.tallies.keys()].map((pk) => splitPeriodKey(pk)[1])
+    const products = [...delta.activeEvents.keys()].map((pk) => splitPeriodKey(pk)[1]).filter((p) => p !== '')
+    const overwrite = this.statement('UPDATE strings SET value = char(0) || id WHERE id = ?')
+    for (const unused of this.rollups.unused(new Set(keys.map((k) => id(k))), new Set(products.map((p) => id(p))))) {
+      const value = this.dict.decode(unused)
+      overwrite.run(unused)
+      if (typeof value === 'string') this.dict.forget(value)
+    }
   }
 
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
@@ -385,6 +392,7 @@ export class SqliteStore implements Store {
        ON CONFLICT (message_id) DO NOTHING`,
     )
     return this.db.transaction((events: Incoming[]) => {
+      this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
       const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0}
@@ -473,31 +481,29 @@ export class SqliteStore implements Store {
             .all(...group) as SqliteRow[],
         )
         events += facts.length
-        const delta = rebuildDelta(facts, this.storedSessions(sessionIds(facts)))
-        this.addStrings(delta.strings())
-        this.rollups.apply(delta)
+        this.applyDelta(rebuildDelta(facts, this.storedSessions(sessionIds(facts))))
       }
 
       return {events}
     })
-    try {
-      return tx.immediate()
-    } catch (error) {
-      // Strings cached during the rolled-back transaction do not exist: start the cache again.
-      this.dict.clear()
-      this.loadStrings()
-      throw error
-    }
+    return this.undoStringsOnFailure(() => tx.immediate())
   }
 
   private rowsToFacts(rows: SqliteRow[]): Fact[] {
     return this.withStrings(() => rows.map((row) => factFromRow(eventRow(row), this.dict)))
   }
 
+  /** A prepared statement, prepared once. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)))
+    return statement
+  }
+
   /** Every command event of the sessions, by session. */
   private storedSessions(sessions: string[]): Map<string, Fact[]> {
     const out = new Map<string, Fact[]>()
-    const select = this.db.prepare(`${SELECT_ROW} WHERE e.session = ?`)
+    const select = this.statement(`${SELECT_ROW} WHERE e.session = ?`)
     for (const session of sessions) {
       const facts = this.rowsToFacts(select.all(uuidBytes(session)) as SqliteRow[]).filter((f) => f.event === 'command')
       out.set(session, facts)
@@ -506,14 +512,15 @@ export class SqliteStore implements Store {
     return out
   }
 
-  private withNeedStrings<T>(work: () => T): T {
-    for (;;) {
-      try {
-        return work()
-      } catch (error) {
-        if (!(error instanceof NeedStrings)) throw error
-        this.addStrings(error.values)
-      }
+  private undoStringsOnFailure<T>(work: () => T): T {
+    this.added = []
+    try {
+      return work()
+    } catch (error) {
+      for (const value of this.added) this.dict.forget(value)
+      throw error
+    } finally {
+      this.added = []
     }
   }
 
@@ -528,8 +535,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Run a write transaction, adding the strings it asks for and retrying; busy waits are async. */
+  /** Run a write transaction; busy waits are async. Strings it added leave the cache if it fails. */
   private async write<T>(work: () => T): Promise<T> {
-    return retryBusy(() => this.withNeedStrings(work))
+    return retryBusy(() => this.undoStringsOnFailure(work))
   }
 }

@@ -1,9 +1,13 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import assert from 'node:assert/strict'
+import {randomUUID} from 'node:crypto'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after} from 'node:test'
+import {after, describe, it} from 'node:test'
 
+import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
+import {batch} from '../support/messages.js'
 import {rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
 
@@ -15,3 +19,68 @@ storeSuite('SQLite', () => openStore(file), {reopen: () => openStore(file)})
 
 let fresh = 0
 rollupSuite('SQLite', () => openStore(join(dir, `fresh-${++fresh}.db`)))
+
+const files = (path: string) => [path, `${path}-wal`, `${path}-shm`].filter((f) => existsSync(f))
+
+const holding = (path: string, text: Buffer | string) => files(path).filter((f) => readFileSync(f).includes(text))
+
+describe('SQLite files', () => {
+  const CANARY = 'CANARY-3c1e7b-deleted'
+
+  it('are created readable by their owner only (database, WAL and shared memory)', async () => {
+    const path = join(dir, 'modes', 'telemetry.db')
+    const store = await openStore(path)
+    try {
+      await store.insert(batch(3).map((m) => prepareMessage(m)))
+      const found = files(path)
+      assert.equal(found.length, 3)
+      for (const file of found) assert.equal((statSync(file).mode % 0o1000).toString(8), '600', file)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('keep no readable copy of a deleted instance, while open and after close', async () => {
+    const path = join(dir, 'canary.db')
+    const store = await openStore(path)
+    const instance = randomUUID()
+    try {
+      await store.insert(batch(20).map((m) => prepareMessage(m)))
+      const sessionId = randomUUID()
+      const own = [
+        ...batch(30, {instance_id: instance, properties: {secret_field: CANARY}, session_id: sessionId}),
+        ...batch(20, {
+          instance_id: instance,
+          payload: {event: 'cookbook_used', properties: {cookbook: CANARY}},
+          session_id: sessionId,
+        }),
+      ]
+      await store.insert(own.map((m) => prepareMessage(m)))
+      await store.insert(batch(20).map((m) => prepareMessage(m)))
+      // The test can fail: the canary and the instance id are on disk before the deletion.
+      assert.notDeepEqual(holding(path, CANARY), [])
+      assert.notDeepEqual(holding(path, Buffer.from(instance.replaceAll('-', ''), 'hex')), [])
+      assert.deepEqual(
+        (await store.report({by: 'property.cookbook', limit: 5})).map((r) => r.key),
+        [CANARY],
+      )
+      const record = await store.deleteInstance(instance)
+      assert.equal(record.events_deleted, 50)
+      assert.deepEqual(holding(path, CANARY), [])
+      // Nor the instance id, as text or as the 16 bytes the store keeps.
+      assert.deepEqual(holding(path, instance), [])
+      assert.deepEqual(holding(path, Buffer.from(instance.replaceAll('-', ''), 'hex')), [])
+      assert.deepEqual(await store.report({by: 'property.cookbook', limit: 5}), [])
+    } finally {
+      await store.close()
+    }
+
+    assert.deepEqual(holding(path, CANARY), [])
+    const reopened = await openStore(path)
+    try {
+      assert.equal(await reopened.countEvents(), 40)
+    } finally {
+      await reopened.close()
+    }
+  })
+})

@@ -13,6 +13,8 @@ export interface FleetOptions {
   /** Last day (UTC, exclusive), default 2026-11-01. */
   end?: string
   instances?: number
+  /** Sessions per active instance-day scale with this (default 1: at most one a day). */
+  intensity?: number
   seed?: number
 }
 
@@ -77,7 +79,10 @@ const OSES = [
 const CIS = [null, null, null, null, 'GitHub Actions', 'Jenkins']
 const NODES = ['20.20.2', '22.11.0']
 
-/** Batches (one session of one instance each, at most 100 events) in time order. */
+/**
+ * Batches in time order: the sessions of one instance on one day (as its queue is flushed), at
+ * most 100 events each.
+ */
 export function* fleet(options: FleetOptions = {}): Generator<TelemetryMessage[]> {
   const rand = random(options.seed ?? 1)
   const days = options.days ?? 90
@@ -98,83 +103,97 @@ export function* fleet(options: FleetOptions = {}): Generator<TelemetryMessage[]
       version: product.versions[Math.floor(rand() * product.versions.length)],
     }
   })
+  const intensity = options.intensity ?? 1
   for (let day = 0; day < days; day++) {
     const batches: {messages: TelemetryMessage[]; ts: number}[] = []
     for (const instance of instances) {
-      if (rand() > instance.rate) continue
-      const sessionId = uuid(rand)
-      let ts = start + day * 86_400_000 + Math.floor(rand() * 80_000_000)
-      const length = 1 + Math.floor(-Math.log(1 - rand()) * 4)
+      const expected = instance.rate * intensity
+      const sessions = Math.floor(expected) + (rand() < expected % 1 ? 1 : 0)
+      if (sessions === 0) continue
       const messages: TelemetryMessage[] = []
-      for (let i = 0; i < Math.min(length, 100); i++) {
-        ts += 1000 + Math.floor(rand() * 120_000)
-        const base = {
-          instance_id: instance.id,
-          license_id: '00000000-0000-0000-0000-000000000000',
-          message_id: uuid(rand),
-          message_version: 1,
-          origin: 'command-line',
-          payload_version: 1,
-          product: instance.product,
-          product_version: instance.version,
-          session_id: sessionId,
-          timestamp: new Date(ts).toISOString(),
-          type: 'track' as const,
-        }
-        if (rand() < 0.1) {
-          messages.push({
-            ...base,
-            payload: {
-              anonymousId: instance.id,
-              event: 'cookbook_used',
-              properties: {cookbook: `cookbook-${pickCookbook(rand)}`, version: `1.${Math.floor(rand() * 5)}.0`},
-            },
-          })
-          continue
-        }
-
-        const roll = rand()
-        const notFound = roll < 0.02
-        const help = !notFound && roll < 0.05
-        const failure = !notFound && !help && rand() < 0.05 / 0.95
-        const command = notFound ? null : COMMANDS[pickCommand(rand)]
-        const flags = FLAGS.filter(() => rand() < 0.15)
-        // Log-normal durations: median ~ 800 ms.
-        const normal = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
-        messages.push({
-          ...base,
-          payload: {
-            anonymousId: instance.id,
-            event: 'command',
-            properties: {
-              arch: instance.platform.arch,
-              args: Math.floor(rand() * 3),
-              ci: instance.ci,
-              cli: instance.product,
-              cli_version: instance.version,
-              command,
-              duration_ms: Math.round(Math.exp(6.7 + 1.2 * normal)),
-              error: failure ? ERRORS[Math.floor(rand() * ERRORS.length)] : null,
-              exit_code: failure ? 1 : 0,
-              flags,
-              node: instance.node,
-              os: instance.platform.os,
-              os_release: instance.platform.release,
-              outcome: notFound ? 'not_found' : help ? 'help' : failure ? 'failure' : 'success',
-              plugin: null,
-              plugin_version: null,
-              suggestion: notFound ? COMMANDS[pickCommand(rand)] : null,
-              tty: instance.ci === null,
-              unknown_flags: 0,
-            },
-          },
-        })
+      let ts = start + day * 86_400_000 + Math.floor(rand() * 40_000_000)
+      for (let s = 0; s < sessions; s++) {
+        ts += Math.floor(rand() * 3_600_000)
+        ts = session(instance, ts, messages)
       }
 
-      batches.push({messages, ts})
+      for (let i = 0; i < messages.length; i += 100) batches.push({messages: messages.slice(i, i + 100), ts})
     }
 
     batches.sort((a, b) => a.ts - b.ts)
     for (const b of batches) yield b.messages
+  }
+
+  /** One session's events appended to `messages`; returns the time of its last event. */
+  function session(instance: (typeof instances)[number], start: number, messages: TelemetryMessage[]): number {
+    const sessionId = uuid(rand)
+    let ts = start
+    const length = 1 + Math.floor(-Math.log(1 - rand()) * 4)
+    for (let i = 0; i < Math.min(length, 100); i++) {
+      ts += 1000 + Math.floor(rand() * 120_000)
+      const base = {
+        instance_id: instance.id,
+        license_id: '00000000-0000-0000-0000-000000000000',
+        message_id: uuid(rand),
+        message_version: 1,
+        origin: 'command-line',
+        payload_version: 1,
+        product: instance.product,
+        product_version: instance.version,
+        session_id: sessionId,
+        timestamp: new Date(ts).toISOString(),
+        type: 'track' as const,
+      }
+      if (rand() < 0.1) {
+        messages.push({
+          ...base,
+          payload: {
+            anonymousId: instance.id,
+            event: 'cookbook_used',
+            properties: {cookbook: `cookbook-${pickCookbook(rand)}`, version: `1.${Math.floor(rand() * 5)}.0`},
+          },
+        })
+        continue
+      }
+
+      const roll = rand()
+      const notFound = roll < 0.02
+      const help = !notFound && roll < 0.05
+      const failure = !notFound && !help && rand() < 0.05 / 0.95
+      const command = notFound ? null : COMMANDS[pickCommand(rand)]
+      const flags = FLAGS.filter(() => rand() < 0.15)
+      // Log-normal durations: median ~ 800 ms.
+      const normal = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+      messages.push({
+        ...base,
+        payload: {
+          anonymousId: instance.id,
+          event: 'command',
+          properties: {
+            arch: instance.platform.arch,
+            args: Math.floor(rand() * 3),
+            ci: instance.ci,
+            cli: instance.product,
+            cli_version: instance.version,
+            command,
+            duration_ms: Math.round(Math.exp(6.7 + 1.2 * normal)),
+            error: failure ? ERRORS[Math.floor(rand() * ERRORS.length)] : null,
+            exit_code: failure ? 1 : 0,
+            flags,
+            node: instance.node,
+            os: instance.platform.os,
+            os_release: instance.platform.release,
+            outcome: notFound ? 'not_found' : help ? 'help' : failure ? 'failure' : 'success',
+            plugin: null,
+            plugin_version: null,
+            suggestion: notFound ? COMMANDS[pickCommand(rand)] : null,
+            tty: instance.ci === null,
+            unknown_flags: 0,
+          },
+        },
+      })
+    }
+
+    return ts
   }
 }

@@ -133,3 +133,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     throw error
   }
 }
+
+/** Bytes a database takes on disk (pg_database_size). */
+export async function databaseSize(url: string): Promise<number> {
+  const client = new pg.Client({connectionString: url})
+  await client.connect()
+  try {
+    const {rows} = await client.query<{n: number}>('SELECT pg_database_size(current_database())::float8 AS n')
+    return rows[0].n
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A CI-sized version of `npm run bench:scale`: a realistic fleet ingested through the store's insert
+ * path, then every report timed (median of 3) and the SQLite file measured. The budgets here are loose
+ * (CI machines are slow and shared); the real ones are checked by the benchmark at 1M and 10M events.
+ */
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+
+import type {Store} from '../src/store/store.js'
+
+import {prepareMessage} from '../src/store/message.js'
+import {openStore} from '../src/store/open.js'
+import {fleet} from './support/fleet.js'
+import {type PgCluster, skipPostgres, startPostgres} from './support/postgres.js'
+
+const EVENTS = Number(process.env.COLLECTOR_SCALE_EVENTS ?? 8000)
+const LOOSE_REPORT_MS = 1000
+const LOOSE_SQLITE_BYTES_PER_EVENT = 2000
+
+const dir = mkdtempSync(join(tmpdir(), 'collector-scale-'))
+let cluster: PgCluster | undefined
+after(() => {
+  cluster?.stop()
+  rmSync(dir, {force: true, recursive: true})
+})
+
+async function fill(store: Store): Promise<number> {
+  let stored = 0
+  for (const batch of fleet({days: 90, instances: 2000, intensity: EVENTS / (2000 * 90 * 0.25 * 4.6), seed: 5})) {
+    stored += (await store.insert(batch.map((m) => prepareMessage(m)))).accepted
+    if (stored >= EVENTS) break
+  }
+
+  return stored
+}
+
+async function slowestReport(store: Store): Promise<[string, number]> {
+  const reports: [string, () => Promise<unknown>][] = [
+    ...(['product', 'version', 'command', 'outcome', 'os', 'day', 'week', 'flag', 'property.cookbook'] as const).map(
+      (by): [string, () => Promise<unknown>] => [`by=${by}`, () => store.report({by, limit: 1000})],
+    ),
+    ['active week', () => store.active({period: 'week'})],
+    ['sessions', () => store.sessions({limit: 50})],
+  ]
+  let slowest: [string, number] = ['', 0]
+  for (const [name, run] of reports) {
+    const times: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now()
+      await run()
+      times.push(performance.now() - start)
+    }
+
+    const median = times.sort((a, b) => a - b)[1]
+    if (median > slowest[1]) slowest = [name, median]
+  }
+
+  return slowest
+}
+
+describe(`scale, ${EVENTS} events (loose budgets)`, () => {
+  it('SQLite: reports and size', async () => {
+    const path = join(dir, 'scale.db')
+    const store = await openStore(path, {sqlite: {synchronous: 'normal'}})
+    try {
+      const stored = await fill(store)
+      assert.ok(stored >= EVENTS * 0.99)
+      const [name, ms] = await slowestReport(store)
+      assert.ok(ms <= LOOSE_REPORT_MS, `${name}: ${ms.toFixed(0)} ms`)
+      await store.rebuild()
+      let bytes = 0
+      for (const f of [path, `${path}-wal`]) if (existsSync(f)) bytes += statSync(f).size
+      assert.ok(bytes / stored <= LOOSE_SQLITE_BYTES_PER_EVENT, `${(bytes / stored).toFixed(0)} bytes per event`)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('PostgreSQL: reports', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, async () => {
+    cluster = await startPostgres()
+    const store = await openStore(await cluster.createDatabase())
+    try {
+      const stored = await fill(store)
+      assert.ok(stored >= EVENTS * 0.99)
+      const [name, ms] = await slowestReport(store)
+      assert.ok(ms <= LOOSE_REPORT_MS, `${name}: ${ms.toFixed(0)} ms`)
+    } finally {
+      await store.close()
+    }
+  })
+})
