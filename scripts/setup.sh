@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one set-up command (npm run setup): PostgreSQL's server binaries for the collector's tests
-# (Debian's package; the tests start and stop their own cluster), then the npm workspace, then the build.
+# (Debian's package; the tests start and stop their own cluster), Chromium for the dashboard's
+# browser tests, then the npm workspace, then the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,18 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
   else
     echo "npm test needs PostgreSQL's server binaries (initdb, pg_ctl): install them with your package manager." >&2
+  fi
+fi
+
+# Chromium for the collector's dashboard tests (playwright-core drives Debian's package; no browser download).
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "npm test needs Chromium (/usr/bin/chromium, or CHROMIUM_PATH): install it with your package manager." >&2
   fi
 fi
 

@@ -143,6 +143,14 @@ async function run(name, location) {
 
     for (const checkpoint of next) {
       await ingestUntil(checkpoint)
+      if (chunkEvents > 0) {
+        // The fleet ran out before the checkpoint: record the last part too.
+        const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
+        result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
+        chunkStart = process.hrtime.bigint()
+        chunkEvents = 0
+      }
+
       const bytes = await bytesOf(location)
       const reportMs = await latencies(store)
       result.checkpoints.push({bytesPerEvent: bytes / stored, events: stored, reportMs})

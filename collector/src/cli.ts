@@ -5,6 +5,7 @@ import {parseArgs} from 'node:util'
 import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
 
 import {assertStrongAdminToken} from './auth.js'
+import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {HttpError} from './errors.js'
 import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseDuration} from './routes/admin.js'
@@ -164,7 +165,8 @@ async function serve(args: string[]): Promise<void> {
     port,
     rateLimits,
     store,
-    trustProxy: trustProxy || undefined,
+    // Behind a TLS proxy: believe its X-Forwarded-* (rate limits per client, the dashboard's cookie Secure).
+    trustProxy: parseTrustProxy(trustProxy),
   }).catch(async (error: unknown) => {
     await store.close()
     throw error

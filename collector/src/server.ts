@@ -1,8 +1,10 @@
-import fastify, {type FastifyInstance, type FastifyServerOptions} from 'fastify'
+import fastify, {type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler} from 'fastify'
 
 import type {Store} from './store/store.js'
 
 import {assertStrongAdminToken, requireAdminToken} from './auth.js'
+import {dashboardRoutes} from './dashboard/routes.js'
+import {createSessions} from './dashboard/session.js'
 import {replyToClientError, replyToError, SECURITY_HEADERS} from './error-replies.js'
 import {MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS} from './limits.js'
 import {DEFAULT_RATE_LIMITS, failureLimiter, type RateLimits, registerRateLimits} from './rate-limits.js'
@@ -26,8 +28,9 @@ export interface ServerOptions {
   requestTimeoutMs?: number
   store: Store
   /**
-   * Proxies whose X-Forwarded-For is believed (fastify's trustProxy: addresses, CIDRs, or a hop
-   * count). Without it the client address (for rate limits) is the connection's.
+   * Believe X-Forwarded-* from these proxies (fastify's trustProxy: true, addresses, CIDRs or a hop
+   * count). Without it the client address (for rate limits) is the connection's; behind a TLS proxy
+   * it also makes the dashboard's cookie Secure.
    */
   trustProxy?: FastifyServerOptions['trustProxy']
 }
@@ -79,7 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           },
     requestTimeout: timeout,
     return503OnClosing: true,
-    trustProxy: options.trustProxy,
+    trustProxy: options.trustProxy ?? false,
   })
 
   // Node keeps its own 60 s headers timeout, and with a shorter request timeout only the longer counts.
@@ -102,7 +105,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(eventsRoutes, {rateLimit: limits.events, store: options.store})
   await app.register(instancesRoutes, {rateLimit: limits.deletions, store: options.store})
   await app.register(deletionsRoutes, {store: options.store})
-  await app.register(reportRoutes, {requireAdmin, store: options.store})
+  // The dashboard's session cookie, sent from the collector's own page, also opens the report routes
+  // (not the admin ones).
+  const sessions = createSessions(options.adminToken)
+  const requireReader: onRequestAsyncHookHandler = async (request, reply) => {
+    if (options.adminToken && sessions.hasValidSession(request)) return
+    return requireAdmin(request, reply)
+  }
+
+  await app.register(reportRoutes, {requireAdmin, requireReader, store: options.store})
+  await app.register(dashboardRoutes, {adminToken: options.adminToken, sessions})
   return app
 }
 

@@ -7,24 +7,27 @@ import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './report-q
 
 export {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './report-query.js'
 
-/** GET /report, /report/active, /report/sessions and the admin routes; admin token required (`requireAdmin`). */
+/**
+ * GET /report, /report/active and /report/sessions (`requireReader`: the admin token, or the
+ * dashboard's session cookie from the same origin), and the admin routes (`requireAdmin`: the token only).
+ */
 export async function reportRoutes(
   app: FastifyInstance,
-  options: {requireAdmin: onRequestAsyncHookHandler; store: Store},
+  options: {requireAdmin: onRequestAsyncHookHandler; requireReader: onRequestAsyncHookHandler; store: Store},
 ): Promise<void> {
-  const {requireAdmin, store} = options
+  const {requireAdmin, requireReader, store} = options
 
-  app.get('/report', {onRequest: requireAdmin}, async (request) => {
+  app.get('/report', {onRequest: requireReader}, async (request) => {
     const query = parseReportQuery(request.query as Record<string, unknown>)
     return {...query, rows: await store.report(query)}
   })
 
-  app.get('/report/active', {onRequest: requireAdmin}, async (request) => {
+  app.get('/report/active', {onRequest: requireReader}, async (request) => {
     const query = parseActiveQuery(request.query as Record<string, unknown>)
     return {...query, rows: await store.active(query)}
   })
 
-  app.get('/report/sessions', {onRequest: requireAdmin}, async (request) => {
+  app.get('/report/sessions', {onRequest: requireReader}, async (request) => {
     const query = parseSessionsQuery(request.query as Record<string, unknown>)
     return {...query, ...(await store.sessions(query))}
   })

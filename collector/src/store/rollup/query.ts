@@ -184,6 +184,7 @@ export class RollupQueries {
     kind: 'f' | 'm' | 'p',
   ): (cell: number, period: number) => null | string | undefined {
     const cache = new Map<number, null | string | undefined>()
+    const labels = new Map<number, string>()
     const filter = (key: CellKey) => FILTERS.every((f) => query[f] === undefined || key[FILTER_INDEX[f]] === query[f])
     const {by} = query
     const property = by.startsWith('property.') ? by.slice('property.'.length) : undefined
@@ -216,8 +217,18 @@ export class RollupQueries {
       }
 
       if (key === undefined || !time) return key
-      if (by === 'day' || kindOf(period) !== 'day') return labelOf(period)
-      return by === 'week' ? weekOf(period * DAY_MS) : monthOf(period * DAY_MS)
+      let label = labels.get(period)
+      if (label === undefined) {
+        label =
+          by === 'day' || kindOf(period) !== 'day'
+            ? labelOf(period)
+            : by === 'week'
+              ? weekOf(period * DAY_MS)
+              : monthOf(period * DAY_MS)
+        labels.set(period, label)
+      }
+
+      return label
     }
   }
 
