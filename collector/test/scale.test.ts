@@ -29,7 +29,12 @@ after(() => {
 
 async function fill(store: Store): Promise<number> {
   let stored = 0
-  for (const batch of fleet({days: 90, instances: 2000, intensity: EVENTS / (2000 * 90 * 0.25 * 4.6), seed: 5})) {
+  for (const batch of fleet({
+    days: 90,
+    instances: 2000,
+    intensity: (1.5 * EVENTS) / (2000 * 90 * 0.25 * 4.6),
+    seed: 5,
+  })) {
     stored += (await store.insert(batch.map((m) => prepareMessage(m)))).accepted
     if (stored >= EVENTS) break
   }
