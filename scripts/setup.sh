@@ -5,27 +5,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  else
-    echo "npm test needs PostgreSQL's server binaries (initdb, pg_ctl): install them with your package manager." >&2
+# Installs a Debian package when what it provides is missing (as root, or with sudo).
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "npm test needs $2: install it with your package manager." >&2
+    return
   fi
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  apt_install postgresql "PostgreSQL's server binaries (initdb, pg_ctl)"
 fi
 
 # Chromium for the collector's dashboard tests (playwright-core drives Debian's package; no browser download).
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "npm test needs Chromium (/usr/bin/chromium, or CHROMIUM_PATH): install it with your package manager." >&2
-  fi
+  apt_install chromium "Chromium (/usr/bin/chromium, or CHROMIUM_PATH)"
 fi
 
 # CI installs exactly what the lock file says; a developer's install may update it.

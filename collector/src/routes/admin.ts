@@ -10,7 +10,8 @@ export function parseDuration(text: string): number {
   if (!match) throw new Error(`invalid duration ${JSON.stringify(text)}: use a number and s, m, h, d or w, like 365d`)
   const unit = {d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, w: 604_800_000}[match[2] as 'd']
   const ms = Number(match[1]) * unit
-  if (!Number.isFinite(ms) || ms > Date.now() - Date.UTC(2000, 0, 1)) throw new Error(`duration ${text} reaches back before the year 2000`)
+  if (!Number.isFinite(ms) || ms > Date.now() - Date.UTC(2000, 0, 1))
+    throw new Error(`duration ${text} reaches back before the year 2000`)
   return ms
 }
 
