@@ -1,5 +1,5 @@
 import envPaths from 'env-paths'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import {legacyOptOutFile} from './opt-out.js'
 
@@ -33,8 +33,10 @@ export const SENDER_JOB = 'sender-job.json'
  */
 export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS.ProcessEnv = process.env): Paths {
   const dirs = envPaths(namespace, {suffix: ''})
-  const configDir = env[`${envPrefix}_TELEMETRY_CONFIG_DIR`] || dirs.config
-  const cacheDir = env[`${envPrefix}_TELEMETRY_CACHE_DIR`] || join(dirs.cache, 'telemetry')
+  // Made absolute: the background sender works from the cache directory, not from the command's.
+  const fromEnv = (name: string) => (env[name] ? resolve(env[name]) : undefined)
+  const configDir = fromEnv(`${envPrefix}_TELEMETRY_CONFIG_DIR`) ?? dirs.config
+  const cacheDir = fromEnv(`${envPrefix}_TELEMETRY_CACHE_DIR`) ?? join(dirs.cache, 'telemetry')
   return {
     cacheDir,
     configDir,

@@ -213,6 +213,16 @@ describe('the background sender', () => {
     assert.equal(readlinkSync(`/proc/${pid}/cwd`), sandbox.cacheDir)
   })
 
+  it('delivers from a cache directory given as a relative path (it works from that directory)', async () => {
+    const server = await stub()
+    const sandbox = makeSandbox({backgroundSender: true})
+    Object.assign(sandbox.env, {CHEF_TELEMETRY_CACHE_DIR: 'relative-cache', CHEF_TELEMETRY_ENDPOINT: server.url})
+    await initialise(sandbox)
+    await runCli(sandbox, ['hello'])
+    await server.waitFor(() => server.stored.length === 1)
+    assert.ok(existsSync(join(sandbox.root, 'relative-cache', 'sender.log')))
+  })
+
   it('killed with SIGKILL mid-send loses nothing: the next sender takes over its claim', async () => {
     const server = await stub()
     server.mode = {kind: 'hang'}
