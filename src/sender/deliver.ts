@@ -9,7 +9,7 @@ import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/cl
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
 import {readStats, updateStats} from '../queue/stats.js'
-import {backoffMs} from './backoff.js'
+import {backingOff, backoffMs} from './backoff.js'
 import {deleteInstance, type Outcome, postBatch} from './http.js'
 
 export const BATCH_SIZE = 100
@@ -93,7 +93,7 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     sent: 0,
   }
   const started = readStats(paths.statsFile)
-  if (!options.ignoreBackoff && started.backoffUntil && Date.parse(started.backoffUntil) > Date.now()) {
+  if (!options.ignoreBackoff && backingOff(started)) {
     return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
   }
 

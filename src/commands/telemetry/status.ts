@@ -8,6 +8,7 @@ import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
 import {decideHere, telemetryContext} from '../../runtime/context.js'
+import {backingOff} from '../../sender/backoff.js'
 
 export interface StatusResult {
   backoffUntil: null | string
@@ -41,7 +42,7 @@ export default class Status extends Command {
     const config = decision.config.kind === 'missing' ? await loadConfig(paths) : decision.config
     const stats = readStats(paths.statsFile)
     const result: StatusResult = {
-      backoffUntil: stats.backoffUntil && Date.parse(stats.backoffUntil) > Date.now() ? stats.backoffUntil : null,
+      backoffUntil: backingOff(stats) ? (stats.backoffUntil ?? null) : null,
       configFile: paths.configFile,
       debug: debugMode(process.env, settings.envPrefix),
       dropped: stats.dropped,
