@@ -11,7 +11,7 @@ export function optOutVariable(envPrefix: string): string {
   return `${envPrefix}_TELEMETRY_OPT_OUT`
 }
 
-/** The environment rule that turns telemetry off, if any (rules 1 and 2 of the decision). */
+/** The environment rule that turns telemetry off, if any (rules 1 and 2 of docs/decision.md). */
 export function environmentOptOut(env: NodeJS.ProcessEnv, envPrefix: string): string | undefined {
   if (doNotTrack(env)) return 'DO_NOT_TRACK'
   const name = optOutVariable(envPrefix)

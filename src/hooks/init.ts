@@ -1,25 +1,55 @@
 import type {Hook} from '@oclif/core'
 
-import {optOut} from '../config/opt-out.js'
-import {isTelemetryCommand} from '../runtime/state.js'
+import type {Paths} from '../config/paths.js'
+import type {Settings} from '../settings.js'
+
+import {debugMode} from '../config/environment.js'
+import {telemetryPaths} from '../config/paths.js'
+import {decide, maySend} from '../decision.js'
+import {isTelemetryCommand, recordThisRun} from '../runtime/state.js'
 import {familyOf, readSettings} from '../settings.js'
 
-/** Decides whether this command is recorded; shows the first-run notice. Never throws, never prints to stdout. */
+/**
+ * Decides once whether this command is recorded (docs/decision.md) and hands the decision to the
+ * finally hook; shows the first-run notice. Never throws, never prints to stdout.
+ */
 const hook: Hook.Init = async function ({config, id}) {
   try {
     if (isTelemetryCommand(id)) return
-    // Rules 1 to 4 first: an opted-out user pays for a few system calls; nothing more is imported.
-    const {envPrefix, namespace} = familyOf(config)
-    if (optOut(namespace, envPrefix, process.env, process.cwd())) return
-    const settings = readSettings(config)
-    const {start} = await import('../runtime/start.js')
-    await start({
-      config,
+    const startedAt = performance.now()
+    const {env} = process
+    const family = familyOf(config)
+    let settings: Settings | undefined
+    let paths: Paths | undefined
+    const decision = await decide({
       cwd: process.cwd(),
-      env: process.env,
-      log: (line) => process.stderr.write(line + '\n'),
-      settings,
+      env,
+      family,
+      paths() {
+        paths ??= telemetryPaths(family.namespace, family.envPrefix, env)
+        return paths
+      },
+      settings() {
+        settings ??= readSettings(config, env)
+        return settings
+      },
     })
+    // Rules 1 to 4 decided before settings and paths were needed: nothing more to do or to say.
+    if (!settings || !paths) return
+    const debug = debugMode(env, family.envPrefix)
+    const log = (line: string) => process.stderr.write(line + '\n')
+    let instanceId = maySend(decision) ? decision.config.instanceId : undefined
+    if (decision.rule === 'first-run') {
+      const {firstRun} = await import('../runtime/first-run.js')
+      instanceId = firstRun({debug, log, paths, settings})
+    } else if (debug) {
+      const {config: state, enabled, reason} = decision
+      log(
+        `[telemetry] ${enabled ? 'on' : 'off'}: ${reason}; ${state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`}`,
+      )
+    }
+
+    if (instanceId) recordThisRun(config, {debug, decision, instanceId, paths, settings, startedAt})
   } catch (error) {
     this.debug(error)
   }

@@ -1,9 +1,12 @@
 import type {Paths} from '../config/paths.js'
+import type {Decision} from '../decision.js'
 import type {Settings} from '../settings.js'
 
 /** What the init hook decided, handed to the finally hook of the same command. */
 export interface RunState {
   debug: boolean
+  /** The init hook's decision (docs/decision.md): this command is recorded. */
+  decision: Decision
   instanceId: string
   paths: Paths
   settings: Settings

@@ -22,3 +22,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const date = Date.parse(value)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/** Whether the sender is still backing off: the one place that asks (the due check, delivery, `status`). */
+export function backingOff(schedule: {backoffUntil?: string}, now = Date.now()): boolean {
+  return schedule.backoffUntil !== undefined && Date.parse(schedule.backoffUntil) > now
+}

@@ -1,18 +1,15 @@
 /* eslint-disable no-await-in-loop -- one request at a time, in order, is the point */
 // Sends what waits in the queue: deletion requests first, then events in batches, oldest first,
 // one request at a time. Used by the background sender and by `telemetry flush`.
-import {existsSync} from 'node:fs'
-
 import type {Paths} from '../config/paths.js'
 import type {Settings} from '../settings.js'
 
-import {environmentOptOut} from '../config/environment.js'
-import {loadConfig} from '../config/load.js'
+import {decide, maySend, type Rule, turnedOff} from '../decision.js'
 import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
 import {readStats, updateStats} from '../queue/stats.js'
-import {backoffMs} from './backoff.js'
+import {backingOff, backoffMs} from './backoff.js'
 import {deleteInstance, type Outcome, postBatch} from './http.js'
 
 export const BATCH_SIZE = 100
@@ -46,18 +43,30 @@ export interface DeliveryReport {
   /** Events under an instance id whose deletion was requested: never sent. */
   retired: number
   sent: number
-  stopped?: 'backoff' | 'failure' | 'invalid-config' | 'no-endpoint' | 'off' | 'opted-out'
+  /** Why sending stopped early: backing off, a failed request, or the rule that turned telemetry off. */
+  stopped?: 'backoff' | 'failure' | Rule
+  /** When a rule stopped it: the decision's reason (docs/decision.md). */
+  stoppedReason?: string
 }
 
-type Gate = 'invalid-config' | 'off' | 'open' | 'opted-out'
-
-/** Telemetry may have been turned off since the events were recorded: check before every request. */
-async function gate({env, paths, settings}: DeliveryOptions): Promise<Gate> {
-  if (environmentOptOut(env, settings.envPrefix)) return 'opted-out'
-  if (existsSync(paths.legacyOptOutFile)) return 'off'
-  const config = await loadConfig(paths)
-  if (config.kind !== 'ok') return 'invalid-config'
-  return config.enabled ? 'open' : 'off'
+/**
+ * Telemetry may have been turned off since the events were recorded: the decision is asked again
+ * before every request. Returns the rule that stops sending, if any.
+ */
+async function gate({env, paths, settings}: DeliveryOptions): Promise<undefined | {reason: string; rule: Rule}> {
+  const decision = await decide({
+    cwd: undefined,
+    env,
+    family: settings,
+    paths: () => paths,
+    settings: () => settings,
+  })
+  // No config yet (`first-run`): nothing may be sent before the notice was shown.
+  if (maySend(decision)) return undefined
+  // Turned off by the user: what waits is deleted, as `off` does. An environment opt-out or a broken config keeps it.
+  if (!turnedOff(decision)) return decision
+  clearQueue(paths.queueDir)
+  return {reason: `${decision.reason} (the events waiting were deleted)`, rule: decision.rule}
 }
 
 function takeBatch(lines: ClaimedLine[]): ClaimedLine[] {
@@ -84,21 +93,20 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     sent: 0,
   }
   const started = readStats(paths.statsFile)
-  if (!options.ignoreBackoff && started.backoffUntil && Date.parse(started.backoffUntil) > Date.now()) {
+  if (!options.ignoreBackoff && backingOff(started)) {
     return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
   }
 
-  if (!settings.endpoint) return {...report, stopped: 'no-endpoint'}
+  if (!settings.endpoint) return {...report, stopped: 'no-endpoint', stoppedReason: 'no endpoint is configured'}
   const {endpoint} = settings
   updateStats(paths.statsFile, (stats) => ({...stats, lastAttempt: new Date().toISOString()}))
 
   const stop = async (): Promise<DeliveryReport['stopped']> => {
-    const state = await gate(options)
-    if (state === 'open') return undefined
-    // Turned off: what waits is deleted, as `off` does. An environment opt-out or a broken config keeps it.
-    if (state === 'off') clearQueue(paths.queueDir)
-    log({event: 'stopped', reason: state})
-    return state
+    const closed = await gate(options)
+    if (!closed) return undefined
+    log({event: 'stopped', rule: closed.rule})
+    report.stoppedReason = closed.reason
+    return closed.rule
   }
 
   const fail = (outcome: Extract<Outcome, {kind: 'retry'}>): DeliveryReport => {

@@ -5,6 +5,7 @@ import type {Settings} from '../settings.js'
 
 import {writeFileAtomic} from '../files.js'
 import {readStats, updateStats} from '../queue/stats.js'
+import {backingOff} from './backoff.js'
 import {setOwner, tryLock, unlock} from './lock.js'
 
 /** Enough waiting to be worth a request at once. */
@@ -14,7 +15,7 @@ export const DUE_AFTER_MS = 60_000
 
 export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): boolean {
   const stats = readStats(paths.statsFile)
-  if (stats.backoffUntil && Date.parse(stats.backoffUntil) > now) return false
+  if (backingOff(stats, now)) return false
   if (queuedBytes >= DUE_BYTES || stats.deletionPending) return true
   return !stats.lastAttempt || now - Date.parse(stats.lastAttempt) >= DUE_AFTER_MS
 }

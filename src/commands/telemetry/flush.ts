@@ -8,13 +8,6 @@ import {deliverNow, withSenderLock} from '../../sender/foreground.js'
 
 export type FlushResult = DeliveryReport & {endpoint: string; waiting: number}
 
-const STOPPED: Record<string, string> = {
-  'invalid-config': 'the shared config cannot be used (see "telemetry status")',
-  'no-endpoint': 'no endpoint is configured',
-  off: 'telemetry is off (waiting events were deleted)',
-  'opted-out': 'telemetry is off in this environment',
-}
-
 export default class Flush extends Command {
   static override description = 'Send the usage data waiting on this machine now, and say what happened.'
   static override enableJsonFlag = true
@@ -46,7 +39,7 @@ export default class Flush extends Command {
     const result: FlushResult = {...outcome, endpoint, waiting: countPending(paths.queueDir)}
     if (outcome.deletions > 0) this.log(`Delivered ${outcome.deletions} deletion request(s).`)
     if (outcome.stopped && outcome.stopped !== 'failure')
-      this.log(`Nothing sent: ${STOPPED[outcome.stopped] ?? outcome.stopped}.`)
+      this.log(`Nothing sent: telemetry is off: ${outcome.stoppedReason ?? outcome.stopped}.`)
     else this.log(`Sent ${outcome.sent} event(s) in ${outcome.batches} request(s) to ${endpoint}.`)
     if (outcome.rejected > 0) this.log(`The collector refused ${outcome.rejected} event(s); they were dropped.`)
     if (outcome.retired > 0) this.log(`Dropped ${outcome.retired} event(s) recorded under a deleted instance id.`)

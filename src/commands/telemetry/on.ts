@@ -1,8 +1,7 @@
 import {Command} from '@oclif/core'
 
-import {decide} from '../../config/decision.js'
 import {type SwitchResult, switchTelemetry} from '../../config/switch.js'
-import {telemetryContext} from '../../runtime/context.js'
+import {decideHere, telemetryContext} from '../../runtime/context.js'
 
 export interface OnResult extends Omit<SwitchResult, 'deletedEvents' | 'previous'> {
   configFile: string
@@ -24,7 +23,7 @@ export default class On extends Command {
     const {paths, settings} = telemetryContext(this.config)
     const {backup, configError, optOutFileError, previous} = await switchTelemetry(paths, settings, true)
     if (configError) this.error(`Could not turn telemetry on: ${configError}.`, {exit: 1})
-    const decision = await decide({cwd: process.cwd(), env: process.env, paths, settings})
+    const decision = await decideHere({paths, settings})
     const result: OnResult = {
       backup,
       configError,

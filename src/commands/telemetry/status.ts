@@ -1,12 +1,14 @@
 import {Command} from '@oclif/core'
 
-import {decide, type Rule} from '../../config/decision.js'
+import type {Rule} from '../../decision.js'
+
 import {debugMode} from '../../config/environment.js'
 import {loadConfig} from '../../config/load.js'
 import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
-import {telemetryContext} from '../../runtime/context.js'
+import {decideHere, telemetryContext} from '../../runtime/context.js'
+import {backingOff} from '../../sender/backoff.js'
 
 export interface StatusResult {
   backoffUntil: null | string
@@ -35,12 +37,12 @@ export default class Status extends Command {
   async run(): Promise<StatusResult> {
     await this.parse(Status)
     const {paths, settings} = telemetryContext(this.config)
-    const decision = await decide({cwd: process.cwd(), env: process.env, paths, settings})
+    const decision = await decideHere({paths, settings})
     // An opt-out decided before the config was read: still show the instance id it holds.
     const config = decision.config.kind === 'missing' ? await loadConfig(paths) : decision.config
     const stats = readStats(paths.statsFile)
     const result: StatusResult = {
-      backoffUntil: stats.backoffUntil && Date.parse(stats.backoffUntil) > Date.now() ? stats.backoffUntil : null,
+      backoffUntil: backingOff(stats) ? (stats.backoffUntil ?? null) : null,
       configFile: paths.configFile,
       debug: debugMode(process.env, settings.envPrefix),
       dropped: stats.dropped,

@@ -1,0 +1,36 @@
+// Imported by the init hook only when the decision is `first-run` (docs/decision.md, rule 7).
+import type {Paths} from '../config/paths.js'
+import type {ConfigState} from '../config/state.js'
+import type {Settings} from '../settings.js'
+
+import {createConfig} from '../config/shared-config.js'
+import {noticeText} from './notice.js'
+
+export interface FirstRunOptions {
+  debug: boolean
+  log: (line: string) => void
+  paths: Paths
+  settings: Settings
+}
+
+/**
+ * Creates the shared config and shows the notice. That first command is never recorded: nobody is
+ * counted before they could say no. Returns the instance id to record this command under when
+ * another process created the config a moment ago (and showed the notice), if that file says on.
+ */
+export function firstRun({debug, log, paths, settings}: FirstRunOptions): string | undefined {
+  const {created, state} = createConfig(paths, settings)
+  if (created) {
+    process.stderr.write(noticeText(settings))
+    if (debug) log(`[telemetry] first run: config created, ${describeConfig(state)}; this command is not recorded`)
+    return undefined
+  }
+
+  if (debug) log(`[telemetry] config created by another process, ${describeConfig(state)}`)
+  return state.kind === 'ok' && state.enabled ? state.instanceId : undefined
+}
+
+/** For debug lines: the instance id, or what is wrong with the config. */
+export function describeConfig(state: ConfigState): string {
+  return state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`
+}
