@@ -117,6 +117,9 @@ const SELECT_ROW = `SELECT e.message_id::text, e.instance, i.uid::text AS instan
 /** The same, for rows whose instance row may be gone already (inside a deletion). */
 const SELECT_ROW_LEFT = SELECT_ROW.replace('JOIN instances', 'LEFT JOIN instances')
 
+/** PostgreSQL's SQLSTATE for a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01'
+
 const ignore = () => {}
 
 /** 64-bit advisory lock key of an instance (first 8 bytes of its hash). */
@@ -390,9 +393,18 @@ export class PostgresStore implements Store {
     if (!legacy[0].present) return
     for (;;) {
       /* eslint-disable no-await-in-loop -- chunk after chunk */
-      const {rows} = await this.pool.query<{message: string; message_id: string}>(
-        'SELECT message_id, message::text AS message FROM events_v1 ORDER BY message_id LIMIT 1000',
-      )
+      const rows = await this.pool
+        .query<{message: string; message_id: string}>(
+          'SELECT message_id, message::text AS message FROM events_v1 ORDER BY message_id LIMIT 1000',
+        )
+        .then(
+          (result) => result.rows,
+          (error: unknown) => {
+            // Another collector opening the same database at once converted and dropped it meanwhile.
+            if ((error as {code?: string}).code === UNDEFINED_TABLE) return []
+            throw error
+          },
+        )
       if (rows.length === 0) break
       const events = rows.map((r) => {
         const prepared = prepareMessage(JSON.parse(r.message) as TelemetryMessage)
