@@ -1,4 +1,4 @@
-/** Binary forms of histograms and instance profiles: little-endian 32-bit integers. */
+/** Binary form of histograms: little-endian 32-bit (bucket, count) pairs. */
 import type {Histogram} from '../report/histogram.js'
 
 export function encodeHistogram(histogram: Histogram): Buffer {
@@ -26,13 +26,4 @@ export function addHistogram(target: Histogram, bytes: null | Uint8Array, sign =
     if (next === 0) target.delete(values[i])
     else target.set(values[i], next)
   }
-}
-
-/** Sorted distinct cell ids. */
-export function encodeIds(ids: Iterable<number>): Buffer {
-  return Buffer.from(Int32Array.from(new Set(ids)).sort().buffer)
-}
-
-export function decodeIds(bytes: null | Uint8Array): Int32Array {
-  return bytes === null ? new Int32Array(0) : int32s(bytes)
 }
