@@ -9,6 +9,7 @@ import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
 import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader} from './rollup/query.js'
 import {tallyKind} from './rollup/tallies.js'
 import {mergeRow} from './sqlite-rollups.js'
@@ -21,6 +22,8 @@ export const POSTGRES_AGG_SCHEMA = `
     PRIMARY KEY (period, level, dim, value)
   );
   CREATE INDEX agg_value ON agg (value) WHERE level = 0;
+  -- Raw events are read by instance, session, id and received time; no report reads them by ts.
+  DROP INDEX IF EXISTS events_ts;
   CREATE TABLE tallies (
     period INTEGER NOT NULL, kind SMALLINT NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (period, kind, cell)
@@ -126,7 +129,8 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
     const {rows} = await this.pool.query<{first: null | number; last: null | number}>(
-      'SELECT MIN(period) AS first, MAX(period) AS last FROM agg WHERE period < 100000 AND level = 0 AND dim = $1',
+      `SELECT (SELECT period FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1 ORDER BY period LIMIT 1) AS first,
+              (SELECT period FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1 ORDER BY period DESC LIMIT 1) AS last`,
       [totalDim],
     )
     return rows[0].first === null ? undefined : [rows[0].first, rows[0].last!]

@@ -177,6 +177,9 @@ export class SqliteStore implements Store {
       this.db.pragma('secure_delete = ON')
       // The aggregator rewrites rows all over the aggregates: keep their pages in memory.
       this.db.pragma('cache_size = -65536')
+      // An aggregator chunk grows the WAL by megabytes: truncate it after checkpoints, not to keep
+      // its largest size on disk.
+      this.db.pragma('journal_size_limit = 8388608')
     }
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)

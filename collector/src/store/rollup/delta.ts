@@ -16,9 +16,10 @@ export interface RowDelta {
   dim: number
   events: number
   failures: number
-  histogram: Histogram
-  /** Instances seen (additions only: a deletion removes its one instance). */
-  instances: Set<number>
+  /** Undefined until an event with a duration adds to it (fewer allocations). */
+  histogram: Histogram | undefined
+  /** Instances seen, possibly repeated (additions only: a deletion removes its one instance). */
+  instances: number[]
   level: number
   period: number
   value: number
@@ -54,7 +55,7 @@ function addRow(target: Map<number, PeriodRows>, period: number, level: number, 
   if (!values) dims.set(dim, (values = new Map()))
   let row = values.get(value)
   if (!row) {
-    row = {dim, events: 0, failures: 0, histogram: new Map(), instances: new Set(), level, period, value}
+    row = {dim, events: 0, failures: 0, histogram: undefined, instances: [], level, period, value}
     values.set(value, row)
   }
 
@@ -95,14 +96,19 @@ export class AggDelta {
         if (!values) byDim.set(dim, (values = new Map()))
         let row = values.get(value)
         if (!row) {
-          row = {dim, events: 0, failures: 0, histogram: new Map(), instances: new Set(), level, period: day, value}
+          row = {dim, events: 0, failures: 0, histogram: undefined, instances: [], level, period: day, value}
           values.set(value, row)
         }
 
         row.events += sign
         row.failures += failure
-        if (bucket !== undefined) row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + sign)
-        if (sign === 1) row.instances.add(fact.instance)
+        if (bucket !== undefined) {
+          row.histogram ??= new Map()
+          row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + sign)
+        }
+
+        // A session's events come one after another: most repeats are caught here.
+        if (sign === 1 && row.instances.at(-1) !== fact.instance) row.instances.push(fact.instance)
       }
     }
   }
@@ -137,8 +143,12 @@ export class AggDelta {
         const row = addRow(wider, period, d.level, d.dim, d.value)
         row.events += d.events
         row.failures += d.failures
-        for (const [bucket, n] of d.histogram) row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + n)
-        for (const instance of d.instances) row.instances.add(instance)
+        if (d.histogram) {
+          row.histogram ??= new Map()
+          for (const [bucket, n] of d.histogram) row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + n)
+        }
+
+        for (const instance of d.instances) row.instances.push(instance)
       }
     }
 
