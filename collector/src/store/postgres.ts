@@ -454,6 +454,19 @@ export class PostgresStore implements Store {
   }
 
   /**
+   * The highest event id below which no ingest is still running, read on the caller's connection:
+   * ingests hold INGEST_LOCK shared, so once this session has it exclusively every id up to MAX(id)
+   * is committed or rolled back. A session lock, released at once (and by transactionOnce() if the
+   * transaction fails meanwhile), so ingest never waits for a whole chunk.
+   */
+  private async horizon(client: pg.PoolClient): Promise<number> {
+    await client.query('SELECT pg_advisory_lock($1)', [INGEST_LOCK])
+    const {rows} = await client.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
+    await client.query('SELECT pg_advisory_unlock($1)', [INGEST_LOCK])
+    return Number(rows[0].max ?? 0)
+  }
+
+  /**
    * Fold every event up to the ingest horizon, inside the caller's transaction; returns the events
    * folded and the new watermark.
    */
@@ -476,19 +489,9 @@ export class PostgresStore implements Store {
    * horizon, in id order, merged in memory and upserted in key order. Returns the events folded.
    */
   private async foldChunk(client: pg.PoolClient): Promise<number> {
+    const horizon = await this.horizon(client)
     const {rows: state} = await client.query<{watermark: string}>('SELECT watermark FROM aggregator FOR UPDATE')
     const watermark = Number(state[0].watermark)
-    // The horizon: ingests still running hold INGEST_LOCK shared; waiting for it exclusively means
-    // every id up to max(id) is committed or rolled back. Held for an instant only.
-    await client.query('SELECT pg_advisory_lock($1)', [INGEST_LOCK])
-    let horizon: number
-    try {
-      const {rows} = await client.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
-      horizon = Number(rows[0].max ?? 0)
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [INGEST_LOCK])
-    }
-
     if (horizon <= watermark) return 0
     const {rows} = await client.query<EventRow & {id: string}>(
       `${SELECT_ROW_LEFT.replace('SELECT ', 'SELECT e.id::text AS id, ')} WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT ${CHUNK_EVENTS}`,
@@ -671,6 +674,8 @@ export class PostgresStore implements Store {
     } catch (error) {
       broken = error as Error
       await client.query('ROLLBACK').catch(() => {})
+      // A session lock (the aggregator's horizon) must not stay with a pooled connection.
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => {})
       throw error
     } finally {
       client.removeListener('error', ignore)
