@@ -454,19 +454,6 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * The highest event id below which no ingest is still running, read on the caller's connection:
-   * ingests hold INGEST_LOCK shared, so once this session has it exclusively every id up to MAX(id)
-   * is committed or rolled back. A session lock, released at once (and by transactionOnce() if the
-   * transaction fails meanwhile), so ingest never waits for a whole chunk.
-   */
-  private async horizon(client: pg.PoolClient): Promise<number> {
-    await client.query('SELECT pg_advisory_lock($1)', [INGEST_LOCK])
-    const {rows} = await client.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
-    await client.query('SELECT pg_advisory_unlock($1)', [INGEST_LOCK])
-    return Number(rows[0].max ?? 0)
-  }
-
-  /**
    * Fold every event up to the ingest horizon, inside the caller's transaction; returns the events
    * folded and the new watermark.
    */
@@ -508,6 +495,19 @@ export class PostgresStore implements Store {
     await this.rollups.apply(client, delta)
     await client.query('UPDATE aggregator SET watermark = $1', [last])
     return rows.length
+  }
+
+  /**
+   * The highest event id below which no ingest is still running, read on the caller's connection:
+   * ingests hold INGEST_LOCK shared, so once this session has it exclusively every id up to MAX(id)
+   * is committed or rolled back. A session lock, released at once (and by transactionOnce() if the
+   * transaction fails meanwhile), so ingest never waits for a whole chunk.
+   */
+  private async horizon(client: pg.PoolClient): Promise<number> {
+    await client.query('SELECT pg_advisory_lock($1)', [INGEST_LOCK])
+    const {rows} = await client.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
+    await client.query('SELECT pg_advisory_unlock($1)', [INGEST_LOCK])
+    return Number(rows[0].max ?? 0)
   }
 
   /** The ingest transaction's work: tombstones, instance numbers, events. */
