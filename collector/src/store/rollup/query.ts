@@ -85,6 +85,10 @@ interface Group {
 
 export class RollupQueries {
   private readonly parsed = new Map<number, unknown[]>()
+  private readonly steps = new Map<
+    number,
+    {command: null | string; from: string; outcome: null | string; product: string; to: string}
+  >()
 
   constructor(
     private readonly reader: RollupReader,
@@ -186,13 +190,12 @@ export class RollupQueries {
       {command: null | string; next: Map<string, number>; outcome: null | string; total: number}
     >()
     for (const r of transitionRows) {
-      const key = this.cell(r.cell) as ['t', string, null | string, null | string, null | string, number]
-      if (query.product !== undefined && key[1] !== query.product) continue
-      const from = JSON.stringify([key[2], key[3]])
-      let group = groups.get(from)
-      if (!group) groups.set(from, (group = {command: key[2], next: new Map(), outcome: key[3], total: 0}))
-      const to = JSON.stringify([key[4], key[5]])
-      group.next.set(to, (group.next.get(to) ?? 0) + r.n)
+      const step = this.step(r.cell)
+      if (query.product !== undefined && step.product !== query.product) continue
+      let group = groups.get(step.from)
+      if (!group)
+        groups.set(step.from, (group = {command: step.command, next: new Map(), outcome: step.outcome, total: 0}))
+      group.next.set(step.to, (group.next.get(step.to) ?? 0) + r.n)
       group.total += r.n
     }
 
@@ -226,6 +229,30 @@ export class RollupQueries {
     const first = filter.from === undefined ? bounds[0] : Math.max(bounds[0], dayNumber(dayStart(filter.from)))
     const last = filter.to === undefined ? bounds[1] : Math.min(bounds[1], dayNumber(dayStart(filter.to)))
     return first > last ? [] : cover(first, last, kinds)
+  }
+
+  /** A transition tally's parts, with its group keys (cached: a report reads thousands). */
+  private step(id: number): {
+    command: null | string
+    from: string
+    outcome: null | string
+    product: string
+    to: string
+  } {
+    let step = this.steps.get(id)
+    if (!step) {
+      const key = this.cell(id) as ['t', string, null | string, null | string, null | string, number]
+      step = {
+        command: key[2],
+        from: JSON.stringify([key[2], key[3]]),
+        outcome: key[3],
+        product: key[1],
+        to: JSON.stringify([key[4], key[5]]),
+      }
+      this.steps.set(id, step)
+    }
+
+    return step
   }
 }
 
