@@ -8,7 +8,7 @@ import {setImmediate as yieldToEvents} from 'node:timers/promises'
 /** Time from the first unaggregated event to the aggregator's start. */
 export const DELAY_MS = 200
 /** Events folded per transaction. */
-export const CHUNK_EVENTS = 25_000
+export const CHUNK_EVENTS = 10_000
 
 export class Aggregator {
   private closed = false
