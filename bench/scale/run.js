@@ -3,7 +3,9 @@
 // 5% failures, log-normal durations, sessions, custom events with a Zipf `cookbook` property, over
 // 90 days) ingested through the store's insert path in batches of at most 100 (one instance's
 // sessions of a day, as the plugin sends them); ingest rate per million events, bytes per event,
-// and each report's latency (median of 5) at every checkpoint, on SQLite and PostgreSQL.
+// and each report's latency (median of 5) at every checkpoint, on SQLite and PostgreSQL. The
+// ingest rate includes the background aggregator's work: it runs in this process as events
+// arrive, and each measured stretch ends only once it has folded every event (store.aggregate()).
 // Budgets: every report <= 50 ms and ingest at the end >= 80% of the first million's rate (at
 // 10M events), SQLite <= 400 bytes per event. Exit code 1 when a budget is missed (--check).
 //
@@ -130,6 +132,9 @@ async function run(name, location) {
             stored += r.accepted
             chunkEvents += r.accepted
             if (chunkEvents >= 1_000_000 || (stored >= target && chunkEvents > 0)) {
+              // The rate includes the aggregator's work: it runs in this process while events
+              // arrive, and whatever it has not folded yet is folded before the clock stops.
+              await store.aggregate()
               const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
               result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
               log(`  ${name}: ${stored} events, ${(chunkEvents / seconds).toFixed(0)} ev/s`)
@@ -144,7 +149,8 @@ async function run(name, location) {
     for (const checkpoint of next) {
       await ingestUntil(checkpoint)
       if (chunkEvents > 0) {
-        // The fleet ran out before the checkpoint: record the last part too.
+        // The fleet ran out before the checkpoint: record the last part too (aggregated).
+        await store.aggregate()
         const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
         result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
         chunkStart = process.hrtime.bigint()

@@ -18,7 +18,12 @@ import {type PgCluster, skipPostgres, startPostgres} from './support/postgres.js
 
 const EVENTS = Number(process.env.COLLECTOR_SCALE_EVENTS ?? 8000)
 const LOOSE_REPORT_MS = 1000
-const LOOSE_SQLITE_BYTES_PER_EVENT = 2000
+/**
+ * The aggregates cost about the same per day whatever the events (one row per level, dimension and
+ * value), so at CI's few thousand events they dominate; the 400-byte budget is checked by the
+ * benchmark at 1M events and more, where the raw events dominate.
+ */
+const LOOSE_SQLITE_BYTES_PER_EVENT = 4000
 
 const dir = mkdtempSync(join(tmpdir(), 'collector-scale-'))
 let cluster: PgCluster | undefined

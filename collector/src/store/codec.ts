@@ -169,10 +169,17 @@ export function encodeMessage(message: TelemetryMessage, messageId: string): Enc
   }
 }
 
-/** Rebuild the message exactly as received from its columns. */
-export function decodeMessage(row: EncodedEvent): TelemetryMessage {
+/**
+ * Rebuild the message exactly as received from its columns. `parseShared` parses the context and
+ * flags strings, which repeat from event to event: the aggregator passes a memo (the message then
+ * shares its flags array with others: read it, do not change it).
+ */
+export function decodeMessage(
+  row: EncodedEvent,
+  parseShared: (json: string) => unknown = JSON.parse,
+): TelemetryMessage {
   const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Json)
-  const context = typeof row.dict.context === 'string' ? (JSON.parse(row.dict.context) as {p?: Json; t?: Json}) : {}
+  const context = typeof row.dict.context === 'string' ? (parseShared(row.dict.context) as {p?: Json; t?: Json}) : {}
   const {payload: extraPayload, ...extraTop} = extra as {payload?: Json}
   const {properties: extraProps, ...payloadRest} = extraPayload ?? {}
   const top: Json = {...context.t, instance_id: row.instanceId, timestamp: new Date(row.ts).toISOString()}
@@ -186,7 +193,7 @@ export function decodeMessage(row: EncodedEvent): TelemetryMessage {
   if ((row.bits & BIT_NO_PROPERTIES) === 0) {
     const props: Json = {...context.p}
     for (const key of STRING_PROPS) if (row.dict[key] !== undefined) props[key] = row.dict[key]
-    if (typeof row.dict.flags === 'string') props.flags = JSON.parse(row.dict.flags)
+    if (typeof row.dict.flags === 'string') props.flags = parseShared(row.dict.flags)
     for (const [column, key] of Object.entries(INT_PROPS) as [IntColumn, string][]) {
       if (row.ints[column] !== null) props[key] = row.ints[column]
     }

@@ -1,50 +1,36 @@
 /**
- * The aggregates in PostgreSQL. Several collectors may write at once: counters are read, merged
- * in JavaScript and written back under per-cell advisory locks taken in one sorted order (after the
- * per-instance locks), so concurrent batches never lose an update and never deadlock; the other
- * tables change by additive upserts in sorted order, or belong to one (locked) instance.
+ * The aggregates in PostgreSQL. One aggregator at a time writes them (the transaction holds the
+ * aggregator row's lock, as deletions, purges and rebuilds do), so a chunk's rows are read, merged
+ * in JavaScript and upserted in key order without lost updates or deadlocks between collectors.
  */
 import type pg from 'pg'
 
 import type {Dictionary} from './dictionary.js'
 
-import {addTo, type Histogram} from './report/histogram.js'
-import {addHistogram, decodeIds, encodeHistogram, encodeIds} from './rollup/codecs.js'
-import {type RollupDelta, splitPeriodKey} from './rollup/delta.js'
-import {type CounterRow, type RollupReader} from './rollup/query.js'
-import {counterKind, tallyKind} from './sqlite-rollups.js'
+import {DICT_COLUMNS} from './codec.js'
+import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {WEEK} from './rollup/periods.js'
+import {type AggRow, type RollupReader} from './rollup/query.js'
+import {tallyKind} from './rollup/tallies.js'
+import {mergeRow} from './sqlite-rollups.js'
 
-export const POSTGRES_ROLLUP_SCHEMA = `
-  CREATE TABLE counters (
-    period INTEGER NOT NULL, kind SMALLINT NOT NULL, cell INTEGER NOT NULL,
-    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BYTEA,
-    PRIMARY KEY (period, kind, cell)
+export const POSTGRES_AGG_SCHEMA = `
+  DROP TABLE IF EXISTS counters, profiles, presence, active, tallies;
+  CREATE TABLE agg (
+    period INTEGER NOT NULL, level BIGINT NOT NULL, dim INTEGER NOT NULL, value INTEGER NOT NULL,
+    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BYTEA, instances BYTEA,
+    PRIMARY KEY (period, level, dim, value)
   );
-  CREATE TABLE profiles (
-    period INTEGER NOT NULL, instance INTEGER NOT NULL, cells BYTEA NOT NULL,
-    PRIMARY KEY (period, instance)
-  );
-  CREATE INDEX profiles_instance ON profiles (instance);
-  CREATE TABLE presence (
-    period INTEGER NOT NULL, product INTEGER NOT NULL, instance INTEGER NOT NULL,
-    PRIMARY KEY (period, product, instance)
-  );
-  CREATE INDEX presence_instance ON presence (instance);
-  CREATE TABLE active (
-    period INTEGER NOT NULL, product INTEGER NOT NULL, instances INTEGER NOT NULL, events INTEGER NOT NULL,
-    PRIMARY KEY (period, product)
-  );
+  CREATE INDEX agg_value ON agg (value) WHERE level = 0;
+  -- Raw events are read by instance, session, id and received time; no report reads them by ts.
+  DROP INDEX IF EXISTS events_ts;
   CREATE TABLE tallies (
     period INTEGER NOT NULL, kind SMALLINT NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (period, kind, cell)
   );
-  CREATE INDEX events_session ON events (session);`
-
-/** Advisory lock class of counter cells (the per-instance locks use the one-bigint form). */
-const COUNTER_LOCK_CLASS = 7_316_049
-
-type Triple = [number, number, number]
-const byTriple = (a: Triple, b: Triple) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+  CREATE INDEX tallies_cell ON tallies (cell);
+  CREATE TABLE aggregator (id INTEGER PRIMARY KEY CHECK (id = 1), watermark BIGINT NOT NULL);
+  INSERT INTO aggregator (id, watermark) VALUES (1, 0);`
 
 function columns<T extends unknown[]>(rows: T[], width: number): unknown[][] {
   const out: unknown[][] = Array.from({length: width}, () => [])
@@ -52,99 +38,82 @@ function columns<T extends unknown[]>(rows: T[], width: number): unknown[][] {
   return out
 }
 
-/** A string's dictionary id (added before the delta is applied). */
-function idIn(dict: Dictionary): (value: string) => number {
-  return (value) => dict.idOf(value)!
+interface StoredRow {
+  dim: number
+  events: number
+  failures: number
+  histogram: Buffer | null
+  instances: Buffer | null
+  level: string
+  period: number
+  value: number
 }
 
-export class PostgresRollups implements RollupReader {
+export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   constructor(
     private readonly pool: pg.Pool,
     private readonly dict: Dictionary,
   ) {}
 
-  async active(first: number, last: number, product: number) {
-    const {rows} = await this.pool.query<{events: number; instances: number; period: number}>(
-      'SELECT period, instances, events FROM active WHERE period BETWEEN $1 AND $2 AND product = $3',
-      [first, last, product],
-    )
-    return rows
-  }
-
-  /** Apply a delta inside the caller's transaction (which holds the instances' advisory locks). */
-  async apply(client: pg.PoolClient, delta: RollupDelta): Promise<void> {
-    const id = idIn(this.dict)
-    await this.applyCounters(client, delta, id)
-
-    const profileKeys: [number, number, Set<string>][] = []
-    for (const [instance, byPeriod] of delta.profiles) {
-      for (const [period, keys] of byPeriod) profileKeys.push([period, instance, keys])
-    }
-
-    if (profileKeys.length > 0) {
-      profileKeys.sort((a, b) => a[0] - b[0] || a[1] - b[1])
-      const [periods, instances] = columns(profileKeys, 2)
-      const {rows} = await client.query<{cells: Buffer; instance: number; period: number}>(
-        `SELECT p.period, p.instance, p.cells FROM profiles p
-         JOIN unnest($1::int[], $2::int[]) AS u(period, instance) ON p.period = u.period AND p.instance = u.instance`,
-        [periods, instances],
+  /**
+   * Apply a delta inside the caller's transaction (which holds the aggregator row's lock), rows in
+   * key order. `removed`: the deleted instance, taken out of the sets of the rows it touched.
+   */
+  async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
+    const changes = delta.sortedRows()
+    if (changes.length > 0) {
+      const keys = columns(
+        changes.map((c) => [c.period, c.level, c.dim, c.value]),
+        4,
       )
-      const existing = new Map(rows.map((r) => [`${r.period}:${r.instance}`, r.cells]))
-      const blobs = profileKeys.map(([period, instance, keys]) =>
-        encodeIds([...decodeIds(existing.get(`${period}:${instance}`) ?? null), ...[...keys].map((k) => id(k))]),
+      const {rows} = await client.query<StoredRow>(
+        `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
+         FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+           ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+        keys,
       )
-      await client.query(
-        `INSERT INTO profiles (period, instance, cells) SELECT * FROM unnest($1::int[], $2::int[], $3::bytea[])
-         ON CONFLICT (period, instance) DO UPDATE SET cells = excluded.cells`,
-        [periods, instances, blobs],
-      )
-    }
+      const existing = new Map(rows.map((r) => [`${r.period} ${r.level} ${r.dim} ${r.value}`, r]))
+      const put: unknown[][] = []
+      const gone: unknown[][] = []
+      for (const c of changes) {
+        const key = [c.period, c.level, c.dim, c.value]
+        const old = existing.get(key.join(' '))
+        const row = mergeRow(old, c, removed)
+        if (row) put.push([...key, row.events, row.failures, row.histogram, row.instances])
+        else if (old) gone.push(key)
+      }
 
-    // Presence: rows newly inserted count as newly active instances.
-    const activeDelta = new Map<string, [number, number, number, number]>()
-    const bump = (period: number, product: number, instances: number, events: number) => {
-      const key = `${period}:${product}`
-      const entry = activeDelta.get(key) ?? [period, product, 0, 0]
-      entry[2] += instances
-      entry[3] += events
-      activeDelta.set(key, entry)
-    }
+      if (put.length > 0) {
+        await client.query(
+          `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
+           SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
+           ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
+             failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
+          columns(put, 8),
+        )
+      }
 
-    const presence: Triple[] = []
-    for (const [pk, instances] of delta.presence) {
-      const [period, product] = splitPeriodKey(pk)
-      for (const instance of instances) presence.push([period, product === '' ? 0 : id(product), instance])
+      if (gone.length > 0) {
+        await client.query(
+          `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+           WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+          columns(gone, 4),
+        )
+      }
     }
-
-    if (presence.length > 0) {
-      presence.sort(byTriple)
-      const {rows} = await client.query<{period: number; product: number}>(
-        `INSERT INTO presence (period, product, instance) SELECT * FROM unnest($1::int[], $2::int[], $3::int[])
-         ON CONFLICT DO NOTHING RETURNING period, product`,
-        columns(presence, 3),
-      )
-      for (const r of rows) bump(r.period, r.product, 1, 0)
-    }
-
-    for (const [pk, events] of delta.activeEvents) {
-      const [period, product] = splitPeriodKey(pk)
-      bump(period, product === '' ? 0 : id(product), 0, events)
-    }
-
-    await this.addActive(client, [...activeDelta.values()])
 
     const tallies: [number, number, number, number][] = []
     for (const [pk, n] of delta.tallies) {
       const [period, key] = splitPeriodKey(pk)
-      tallies.push([period, tallyKind(key), id(key), n])
+      tallies.push([period, tallyKind(key), this.dict.idOf(key)!, n])
     }
 
     if (tallies.length > 0) {
-      tallies.sort((a, b) => byTriple(a as unknown as Triple, b as unknown as Triple))
+      tallies.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
       const [periods, kinds, cells, ns] = columns(tallies, 4)
       await client.query(
         `INSERT INTO tallies (period, kind, cell, n)
-         SELECT * FROM unnest($1::int[], $2::smallint[], $3::int[], $4::int[]) ORDER BY 1, 2, 3
+         SELECT * FROM unnest($1::int[], $2::smallint[], $3::int[], $4::int[])
          ON CONFLICT (period, kind, cell) DO UPDATE SET n = tallies.n + excluded.n`,
         [periods, kinds, cells, ns],
       )
@@ -158,41 +127,22 @@ export class PostgresRollups implements RollupReader {
     }
   }
 
-  async counters(periods: number[], kind: number): Promise<CounterRow[]> {
-    const {rows} = await this.pool.query<CounterRow>(
-      'SELECT period, cell, events, failures, histogram FROM counters WHERE kind = $1 AND period = ANY($2::int[])',
-      [kind, periods],
-    )
-    return rows
-  }
-
-  async dayBounds(): Promise<[number, number] | undefined> {
+  async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
     const {rows} = await this.pool.query<{first: null | number; last: null | number}>(
-      'SELECT MIN(period) AS first, MAX(period) AS last FROM active WHERE period < 100000 AND product = 0',
+      `SELECT (SELECT period FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1 ORDER BY period LIMIT 1) AS first,
+              (SELECT period FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1 ORDER BY period DESC LIMIT 1) AS last`,
+      [totalDim],
     )
     return rows[0].first === null ? undefined : [rows[0].first, rows[0].last!]
   }
 
-  async profiles(periods: number[]) {
-    const {rows} = await this.pool.query<{cells: Buffer; instance: number; period: number}>(
-      'SELECT period, instance, cells FROM profiles WHERE period = ANY($1::int[])',
-      [periods],
+  async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
+    const {rows} = await this.pool.query<AggRow>(
+      `SELECT period, value, events, failures, histogram, instances FROM agg
+       WHERE period = ANY($1::int[]) AND level = $2 AND dim = $3`,
+      [periods, level, dim],
     )
     return rows
-  }
-
-  /** Take an instance out of the sets (profiles, presence) and of the active counts. */
-  async removeInstance(client: pg.PoolClient, instance: number): Promise<void> {
-    const {rows} = await client.query<{period: number; product: number}>(
-      'DELETE FROM presence WHERE instance = $1 RETURNING period, product',
-      [instance],
-    )
-    await this.addActive(
-      client,
-      rows.map((r) => [r.period, r.product, -1, 0]),
-    )
-    await client.query('DELETE FROM profiles WHERE instance = $1', [instance])
-    await client.query('DELETE FROM active WHERE instances <= 0 AND events <= 0')
   }
 
   async tallies(periods: number[], kind: number) {
@@ -203,103 +153,25 @@ export class PostgresRollups implements RollupReader {
     return rows
   }
 
-  private async addActive(client: pg.PoolClient, rows: [number, number, number, number][]): Promise<void> {
-    if (rows.length === 0) return
-    const merged = new Map<string, [number, number, number, number]>()
-    for (const [period, product, instances, events] of rows) {
-      const key = `${period}:${product}`
-      const entry = merged.get(key) ?? [period, product, 0, 0]
-      entry[2] += instances
-      entry[3] += events
-      merged.set(key, entry)
-    }
-
-    const sorted = [...merged.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    await client.query(
-      `INSERT INTO active (period, product, instances, events)
-       SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) ORDER BY 1, 2
-       ON CONFLICT (period, product) DO UPDATE
-       SET instances = active.instances + excluded.instances, events = active.events + excluded.events`,
-      columns(sorted, 4),
+  /** Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to any more. */
+  async unused(client: pg.PoolClient, ids: Iterable<number>): Promise<number[]> {
+    const all = [...ids]
+    if (all.length === 0) return []
+    const {rows} = await client.query<{id: number}>(
+      `SELECT u.id FROM unnest($1::int[]) AS u(id)
+       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)
+         AND NOT EXISTS (SELECT 1 FROM tallies WHERE cell = u.id)`,
+      [all],
     )
-    if (sorted.some((r) => r[2] < 0 || r[3] < 0)) {
-      await client.query('DELETE FROM active WHERE instances <= 0 AND events <= 0')
-    }
-  }
-
-  private async applyCounters(client: pg.PoolClient, delta: RollupDelta, id: (value: string) => number): Promise<void> {
-    if (delta.counters.size === 0) return
-    const changes = [...delta.counters].map(([pk, d]) => {
-      const [period, key] = splitPeriodKey(pk)
-      return {cell: id(key), d, kind: counterKind(key), period}
-    })
-    changes.sort((a, b) => a.period - b.period || a.kind - b.kind || a.cell - b.cell)
-    // One lock per cell (hashed into 32 bits), taken in one global order.
-    const lockIds = [
-      ...new Set(
-        changes.map((c) =>
-          Number(BigInt.asIntN(32, BigInt(c.period) * 1_000_003n + BigInt(c.kind) * 7919n + BigInt(c.cell))),
-        ),
-      ),
-    ].sort((a, b) => a - b)
-    await client.query(`SELECT pg_advisory_xact_lock(${COUNTER_LOCK_CLASS}, k) FROM unnest($1::int[]) AS k`, [lockIds])
-    const [periods, kinds, cells] = columns(
-      changes.map((c) => [c.period, c.kind, c.cell]),
-      3,
+    const candidates = rows.map((r) => r.id)
+    if (candidates.length === 0) return []
+    // Raw events not aggregated any more (purged aggregates) may still name one: one scan, rarely.
+    const {rows: named} = await client.query<Record<string, null | number>>(
+      `SELECT ${DICT_COLUMNS.join(', ')} FROM events WHERE ${DICT_COLUMNS.map((c) => `${c} = ANY($1::int[])`).join(' OR ')}`,
+      [candidates],
     )
-    const {rows} = await client.query<{
-      cell: number
-      events: number
-      failures: number
-      histogram: Buffer | null
-      kind: number
-      period: number
-    }>(
-      `SELECT c.period, c.kind, c.cell, c.events, c.failures, c.histogram FROM counters c
-       JOIN unnest($1::int[], $2::smallint[], $3::int[]) AS u(period, kind, cell)
-         ON c.period = u.period AND c.kind = u.kind AND c.cell = u.cell`,
-      [periods, kinds, cells],
-    )
-    const existing = new Map(rows.map((r) => [`${r.period}:${r.kind}:${r.cell}`, r]))
-    const put: [number, number, number, number, number, Buffer | null][] = []
-    const gone: Triple[] = []
-    for (const c of changes) {
-      const row = existing.get(`${c.period}:${c.kind}:${c.cell}`)
-      const events = (row?.events ?? 0) + c.d.events
-      if (events <= 0) {
-        if (row) gone.push([c.period, c.kind, c.cell])
-        continue
-      }
-
-      const histogram: Histogram = new Map()
-      addHistogram(histogram, row?.histogram ?? null)
-      for (const [bucket, n] of c.d.histogram) addTo(histogram, bucket, n)
-      put.push([
-        c.period,
-        c.kind,
-        c.cell,
-        events,
-        (row?.failures ?? 0) + c.d.failures,
-        histogram.size === 0 ? null : encodeHistogram(histogram),
-      ])
-    }
-
-    if (put.length > 0) {
-      await client.query(
-        `INSERT INTO counters (period, kind, cell, events, failures, histogram)
-         SELECT * FROM unnest($1::int[], $2::smallint[], $3::int[], $4::int[], $5::int[], $6::bytea[])
-         ON CONFLICT (period, kind, cell) DO UPDATE
-         SET events = excluded.events, failures = excluded.failures, histogram = excluded.histogram`,
-        columns(put, 6),
-      )
-    }
-
-    if (gone.length > 0) {
-      await client.query(
-        `DELETE FROM counters c USING unnest($1::int[], $2::smallint[], $3::int[]) AS u(period, kind, cell)
-         WHERE c.period = u.period AND c.kind = u.kind AND c.cell = u.cell`,
-        columns(gone, 3),
-      )
-    }
+    const inEvents = new Set<number>()
+    for (const row of named) for (const c of DICT_COLUMNS) if (row[c] !== null) inEvents.add(row[c])
+    return candidates.filter((id) => !inEvents.has(id))
   }
 }

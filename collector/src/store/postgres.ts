@@ -4,15 +4,17 @@ import pg from 'pg'
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
-import {POSTGRES_ROLLUP_SCHEMA, PostgresRollups} from './postgres-rollups.js'
-import {type Fact, factOf} from './report/facts.js'
-import {factFromRow} from './report/raw.js'
-import {commandSessions, type RollupDelta} from './rollup/delta.js'
+import {POSTGRES_ROLLUP_SCHEMA} from './postgres-legacy.js'
+import {POSTGRES_AGG_SCHEMA, PostgresRollups} from './postgres-rollups.js'
+import {type Fact} from './report/facts.js'
+import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
+import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
-import {deletionDelta, insertDelta, NeedStrings, rebuildDelta, sessionIds} from './rollup/plan.js'
+import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
+import {FIXED_DIMS, type IdOf, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
-import {ROLLUP_TABLES} from './sqlite-rollups.js'
+import {AGG_TABLES} from './sqlite-rollups.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -21,6 +23,7 @@ import {
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
+  type ReportFilter,
   type ReportQuery,
   type ReportRow,
   type SessionsQuery,
@@ -30,6 +33,12 @@ import {
 
 /** Advisory lock key serialising migrations between processes opening the same database. */
 const MIGRATION_LOCK = 7_316_048_522_001
+/**
+ * Ingest transactions hold this lock shared; the aggregator takes it exclusively for an instant to
+ * read the highest event id below which no ingest is still running (ids are allocated in
+ * transactions that may commit out of order): it folds up to there and never skips an event.
+ */
+const INGEST_LOCK = 7_316_048_522_002
 
 const MIGRATIONS: string[] = [
   // 1: the first schema (whole JSON per event); kept so that old databases migrate through 2.
@@ -84,8 +93,11 @@ const MIGRATIONS: string[] = [
    CREATE INDEX events_ts ON events (ts);
    CREATE INDEX events_received ON events (received);
    CREATE INDEX deletions_requested ON deletions (requested_at);`,
-  // 3: aggregates (filled by rebuild() when a database of schema 2 already holds events).
+  // 3: the first aggregates (replaced by 4).
   POSTGRES_ROLLUP_SCHEMA,
+  // 4: aggregate rows per reported dimension, folded in by the background aggregator from its
+  // watermark (0 here: the aggregates are rebuilt from the raw events).
+  POSTGRES_AGG_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -105,10 +117,9 @@ const COLUMN_TYPES: Record<string, string> = {
   unknown_flags: 'bigint',
 }
 const BIGINT_COLUMNS = ['ts', 'duration', 'args', 'exit_code', 'unknown_flags']
-/** A message on its way in: its columns and the message (for the aggregates). */
+/** A message on its way in: its columns. */
 interface Incoming {
   encoded: EncodedEvent
-  message: TelemetryMessage
 }
 
 const SELECT_ROW = `SELECT e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
@@ -143,10 +154,13 @@ export interface PostgresStoreOptions {
  * PostgreSQL store (pg Pool). Several collector processes may share one database: message_id
  * is unique, inserts use ON CONFLICT DO NOTHING, and deletions take a per-instance advisory lock
  * that ingest takes in shared mode, so no event of a deleted instance slips in concurrently.
+ * Ingest stores raw events only; the aggregator folds them into the aggregates shortly after.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
+  private readonly aggregator: Aggregator
   private readonly dict = new Dictionary()
+  private readonly id: IdOf
   private readonly pool: pg.Pool
   private readonly queries: RollupQueries
   private readonly rollups: PostgresRollups
@@ -157,7 +171,18 @@ export class PostgresStore implements Store {
   private constructor(pool: pg.Pool) {
     this.pool = pool
     this.rollups = new PostgresRollups(pool, this.dict)
-    this.queries = new RollupQueries(this.rollups, this.dict)
+    const {rollups} = this
+    this.queries = new RollupQueries(
+      {
+        dayBounds: (dim) => rollups.dayBounds(dim),
+        rawFacts: (filter) => this.rawFacts(filter),
+        rows: (periods, level, dim) => rollups.rows(periods, level, dim),
+        tallies: (periods, kind) => rollups.tallies(periods, kind),
+      },
+      this.dict,
+    )
+    this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
+    this.aggregator = new Aggregator(() => this.transaction((client) => this.foldChunk(client)))
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -166,13 +191,11 @@ export class PostgresStore implements Store {
     pool.on('error', () => {})
     const store = new PostgresStore(pool)
     try {
-      const applied = await store.migrate()
+      await store.migrate()
       await store.loadStrings()
       await store.convertLegacyEvents()
-      // Events stored before the aggregates existed (schema 2): compute them once.
-      if (applied.includes(3) && (await pool.query('SELECT 1 FROM events LIMIT 1')).rows.length > 0) {
-        await store.rebuild()
-      }
+      // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
+      store.aggregator.poke()
     } catch (error) {
       await pool.end()
       throw error
@@ -182,10 +205,17 @@ export class PostgresStore implements Store {
   }
 
   async active(query: ActiveQuery): Promise<ActiveRow[]> {
+    await this.aggregate()
     return this.read(() => this.queries.active(query))
   }
 
+  /** Fold every stored event into the aggregates now (reports do so before answering). */
+  async aggregate(): Promise<void> {
+    await this.aggregator.catchUp()
+  }
+
   async close(): Promise<void> {
+    await this.aggregator.close()
     await this.settle()
     await this.pool.end()
   }
@@ -201,6 +231,9 @@ export class PostgresStore implements Store {
     const record = await this.transaction(async (client) => {
       const {rows} = await client.query<{now: Date}>('SELECT clock_timestamp() AS now')
       const requestedAt = rows[0].now
+      // Every event stored so far is aggregated first (taking the aggregator's lock before the
+      // instance's: ingest takes the instance's and then waits for nothing the aggregator holds).
+      const {watermark} = await this.foldAll(client)
       await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey(hash)])
       await client.query('INSERT INTO tombstones (instance_hash, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
         hash,
@@ -212,12 +245,17 @@ export class PostgresStore implements Store {
       let deleted = 0
       if (found.length > 0) {
         const instance = found[0].id
-        // Its contributions to the aggregates, computed from its raw events, are taken away exactly.
-        const {rows: own} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = $1`, [instance])
+        // What its aggregated events added is taken away exactly; events stored since (above the
+        // watermark) were never added and go with the rest.
+        const {rows: own} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = $1 AND e.id <= $2`, [
+          instance,
+          watermark,
+        ])
         const facts = await this.factsOf(own)
-        const stored = await this.storedSessions(client, sessionIds(facts))
-        await this.applyDelta(client, deletionDelta(instance, facts, stored))
-        await this.rollups.removeInstance(client, instance)
+        const stored = await this.storedSessions(client, sessionIds(facts), watermark)
+        const delta = deletionDelta(instance, facts, stored, this.id)
+        await this.addStrings(delta.tallyStrings())
+        await this.rollups.apply(client, delta, instance)
         deleted = (await client.query('DELETE FROM events WHERE instance = $1', [instance])).rowCount ?? 0
       }
 
@@ -271,12 +309,11 @@ export class PostgresStore implements Store {
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId), message: m.message}))
-    // The strings the batch will need, added up front so that the transaction rarely retries.
-    const facts = events.map((e) => factOf(e.message, 0, e.encoded.messageId, e.encoded.ts))
-    const guess = insertDelta(facts, commandSessions(facts))
-    await this.addStrings([...events.flatMap((e) => Object.values(e.encoded.dict)), ...guess.strings()])
-    return this.withNeedStrings(() => this.transaction((client) => this.insertIn(client, events)))
+    const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
+    await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+    const result = await this.transaction((client) => this.insertIn(client, events))
+    if (result.accepted > 0) this.aggregator.poke()
+    return result
   }
 
   async ping(): Promise<void> {
@@ -286,6 +323,8 @@ export class PostgresStore implements Store {
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     if (Number.isNaN(cutoff.getTime())) throw new Error('purge: invalid cutoff date')
     const result = await this.transaction(async (client) => {
+      // The aggregates keep what the purged events added.
+      await this.foldAll(client)
       const events =
         (await client.query('DELETE FROM events WHERE received < $1', [Math.floor(cutoff.getTime() / 1000)]))
           .rowCount ?? 0
@@ -299,7 +338,7 @@ export class PostgresStore implements Store {
       if (options.rollups) {
         // Periods that ended before the cutoff's day, week and month.
         const [day, week, month] = periodsOf(cutoff.getTime())
-        for (const table of ROLLUP_TABLES) {
+        for (const table of AGG_TABLES) {
           /* eslint-disable no-await-in-loop -- one table after another, in one transaction */
           rollups +=
             (
@@ -319,39 +358,26 @@ export class PostgresStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    return this.withNeedStrings(() =>
-      this.transaction(async (client) => {
-        // Writers wait while the aggregates are rebuilt.
-        await client.query(`LOCK TABLE ${ROLLUP_TABLES.join(', ')} IN EXCLUSIVE MODE`)
-        for (const table of ROLLUP_TABLES) {
-          // eslint-disable-next-line no-await-in-loop -- one table after another
-          await client.query(`DELETE FROM ${table}`)
-        }
+    return this.transaction(async (client) => {
+      await client.query('SELECT watermark FROM aggregator FOR UPDATE')
+      for (const table of AGG_TABLES) {
+        // eslint-disable-next-line no-await-in-loop -- one table after another
+        await client.query(`DELETE FROM ${table}`)
+      }
 
-        const {rows: ids} = await client.query<{id: number}>('SELECT id FROM instances ORDER BY id')
-        let events = 0
-        for (let i = 0; i < ids.length; i += 200) {
-          /* eslint-disable no-await-in-loop -- a group of instances at a time */
-          const group = ids.slice(i, i + 200).map((r) => r.id)
-          const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = ANY($1::int[])`, [group])
-          const facts = await this.factsOf(rows)
-          events += facts.length
-          const delta = rebuildDelta(facts, await this.storedSessions(client, sessionIds(facts)))
-          await this.addStrings([...delta.strings()])
-          await this.rollups.apply(client, delta)
-          /* eslint-enable no-await-in-loop */
-        }
-
-        return {events}
-      }),
-    )
+      await client.query('UPDATE aggregator SET watermark = 0')
+      const {events} = await this.foldAll(client)
+      return {events}
+    })
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
+    await this.aggregate()
     return this.read(() => this.queries.report(query))
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
+    await this.aggregate()
     return this.read(() => this.queries.sessions(query))
   }
 
@@ -381,12 +407,6 @@ export class PostgresStore implements Store {
     for (const {id, value} of rows) this.dict.set(id, value)
   }
 
-  private async applyDelta(client: pg.PoolClient, delta: RollupDelta): Promise<void> {
-    const missing = this.dict.missing(delta.strings())
-    if (missing.length > 0) throw new NeedStrings(missing)
-    await this.rollups.apply(client, delta)
-  }
-
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
   private async convertLegacyEvents(): Promise<void> {
     const {rows: legacy} = await this.pool.query("SELECT to_regclass('events_v1') IS NOT NULL AS present")
@@ -408,17 +428,13 @@ export class PostgresStore implements Store {
       if (rows.length === 0) break
       const events = rows.map((r) => {
         const prepared = prepareMessage(JSON.parse(r.message) as TelemetryMessage)
-        return {encoded: encodeMessage(prepared.message, prepared.messageId), message: prepared.message}
+        return {encoded: encodeMessage(prepared.message, prepared.messageId)}
       })
       await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
-      await this.withNeedStrings(() =>
-        this.transaction(async (client) => {
-          await this.insertIn(client, events)
-          await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [
-            rows.map((r) => r.message_id),
-          ])
-        }),
-      )
+      await this.transaction(async (client) => {
+        await this.insertIn(client, events)
+        await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [rows.map((r) => r.message_id)])
+      })
       /* eslint-enable no-await-in-loop */
     }
 
@@ -428,7 +444,8 @@ export class PostgresStore implements Store {
   /** Report facts of rows, loading strings another collector added when needed. */
   private async factsOf(rows: EventRow[]): Promise<Fact[]> {
     try {
-      return rows.map((row) => factFromRow(row, this.dict))
+      const parse = sharedParser()
+      return rows.map((row) => factFromRow(row, this.dict, parse))
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
       await this.loadStrings()
@@ -436,13 +453,71 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Fold every event up to the ingest horizon, inside the caller's transaction; returns the events
+   * folded and the new watermark.
+   */
+  private async foldAll(client: pg.PoolClient): Promise<{events: number; watermark: number}> {
+    let events = 0
+    for (;;) {
+      // eslint-disable-next-line no-await-in-loop -- chunk after chunk, in this transaction
+      const n = await this.foldChunk(client)
+      if (n === 0) break
+      events += n
+    }
+
+    const {rows} = await client.query<{watermark: string}>('SELECT watermark FROM aggregator')
+    return {events, watermark: Number(rows[0].watermark)}
+  }
+
+  /**
+   * The aggregator's step, inside the caller's transaction: takes the aggregator row's lock (one
+   * aggregator at a time), then folds the next events above the watermark and below the ingest
+   * horizon, in id order, merged in memory and upserted in key order. Returns the events folded.
+   */
+  private async foldChunk(client: pg.PoolClient): Promise<number> {
+    const horizon = await this.horizon(client)
+    const {rows: state} = await client.query<{watermark: string}>('SELECT watermark FROM aggregator FOR UPDATE')
+    const watermark = Number(state[0].watermark)
+    if (horizon <= watermark) return 0
+    const {rows} = await client.query<EventRow & {id: string}>(
+      `${SELECT_ROW_LEFT.replace('SELECT ', 'SELECT e.id::text AS id, ')} WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT ${CHUNK_EVENTS}`,
+      [watermark, horizon],
+    )
+    if (rows.length === 0) return 0
+    const last = Number(rows.at(-1)!.id)
+    const facts = await this.factsOf(rows)
+    const strings = new Set<string>(FIXED_DIMS)
+    for (const fact of facts) stringsOf(fact, strings)
+    await this.addStrings(strings)
+    const delta = chunkDelta(facts, await this.storedSessions(client, sessionIds(facts), watermark, facts), this.id)
+    await this.addStrings(delta.tallyStrings())
+    await this.rollups.apply(client, delta)
+    await client.query('UPDATE aggregator SET watermark = $1', [last])
+    return rows.length
+  }
+
+  /**
+   * The highest event id below which no ingest is still running, read on the caller's connection:
+   * ingests hold INGEST_LOCK shared, so once this session has it exclusively every id up to MAX(id)
+   * is committed or rolled back. A session lock, released at once (and by transactionOnce() if the
+   * transaction fails meanwhile), so ingest never waits for a whole chunk.
+   */
+  private async horizon(client: pg.PoolClient): Promise<number> {
+    await client.query('SELECT pg_advisory_lock($1)', [INGEST_LOCK])
+    const {rows} = await client.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
+    await client.query('SELECT pg_advisory_unlock($1)', [INGEST_LOCK])
+    return Number(rows[0].max ?? 0)
+  }
+
   /** The ingest transaction's work: tombstones, instance numbers, events. */
   private async insertIn(client: pg.PoolClient, incoming: Incoming[]): Promise<InsertResult> {
     const events = incoming.map((i) => i.encoded)
-    const messages = new Map(incoming.map((i) => [i.encoded.messageId, i.message]))
     const hashes = new Map<string, string>()
     for (const e of events) if (!hashes.has(e.instanceId)) hashes.set(e.instanceId, hashInstanceId(e.instanceId))
     const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
+    // Shared: the aggregator's horizon waits for this transaction (see INGEST_LOCK).
+    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [INGEST_LOCK])
     // Exclusive per instance: one instance's batches (and its deletion) never interleave, so a
     // session's aggregates are computed from a stable view of the session.
     await client.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [keys])
@@ -488,14 +563,6 @@ export class PostgresStore implements Store {
       columns,
     )
     const stored = new Set(result.rows.map((r) => r.message_id))
-    const facts = live
-      .filter((e) => stored.has(e.messageId))
-      .map((e) => factOf(messages.get(e.messageId)!, instanceOf.get(e.instanceId)!, e.messageId, e.ts))
-    if (facts.length > 0) {
-      // The aggregates change in the same transaction: a report reflects an answered event at once.
-      await this.applyDelta(client, insertDelta(facts, await this.storedSessions(client, sessionIds(facts))))
-    }
-
     const accepted = stored.size
     return {accepted, duplicates: live.length - accepted, suppressed}
   }
@@ -525,6 +592,29 @@ export class PostgresStore implements Store {
     return applied
   }
 
+  /** Events of a multi-level filter (the raw path), narrowed in SQL by its columns and days. */
+  private async rawFacts(filter: ReportFilter): Promise<Fact[]> {
+    const where = rowFilter(filter, this.dict)
+    if (!where) return []
+    const clauses = where.equal.map(([column], i) => `e.${column} = $${i + 1}`)
+    const params: number[] = where.equal.map(([, id]) => id)
+    if (where.fromTs !== undefined) {
+      params.push(where.fromTs)
+      clauses.push(`e.ts >= $${params.length}`)
+    }
+
+    if (where.toTs !== undefined) {
+      params.push(where.toTs)
+      clauses.push(`e.ts < $${params.length}`)
+    }
+
+    const {rows} = await this.pool.query<EventRow>(
+      `${SELECT_ROW}${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''}`,
+      params,
+    )
+    return this.factsOf(rows)
+  }
+
   private async read<T>(query: () => Promise<T>): Promise<T> {
     try {
       return await query()
@@ -536,12 +626,21 @@ export class PostgresStore implements Store {
   }
 
   /** Every command event of the sessions, by session. */
-  private async storedSessions(client: pg.PoolClient, sessions: string[]): Promise<Map<string, Fact[]>> {
+  /** Every aggregated command event (id <= `upTo`) of the sessions, by session. */
+  private async storedSessions(
+    client: pg.PoolClient,
+    sessions: string[],
+    upTo: number,
+    newer: readonly Fact[] = [],
+  ): Promise<Map<string, Fact[]>> {
     const out = new Map<string, Fact[]>()
     if (sessions.length === 0) return out
-    const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.session = ANY($1::uuid[])`, [sessions])
+    const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.session = ANY($1::uuid[]) AND e.id <= $2`, [
+      sessions,
+      upTo,
+    ])
     for (const session of sessions) out.set(session, [])
-    for (const fact of await this.factsOf(rows)) {
+    for (const fact of [...(await this.factsOf(rows)), ...newer]) {
       if (fact.event === 'command' && fact.session !== null) out.get(fact.session)?.push(fact)
     }
 
@@ -575,6 +674,8 @@ export class PostgresStore implements Store {
     } catch (error) {
       broken = error as Error
       await client.query('ROLLBACK').catch(() => {})
+      // A session lock (the aggregator's horizon) must not stay with a pooled connection.
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => {})
       throw error
     } finally {
       client.removeListener('error', ignore)
@@ -607,18 +708,5 @@ export class PostgresStore implements Store {
     })().finally(() => {
       this.vacuuming = undefined
     })
-  }
-
-  private async withNeedStrings<T>(work: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        // eslint-disable-next-line no-await-in-loop -- retried after adding the strings
-        return await work()
-      } catch (error) {
-        if (!(error instanceof NeedStrings)) throw error
-        // eslint-disable-next-line no-await-in-loop -- retried after adding the strings
-        await this.addStrings(error.values)
-      }
-    }
   }
 }

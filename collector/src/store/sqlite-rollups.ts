@@ -1,60 +1,84 @@
-/** The aggregates in SQLite: applying deltas inside the ingest or deletion transaction, and reading them. */
+/** The aggregates in SQLite: applying a chunk's or a deletion's delta inside its transaction, and reading them. */
 import type Database from 'better-sqlite3'
 
 import type {Dictionary} from './dictionary.js'
 
+import {DICT_COLUMNS} from './codec.js'
 import {addTo, type Histogram} from './report/histogram.js'
-import {addHistogram, decodeIds, encodeHistogram, encodeIds} from './rollup/codecs.js'
-import {type RollupDelta, splitPeriodKey} from './rollup/delta.js'
-import {COUNTER_KIND, type CounterRow, type RollupReader, TALLY_KIND} from './rollup/query.js'
+import {addHistogram, encodeHistogram} from './rollup/codecs.js'
+import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
+import {WEEK} from './rollup/periods.js'
+import {type AggRow, type RollupReader} from './rollup/query.js'
+import {tallyKind} from './rollup/tallies.js'
 
-export const SQLITE_ROLLUP_SCHEMA = `
-  CREATE TABLE counters (
-    period INTEGER NOT NULL, kind INTEGER NOT NULL, cell INTEGER NOT NULL,
-    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BLOB,
-    PRIMARY KEY (period, kind, cell)
-  ) WITHOUT ROWID;
-  CREATE TABLE profiles (
-    period INTEGER NOT NULL, instance INTEGER NOT NULL, cells BLOB NOT NULL,
-    PRIMARY KEY (period, instance)
-  ) WITHOUT ROWID;
-  CREATE INDEX profiles_instance ON profiles (instance);
-  CREATE TABLE presence (
-    period INTEGER NOT NULL, product INTEGER NOT NULL, instance INTEGER NOT NULL,
-    PRIMARY KEY (period, product, instance)
-  ) WITHOUT ROWID;
-  CREATE INDEX presence_instance ON presence (instance);
-  CREATE TABLE active (
-    period INTEGER NOT NULL, product INTEGER NOT NULL, instances INTEGER NOT NULL, events INTEGER NOT NULL,
-    PRIMARY KEY (period, product)
-  ) WITHOUT ROWID;
+export const SQLITE_AGG_SCHEMA = `
+  DROP TABLE IF EXISTS counters;
+  DROP TABLE IF EXISTS profiles;
+  DROP TABLE IF EXISTS presence;
+  DROP TABLE IF EXISTS active;
+  DROP TABLE IF EXISTS tallies;
+  -- A rowid table with a unique index, not WITHOUT ROWID: rows of a few hundred bytes fill b-tree
+  -- pages far better so (measured: a quarter smaller).
+  CREATE TABLE agg (
+    period INTEGER NOT NULL, level INTEGER NOT NULL, dim INTEGER NOT NULL, value INTEGER NOT NULL,
+    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BLOB, instances BLOB
+  );
+  CREATE UNIQUE INDEX agg_key ON agg (period, level, dim, value);
+  CREATE INDEX agg_value ON agg (value) WHERE level = 0;
+  -- Raw events are read by instance, session, id and received time; no report reads them by ts.
+  DROP INDEX IF EXISTS events_ts;
   CREATE TABLE tallies (
     period INTEGER NOT NULL, kind INTEGER NOT NULL, cell INTEGER NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (period, kind, cell)
   ) WITHOUT ROWID;
-  CREATE INDEX events_session ON events (session) WHERE session IS NOT NULL;
-  CREATE INDEX counters_cell ON counters (cell);
-  CREATE INDEX tallies_cell ON tallies (cell);`
+  CREATE INDEX tallies_cell ON tallies (cell);
+  CREATE TABLE aggregator (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
+  INSERT INTO aggregator (id, watermark) VALUES (1, 0);
+  CREATE TABLE instances_v4 (id INTEGER PRIMARY KEY AUTOINCREMENT, uid BLOB NOT NULL UNIQUE);
+  INSERT INTO instances_v4 (id, uid) SELECT id, uid FROM instances;
+  DROP TABLE instances;
+  ALTER TABLE instances_v4 RENAME TO instances;`
 
 /** Tables the aggregates live in (rebuild empties them). */
-export const ROLLUP_TABLES = ['counters', 'profiles', 'presence', 'active', 'tallies'] as const
-
-export function counterKind(key: string): number {
-  return COUNTER_KIND[JSON.parse(key)[0] as 'm']
-}
-
-export function tallyKind(key: string): number {
-  return TALLY_KIND[JSON.parse(key)[0] as 'l']
-}
+export const AGG_TABLES = ['agg', 'tallies'] as const
 
 const list = (n: number) => Array.from({length: n}, () => '?').join(', ')
 
-/** A string's dictionary id (added before the delta is applied). */
-function idIn(dict: Dictionary): (value: string) => number {
-  return (value) => dict.idOf(value)!
+interface StoredRow {
+  events: number
+  failures: number
+  histogram: Buffer | null
+  instances: Buffer | null
 }
 
-export class SqliteRollups implements RollupReader {
+/** A stored row with a delta applied; undefined when no event is left. */
+export function mergeRow(
+  row: StoredRow | undefined,
+  d: {events: number; failures: number; histogram: Histogram | undefined; instances: number[]},
+  removed: number | undefined,
+): StoredRow | undefined {
+  const events = (row?.events ?? 0) + d.events
+  if (events <= 0) return undefined
+  let histogram: Buffer | null = row?.histogram ?? null
+  if (d.histogram) {
+    const merged: Histogram = new Map()
+    addHistogram(merged, histogram)
+    for (const [bucket, n] of d.histogram) addTo(merged, bucket, n)
+    histogram = merged.size === 0 ? null : encodeHistogram(merged)
+  }
+
+  const added = sortedDistinct(d.instances)
+  const instances =
+    row === undefined
+      ? encodeSorted(added)
+      : added.length > 0 || removed !== undefined
+        ? updateSet(row.instances, added, removed)
+        : row.instances
+  return {events, failures: (row?.failures ?? 0) + d.failures, histogram, instances}
+}
+
+export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
   private readonly statements
 
   constructor(
@@ -62,127 +86,66 @@ export class SqliteRollups implements RollupReader {
     private readonly dict: Dictionary,
   ) {
     this.statements = {
-      activeAdd: db.prepare(
-        `INSERT INTO active (period, product, instances, events) VALUES (?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET instances = instances + excluded.instances, events = events + excluded.events`,
+      get: db.prepare(
+        'SELECT events, failures, histogram, instances FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?',
       ),
-      activeClean: db.prepare('DELETE FROM active WHERE instances <= 0 AND events <= 0'),
-      counter: db.prepare(
-        'SELECT events, failures, histogram FROM counters WHERE period = ? AND kind = ? AND cell = ?',
+      insert: db.prepare(
+        'INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      counterDelete: db.prepare('DELETE FROM counters WHERE period = ? AND kind = ? AND cell = ?'),
-      counterPut: db.prepare(
-        'INSERT OR REPLACE INTO counters (period, kind, cell, events, failures, histogram) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      presenceAdd: db.prepare('INSERT OR IGNORE INTO presence (period, product, instance) VALUES (?, ?, ?)'),
-      presenceDelete: db.prepare('DELETE FROM presence WHERE instance = ?'),
-      presenceOf: db.prepare('SELECT period, product FROM presence WHERE instance = ?'),
-      profile: db.prepare('SELECT cells FROM profiles WHERE period = ? AND instance = ?'),
-      profileDelete: db.prepare('DELETE FROM profiles WHERE instance = ?'),
-      profilePut: db.prepare('INSERT OR REPLACE INTO profiles (period, instance, cells) VALUES (?, ?, ?)'),
+      remove: db.prepare('DELETE FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?'),
       tallyAdd: db.prepare(
         'INSERT INTO tallies (period, kind, cell, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
       ),
       tallyClean: db.prepare('DELETE FROM tallies WHERE period = ? AND kind = ? AND cell = ? AND n = 0'),
+      update: db.prepare(
+        'UPDATE agg SET events = ?, failures = ?, histogram = ?, instances = ? WHERE period = ? AND level = ? AND dim = ? AND value = ?',
+      ),
     }
   }
 
-  async active(first: number, last: number, product: number) {
-    return this.db
-      .prepare('SELECT period, instances, events FROM active WHERE period BETWEEN ? AND ? AND product = ?')
-      .all(first, last, product) as {events: number; instances: number; period: number}[]
-  }
-
-  /** Apply a delta (inside the caller's transaction). */
-  apply(delta: RollupDelta): void {
+  /**
+   * Apply a delta inside the caller's transaction, rows in key order. `removed`: the deleted
+   * instance, taken out of the sets of the rows it touched.
+   */
+  apply(delta: AggDelta, removed?: number): void {
     const s = this.statements
-    const id = idIn(this.dict)
-    for (const [pk, d] of delta.counters) {
-      const [period, key] = splitPeriodKey(pk)
-      const kind = counterKind(key)
-      const cell = id(key)
-      const row = s.counter.get(period, kind, cell) as
-        undefined | {events: number; failures: number; histogram: Buffer | null}
-      const events = (row?.events ?? 0) + d.events
-      if (events <= 0) {
-        s.counterDelete.run(period, kind, cell)
-        continue
-      }
-
-      const histogram: Histogram = new Map()
-      addHistogram(histogram, row?.histogram ?? null)
-      for (const [bucket, n] of d.histogram) addTo(histogram, bucket, n)
-      s.counterPut.run(
-        period,
-        kind,
-        cell,
-        events,
-        (row?.failures ?? 0) + d.failures,
-        histogram.size === 0 ? null : encodeHistogram(histogram),
-      )
-    }
-
-    for (const [instance, byPeriod] of delta.profiles) {
-      for (const [period, keys] of byPeriod) {
-        const row = s.profile.get(period, instance) as undefined | {cells: Buffer}
-        const ids = [...decodeIds(row?.cells ?? null), ...[...keys].map((k) => id(k))]
-        s.profilePut.run(period, instance, encodeIds(ids))
-      }
-    }
-
-    for (const [pk, instances] of delta.presence) {
-      const [period, product] = splitPeriodKey(pk)
-      const productId = product === '' ? 0 : id(product)
-      let added = 0
-      for (const instance of instances) added += s.presenceAdd.run(period, productId, instance).changes
-      if (added > 0) s.activeAdd.run(period, productId, added, 0)
-    }
-
-    for (const [pk, events] of delta.activeEvents) {
-      const [period, product] = splitPeriodKey(pk)
-      s.activeAdd.run(period, product === '' ? 0 : id(product), 0, events)
+    const sorted = delta.sortedRows()
+    for (const d of sorted) {
+      const key = [d.period, d.level, d.dim, d.value]
+      const old = s.get.get(...key) as StoredRow | undefined
+      const row = mergeRow(old, d, removed)
+      if (!row) s.remove.run(...key)
+      else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
+      else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
     }
 
     for (const [pk, n] of delta.tallies) {
       const [period, key] = splitPeriodKey(pk)
-      s.tallyAdd.run(period, tallyKind(key), id(key), n)
-      if (n < 0) s.tallyClean.run(period, tallyKind(key), id(key))
+      const cell = this.dict.idOf(key)!
+      s.tallyAdd.run(period, tallyKind(key), cell, n)
+      if (n < 0) s.tallyClean.run(period, tallyKind(key), cell)
     }
-
-    if (delta.sign === -1) s.activeClean.run()
   }
 
-  async counters(periods: number[], kind: number): Promise<CounterRow[]> {
+  async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
+    // Two index walks from either end (MIN/MAX with these conditions would scan every day row).
+    const edge = (order: 'ASC' | 'DESC') =>
+      this.db
+        .prepare(
+          `SELECT period FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = ? ORDER BY period ${order} LIMIT 1`,
+        )
+        .get(totalDim) as undefined | {period: number}
+    const first = edge('ASC')
+    return first === undefined ? undefined : [first.period, edge('DESC')!.period]
+  }
+
+  async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
     return this.db
       .prepare(
-        `SELECT period, cell, events, failures, histogram FROM counters WHERE kind = ? AND period IN (${list(periods.length)})`,
+        `SELECT period, value, events, failures, histogram, instances FROM agg
+         WHERE period IN (${list(periods.length)}) AND level = ? AND dim = ?`,
       )
-      .all(kind, ...periods) as CounterRow[]
-  }
-
-  async dayBounds(): Promise<[number, number] | undefined> {
-    const row = this.db
-      .prepare('SELECT MIN(period) AS first, MAX(period) AS last FROM active WHERE period < 100000 AND product = 0')
-      .get() as {first: null | number; last: null | number}
-    return row.first === null ? undefined : [row.first, row.last!]
-  }
-
-  async profiles(periods: number[]) {
-    return this.db
-      .prepare(`SELECT period, instance, cells FROM profiles WHERE period IN (${list(periods.length)})`)
-      .all(...periods) as {cells: Buffer; instance: number; period: number}[]
-  }
-
-  /** Take an instance out of the sets (profiles, presence) and of the active counts. */
-  removeInstance(instance: number): void {
-    const s = this.statements
-    for (const row of s.presenceOf.all(instance) as {period: number; product: number}[]) {
-      s.activeAdd.run(row.period, row.product, -1, 0)
-    }
-
-    s.presenceDelete.run(instance)
-    s.profileDelete.run(instance)
-    s.activeClean.run()
+      .all(...periods, level, dim) as AggRow[]
   }
 
   async tallies(periods: number[], kind: number) {
@@ -192,20 +155,25 @@ export class SqliteRollups implements RollupReader {
   }
 
   /**
-   * Of the dictionary ids given (cells and products a deletion touched), those no aggregate refers
-   * to any more: the deletion overwrites them, so no value only the deleted instance sent stays.
+   * Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to
+   * any more: the deletion overwrites them, so no value only the deleted instance sent stays.
    */
-  unused(cells: Iterable<number>, products: Iterable<number>): number[] {
-    const cellUsed = this.db.prepare(
-      'SELECT EXISTS (SELECT 1 FROM counters WHERE cell = @id) OR EXISTS (SELECT 1 FROM tallies WHERE cell = @id) AS used',
+  unused(ids: Iterable<number>): number[] {
+    const used = this.db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM agg WHERE value = @id AND level = 0)
+         OR EXISTS (SELECT 1 FROM tallies WHERE cell = @id) AS used`,
     )
-    // Products are few; the events scan runs only for a product nothing else uses any more.
-    const productUsed = this.db.prepare(
-      'SELECT EXISTS (SELECT 1 FROM active WHERE product = @id) OR EXISTS (SELECT 1 FROM events WHERE product = @id) AS used',
-    )
-    return [
-      ...[...cells].filter((id) => (cellUsed.get({id}) as {used: number}).used === 0),
-      ...[...products].filter((id) => (productUsed.get({id}) as {used: number}).used === 0),
-    ]
+    const candidates = [...ids].filter((id) => (used.get({id}) as {used: number}).used === 0)
+    if (candidates.length === 0) return []
+    // Raw events not aggregated any more (purged aggregates) may still name one: one scan, rarely.
+    const wanted = new Set(candidates)
+    const inEvents = new Set<number>()
+    const rows = this.db
+      .prepare(
+        `SELECT ${DICT_COLUMNS.join(', ')} FROM events WHERE ${DICT_COLUMNS.map((c) => `${c} IN (${list(candidates.length)})`).join(' OR ')}`,
+      )
+      .iterate(...DICT_COLUMNS.flatMap(() => candidates)) as Iterable<Record<string, null | number>>
+    for (const row of rows) for (const c of DICT_COLUMNS) if (wanted.has(row[c]!)) inEvents.add(row[c]!)
+    return candidates.filter((id) => !inEvents.has(id))
   }
 }

@@ -7,14 +7,17 @@ import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
-import {type Fact, factOf} from './report/facts.js'
-import {factFromRow} from './report/raw.js'
-import {type RollupDelta, splitPeriodKey} from './rollup/delta.js'
+import {type Fact} from './report/facts.js'
+import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
+import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
-import {deletionDelta, insertDelta, rebuildDelta, sessionIds} from './rollup/plan.js'
-import {RollupQueries} from './rollup/query.js'
+import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
+import {RollupQueries, type RollupReader} from './rollup/query.js'
+import {FIXED_DIMS, type IdOf, isDimName, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
-import {ROLLUP_TABLES, SQLITE_ROLLUP_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
+import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
+import {AGG_TABLES, SQLITE_AGG_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -23,6 +26,7 @@ import {
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
+  type ReportFilter,
   type ReportQuery,
   type ReportRow,
   type SessionsQuery,
@@ -83,18 +87,20 @@ const MIGRATIONS: string[] = [
    CREATE INDEX events_ts ON events (ts);
    CREATE INDEX events_received ON events (received);
    CREATE INDEX deletions_requested ON deletions (requested_at);`,
-  // 3: aggregates (filled by rebuild() when a store of schema 2 already holds events).
+  // 3: the first aggregates (replaced by 4).
   SQLITE_ROLLUP_SCHEMA,
+  // 4: aggregate rows per reported dimension, folded in by the background aggregator from its
+  // watermark (0 here: the aggregates are rebuilt from the raw events).
+  SQLITE_AGG_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
 const SELECT_ROW = `SELECT e.message_id, e.instance, i.uid AS instance_id, e.ts, e.session, ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
 
-/** A message on its way in: its columns and the message (for the aggregates). */
+/** A message on its way in: its columns. */
 interface Incoming {
   encoded: EncodedEvent
-  message: TelemetryMessage
 }
 
 interface SqliteRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
@@ -139,15 +145,21 @@ function privateFile(path: string): void {
 
 /**
  * SQLite store (better-sqlite3, WAL). One process writes the file (the server; admin operations
- * go through it); other processes may read it (`report --store`).
+ * go through it); other processes may read it (`report --store`). Ingest stores raw events only;
+ * the aggregator folds them into the aggregates shortly after (see rollup/aggregator.ts).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
   /** Strings added by the running write transaction. */
   private added: string[] = []
+  private readonly aggregator: Aggregator | undefined
   private readonly db: Database.Database
   private readonly dict = new Dictionary()
+  private readonly foldTx: Database.Transaction<() => number>
+  private readonly id: IdOf
   private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
+  /** Highest string id loaded from the table. */
+  private loaded = 0
   private readonly queries: RollupQueries
   private readonly rollups: SqliteRollups
   private readonly statements = new Map<string, Database.Statement>()
@@ -163,26 +175,44 @@ export class SqliteStore implements Store {
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
       // Deleted rows are overwritten with zeros in the file, not just unlinked from the b-tree.
       this.db.pragma('secure_delete = ON')
+      // The aggregator rewrites rows all over the aggregates: keep their pages in memory.
+      this.db.pragma('cache_size = -65536')
+      // An aggregator chunk grows the WAL by megabytes: truncate it after checkpoints, not to keep
+      // its largest size on disk.
+      this.db.pragma('journal_size_limit = 8388608')
     }
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
-    const applied = options.readonly ? [] : this.migrate()
+    if (!options.readonly) this.migrate()
     this.rollups = new SqliteRollups(this.db, this.dict)
-    this.queries = new RollupQueries(this.rollups, this.dict)
+    this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
+    this.queries = new RollupQueries(
+      {...bind(this.rollups), rawFacts: async (filter) => this.rawFacts(filter)},
+      this.dict,
+    )
     this.insertTx = this.makeInsert()
+    this.foldTx = this.db.transaction(() => this.foldChunk())
     this.loadStrings()
     if (!options.readonly) {
       this.convertLegacyEvents()
-      // Events stored before the aggregates existed (schema 2): compute them once.
-      if (applied.includes(3) && this.db.prepare('SELECT 1 FROM events LIMIT 1').get() !== undefined) this.rebuildSync()
+      this.aggregator = new Aggregator(async () => this.write(() => this.foldTx.immediate()))
+      // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
+      this.aggregator.poke()
     }
   }
 
   async active(query: ActiveQuery): Promise<ActiveRow[]> {
+    await this.aggregate()
     return this.read(() => this.queries.active(query))
   }
 
+  /** Fold every stored event into the aggregates now (reports do so before answering). */
+  async aggregate(): Promise<void> {
+    await this.aggregator?.catchUp()
+  }
+
   async close(): Promise<void> {
+    await this.aggregator?.close()
     if (this.db.open) this.db.close()
   }
 
@@ -201,13 +231,19 @@ export class SqliteStore implements Store {
       const instance = this.db.prepare('SELECT id FROM instances WHERE uid = ?').get(uid) as undefined | {id: number}
       let deleted = 0
       if (instance) {
-        // Its contributions to the aggregates, computed from its raw events, are taken away exactly.
+        // Every event is aggregated first, so the deletion takes away exactly what was added.
+        this.catchUpSync()
         const facts = this.rowsToFacts(
           this.statement(`${SELECT_ROW} WHERE e.instance = ?`).all(instance.id) as SqliteRow[],
         )
-        const delta = deletionDelta(instance.id, facts, this.storedSessions(sessionIds(facts)))
-        this.applyDelta(delta)
-        this.rollups.removeInstance(instance.id)
+        const delta = deletionDelta(
+          instance.id,
+          facts,
+          this.storedSessions(sessionIds(facts), Number.MAX_SAFE_INTEGER),
+          this.id,
+        )
+        this.addStrings(delta.tallyStrings())
+        this.rollups.apply(delta, instance.id)
         deleted = this.db.prepare('DELETE FROM events WHERE instance = ?').run(instance.id).changes
         this.db.prepare('DELETE FROM instances WHERE id = ?').run(instance.id)
         this.forgetStrings(delta)
@@ -246,11 +282,10 @@ export class SqliteStore implements Store {
 
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
-    const events: Incoming[] = messages.map((m) => ({
-      encoded: encodeMessage(m.message, m.messageId),
-      message: m.message,
-    }))
-    return this.write(() => this.insertTx.immediate(events))
+    const events: Incoming[] = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
+    const result = await this.write(() => this.insertTx.immediate(events))
+    if (result.accepted > 0) this.aggregator?.poke()
+    return result
   }
 
   async ping(): Promise<void> {
@@ -260,6 +295,8 @@ export class SqliteStore implements Store {
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     if (Number.isNaN(cutoff.getTime())) throw new Error('purge: invalid cutoff date')
     const tx = this.db.transaction(() => {
+      // The aggregates keep what the purged events added.
+      this.catchUpSync()
       const events = this.db
         .prepare('DELETE FROM events WHERE received < ?')
         .run(Math.floor(cutoff.getTime() / 1000)).changes
@@ -274,7 +311,7 @@ export class SqliteStore implements Store {
       if (options.rollups) {
         // Periods that ended before the cutoff's day, week and month.
         const [day, week, month] = periodsOf(cutoff.getTime())
-        for (const table of ROLLUP_TABLES) {
+        for (const table of AGG_TABLES) {
           rollups += this.db
             .prepare(
               `DELETE FROM ${table} WHERE period < ? OR (period >= ${WEEK} AND period < ?) OR (period >= ${MONTH} AND period < ?)`,
@@ -291,16 +328,23 @@ export class SqliteStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    const result = await retryBusy(() => this.rebuildSync(), SQLITE_ADMIN_GIVE_UP_MS)
+    const tx = this.db.transaction(() => {
+      for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
+      this.db.prepare('UPDATE aggregator SET watermark = 0').run()
+      return {events: this.catchUpSync()}
+    })
+    const result = await retryBusy(() => this.undoStringsOnFailure(() => tx.immediate()), SQLITE_ADMIN_GIVE_UP_MS)
     await this.checkpoint()
     return result
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
+    await this.aggregate()
     return this.read(() => this.queries.report(query))
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
+    await this.aggregate()
     return this.read(() => this.queries.sessions(query))
   }
 
@@ -313,14 +357,19 @@ export class SqliteStore implements Store {
     if (missing.length === 0) return
     const insert = this.statement('INSERT INTO strings (value) VALUES (?) RETURNING id')
     for (const value of missing) {
-      this.dict.set((insert.get(value) as {id: number}).id, value)
+      const {id} = insert.get(value) as {id: number}
+      this.dict.set(id, value)
       this.added.push(value)
+      // Only this process writes: the strings it adds need no loading back.
+      this.loaded = Math.max(this.loaded, id)
     }
   }
 
-  private applyDelta(delta: RollupDelta): void {
-    this.addStrings(delta.strings())
-    this.rollups.apply(delta)
+  /** Fold every event above the watermark, inside the caller's transaction; returns the events folded. */
+  private catchUpSync(): number {
+    let events = 0
+    for (let n = this.foldChunk(); n > 0; n = this.foldChunk()) events += n
+    return events
   }
 
   /** Move the WAL's content into the file and truncate it, so no old page version stays readable. */
@@ -349,7 +398,7 @@ export class SqliteStore implements Store {
 
     for (const row of read.iterate() as Iterable<{message: string}>) {
       const prepared = prepareMessage(JSON.parse(row.message) as TelemetryMessage)
-      batch.push({encoded: encodeMessage(prepared.message, prepared.messageId), message: prepared.message})
+      batch.push({encoded: encodeMessage(prepared.message, prepared.messageId)})
       if (batch.length >= 1000) flush()
     }
 
@@ -358,29 +407,55 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Aggregate keys (which hold custom property values) and products no longer used after a
-   * deletion are overwritten in the dictionary (ids are never reused).
+   * The aggregator's step, inside the caller's transaction: the next events above the watermark,
+   * in id order, merged in memory and written row by row in key order. Returns the events folded.
    */
-  private forgetStrings(delta: RollupDelta): void {
-    const {dict} = this
-    const id = (value: string) => dict.idOf(value)!
-    const keys = [...delta.counters.keys(), ...delta.tallies.keys()].map((pk) => splitPeriodKey(pk)[1])
-    const products = [...delta.activeEvents.keys()].map((pk) => splitPeriodKey(pk)[1]).filter((p) => p !== '')
+  private foldChunk(): number {
+    const {watermark} = this.statement('SELECT watermark FROM aggregator').get() as {watermark: number}
+    const rows = this.statement(
+      `${SELECT_ROW.replace('SELECT ', 'SELECT e.id, ')} WHERE e.id > ? ORDER BY e.id LIMIT ${CHUNK_EVENTS}`,
+    ).all(watermark) as (SqliteRow & {id: number})[]
+    if (rows.length === 0) return 0
+    const last = rows.at(-1)!.id
+    const facts = this.rowsToFacts(rows)
+    const strings = new Set<string>(FIXED_DIMS)
+    for (const fact of facts) stringsOf(fact, strings)
+    this.addStrings(strings)
+    const delta = chunkDelta(facts, this.storedSessions(sessionIds(facts), watermark, facts), this.id)
+    this.addStrings(delta.tallyStrings())
+    this.rollups.apply(delta)
+    this.statement('UPDATE aggregator SET watermark = ?').run(last)
+    return rows.length
+  }
+
+  /**
+   * Aggregate values (custom property values among them) and session keys no longer used after a
+   * deletion are overwritten in the dictionary (ids are never reused). Dimension names stay.
+   */
+  private forgetStrings(delta: AggDelta): void {
+    const candidates = new Set<number>()
+    for (const row of delta.rows()) {
+      const value = row.value === 0 ? undefined : this.dict.decode(row.value)
+      if (typeof value === 'string' && !isDimName(value)) candidates.add(row.value)
+    }
+
+    for (const key of delta.tallyStrings()) candidates.add(this.dict.idOf(key)!)
     const overwrite = this.statement('UPDATE strings SET value = char(0) || id WHERE id = ?')
-    for (const unused of this.rollups.unused(new Set(keys.map((k) => id(k))), new Set(products.map((p) => id(p))))) {
+    for (const unused of this.rollups.unused(candidates)) {
       const value = this.dict.decode(unused)
       overwrite.run(unused)
       if (typeof value === 'string') this.dict.forget(value)
     }
   }
 
-  /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
-  private loadStrings(after = 0): void {
-    const rows = this.db.prepare('SELECT id, value FROM strings WHERE id > ?').all(after) as {
+  /** Strings added since the last load (all of them the first time). */
+  private loadStrings(): void {
+    const rows = this.statement('SELECT id, value FROM strings WHERE id > ? ORDER BY id').all(this.loaded) as {
       id: number
       value: string
     }[]
     for (const {id, value} of rows) this.dict.set(id, value)
+    if (rows.length > 0) this.loaded = rows.at(-1)!.id
   }
 
   private makeInsert(): Database.Transaction<(events: Incoming[]) => InsertResult> {
@@ -388,16 +463,21 @@ export class SqliteStore implements Store {
     const findInstance = this.db.prepare('SELECT id FROM instances WHERE uid = ?')
     const addInstance = this.db.prepare('INSERT INTO instances (uid) VALUES (?)')
     const insertEvent = this.db.prepare(
-      `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
+      `INSERT INTO events (id, ${EVENT_COLUMNS.join(', ')}) VALUES (?, ${EVENT_COLUMNS.map(() => '?').join(', ')})
        ON CONFLICT (message_id) DO NOTHING`,
+    )
+    // Event ids only grow, even after the newest events were deleted: the aggregator's watermark
+    // must never hide a new event.
+    const lastId = this.db.prepare(
+      'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id',
     )
     return this.db.transaction((events: Incoming[]) => {
       this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
       const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0}
-      const accepted: Fact[] = []
-      for (const {encoded: event, message} of events) {
+      let {id} = lastId.get() as {id: number}
+      for (const {encoded: event} of events) {
         let instance = instances.get(event.instanceId)
         if (instance === undefined) {
           if (isTombstoned.get(hashInstanceId(event.instanceId)) === undefined) {
@@ -417,6 +497,7 @@ export class SqliteStore implements Store {
         }
 
         const info = insertEvent.run(
+          ++id,
           uuidBytes(event.messageId),
           instance,
           event.ts,
@@ -424,16 +505,10 @@ export class SqliteStore implements Store {
           event.sessionId === null ? null : uuidBytes(event.sessionId),
           ...dataValues(event, this.dict),
         )
-        if (info.changes === 1) {
-          result.accepted++
-          accepted.push(factOf(message, instance, event.messageId, event.ts))
-        } else {
-          result.duplicates++
-        }
+        if (info.changes === 1) result.accepted++
+        else result.duplicates++
       }
 
-      // The aggregates change in the same transaction: a report reflects an answered event at once.
-      if (accepted.length > 0) this.applyDelta(insertDelta(accepted, this.storedSessions(sessionIds(accepted))))
       return result
     })
   }
@@ -456,8 +531,29 @@ export class SqliteStore implements Store {
     return applied
   }
 
-  /** Reports read strings another process may have added: reload once on a miss. */
+  /** Events of a multi-level filter (the raw path), narrowed in SQL by its columns and days. */
+  private rawFacts(filter: ReportFilter): Fact[] {
+    const where = rowFilter(filter, this.dict)
+    if (!where) return []
+    const clauses = where.equal.map(([column]) => `e.${column} = ?`)
+    const params: number[] = where.equal.map(([, id]) => id)
+    if (where.fromTs !== undefined) {
+      clauses.push('e.ts >= ?')
+      params.push(where.fromTs)
+    }
+
+    if (where.toTs !== undefined) {
+      clauses.push('e.ts < ?')
+      params.push(where.toTs)
+    }
+
+    const sql = `${SELECT_ROW}${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''}`
+    return this.rowsToFacts(this.db.prepare(sql).all(...params) as SqliteRow[])
+  }
+
+  /** Reports read strings another process may have added (the filter values too): load them first. */
   private async read<T>(query: () => Promise<T>): Promise<T> {
+    this.loadStrings()
     try {
       return await query()
     } catch (error) {
@@ -467,30 +563,9 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Empty the aggregates and compute them again from the raw events, a group of instances at a time. */
-  private rebuildSync(): RebuildResult {
-    const tx = this.db.transaction(() => {
-      for (const table of ROLLUP_TABLES) this.db.exec(`DELETE FROM ${table}`)
-      const ids = (this.db.prepare('SELECT id FROM instances ORDER BY id').all() as {id: number}[]).map((r) => r.id)
-      let events = 0
-      for (let i = 0; i < ids.length; i += 200) {
-        const group = ids.slice(i, i + 200)
-        const facts = this.rowsToFacts(
-          this.db
-            .prepare(`${SELECT_ROW} WHERE e.instance IN (${group.map(() => '?').join(', ')})`)
-            .all(...group) as SqliteRow[],
-        )
-        events += facts.length
-        this.applyDelta(rebuildDelta(facts, this.storedSessions(sessionIds(facts))))
-      }
-
-      return {events}
-    })
-    return this.undoStringsOnFailure(() => tx.immediate())
-  }
-
   private rowsToFacts(rows: SqliteRow[]): Fact[] {
-    return this.withStrings(() => rows.map((row) => factFromRow(eventRow(row), this.dict)))
+    const parse = sharedParser()
+    return this.withStrings(() => rows.map((row) => factFromRow(eventRow(row), this.dict, parse)))
   }
 
   /** A prepared statement, prepared once. */
@@ -500,15 +575,19 @@ export class SqliteStore implements Store {
     return statement
   }
 
-  /** Every command event of the sessions, by session. */
-  private storedSessions(sessions: string[]): Map<string, Fact[]> {
+  /**
+   * Every command event of the sessions, by session: those stored with an id up to `upTo`, and
+   * `newer` (events above it, already read).
+   */
+  private storedSessions(sessions: string[], upTo: number, newer: readonly Fact[] = []): Map<string, Fact[]> {
     const out = new Map<string, Fact[]>()
-    const select = this.statement(`${SELECT_ROW} WHERE e.session = ?`)
+    const select = this.statement(`${SELECT_ROW} WHERE e.session = ? AND e.id <= ?`)
     for (const session of sessions) {
-      const facts = this.rowsToFacts(select.all(uuidBytes(session)) as SqliteRow[]).filter((f) => f.event === 'command')
-      out.set(session, facts)
+      const rows = select.all(uuidBytes(session), upTo) as SqliteRow[]
+      out.set(session, rows.length === 0 ? [] : this.rowsToFacts(rows).filter((f) => f.event === 'command'))
     }
 
+    for (const fact of newer) if (fact.event === 'command' && fact.session !== null) out.get(fact.session)?.push(fact)
     return out
   }
 
@@ -538,5 +617,14 @@ export class SqliteStore implements Store {
   /** Run a write transaction; busy waits are async. Strings it added leave the cache if it fails. */
   private async write<T>(work: () => T): Promise<T> {
     return retryBusy(() => this.undoStringsOnFailure(work))
+  }
+}
+
+/** A reader's methods bound to it (spread into the queries' reader). */
+function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
+  return {
+    dayBounds: (dim) => rollups.dayBounds(dim),
+    rows: (periods, level, dim) => rollups.rows(periods, level, dim),
+    tallies: (periods, kind) => rollups.tallies(periods, kind),
   }
 }

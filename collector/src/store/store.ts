@@ -58,6 +58,12 @@ export interface RebuildResult {
 export interface Store {
   /** Active instances and events per day, week or month. */
   active(query: ActiveQuery): Promise<ActiveRow[]>
+  /**
+   * Fold every stored event into the aggregates now. The background aggregator does so within a
+   * second of ingest; report(), active() and sessions() call this first, so they see every event
+   * stored before them.
+   */
+  aggregate(): Promise<void>
   close(): Promise<void>
   countEvents(): Promise<number>
   /** Delete every event of the instance in one transaction, tombstone it, record the deletion. */

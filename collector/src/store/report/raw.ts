@@ -34,7 +34,17 @@ export function rowFilter(filter: ReportFilter, dict: Dictionary): RowFilter | u
   }
 }
 
-export function factFromRow(row: EventRow, dict: Dictionary): Fact {
+/** A memo of JSON.parse for strings that repeat (context, flags); the parsed values are shared. */
+export function sharedParser(): (json: string) => unknown {
+  const parsed = new Map<string, unknown>()
+  return (json) => {
+    let value = parsed.get(json)
+    if (value === undefined) parsed.set(json, (value = JSON.parse(json)))
+    return value
+  }
+}
+
+export function factFromRow(row: EventRow, dict: Dictionary, parseShared?: (json: string) => unknown): Fact {
   const encoded = encodedFromRow(row, dict)
-  return factOf(decodeMessage(encoded), row.instance, row.message_id, row.ts)
+  return factOf(decodeMessage(encoded, parseShared), row.instance, row.message_id, row.ts)
 }

@@ -1,38 +1,31 @@
-/** Binary forms of histograms and instance profiles: little-endian 32-bit integers. */
+/**
+ * Binary form of histograms: varints of (bucket key minus the previous one, zigzag-coded; count) pairs,
+ * keys ascending, so a typical bucket takes two bytes.
+ */
 import type {Histogram} from '../report/histogram.js'
+
+import {decodeVarints, encodeVarints, unzigzag, zigzag} from './varint.js'
 
 export function encodeHistogram(histogram: Histogram): Buffer {
   const keys = [...histogram.keys()].sort((a, b) => a - b)
-  const out = new Int32Array(keys.length * 2)
-  for (const [i, key] of keys.entries()) {
-    out[2 * i] = key
-    out[2 * i + 1] = histogram.get(key)!
+  const values: number[] = []
+  let previous = 0
+  for (const key of keys) {
+    values.push(zigzag(key - previous), histogram.get(key)!)
+    previous = key
   }
 
-  return Buffer.from(out.buffer)
-}
-
-function int32s(bytes: Uint8Array): Int32Array {
-  // Copy when unaligned: Int32Array needs a 4-byte aligned offset.
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.from(bytes)
-  return new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4)
+  return encodeVarints(values)
 }
 
 export function addHistogram(target: Histogram, bytes: null | Uint8Array, sign = 1): void {
   if (bytes === null) return
-  const values = int32s(bytes)
+  const values = decodeVarints(bytes)
+  let key = 0
   for (let i = 0; i < values.length; i += 2) {
-    const next = (target.get(values[i]) ?? 0) + sign * values[i + 1]
-    if (next === 0) target.delete(values[i])
-    else target.set(values[i], next)
+    key += unzigzag(values[i])
+    const next = (target.get(key) ?? 0) + sign * values[i + 1]
+    if (next === 0) target.delete(key)
+    else target.set(key, next)
   }
-}
-
-/** Sorted distinct cell ids. */
-export function encodeIds(ids: Iterable<number>): Buffer {
-  return Buffer.from(Int32Array.from(new Set(ids)).sort().buffer)
-}
-
-export function decodeIds(bytes: null | Uint8Array): Int32Array {
-  return bytes === null ? new Int32Array(0) : int32s(bytes)
 }

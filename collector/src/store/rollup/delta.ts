@@ -1,19 +1,28 @@
 /**
- * What a batch of events (sign +1) or a deleted instance's events (sign -1) changes in the
- * aggregates, computed in JavaScript before the stores write it: counters and histograms are sums,
- * instance profiles and presence are sets, session tallies are counts.
+ * What a chunk of events (sign +1) or a deleted instance's events (sign -1) changes in the
+ * aggregates, merged in memory before the stores write it: many events collapse into the same
+ * rows. Counters and histograms are sums, instances sets, session tallies counts.
  */
 import type {Fact} from '../report/facts.js'
 
 import {sessionOrder} from '../report/aggregate.js'
-import {addTo, bucketOf, type Histogram} from '../report/histogram.js'
-import {cellKeys, lengthKey, transitionKey} from './cells.js'
-import {periodsOf} from './periods.js'
+import {bucketOf, type Histogram} from '../report/histogram.js'
+import {DAY_MS} from '../report/time.js'
+import {dayNumber, periodsOf} from './periods.js'
+import {dimsOf, type IdOf, levelsOf} from './rows.js'
+import {lengthKey, transitionKey} from './tallies.js'
 
-export interface CounterDelta {
+export interface RowDelta {
+  dim: number
   events: number
   failures: number
-  histogram: Histogram
+  /** Undefined until an event with a duration adds to it (fewer allocations). */
+  histogram: Histogram | undefined
+  /** Instances seen, possibly repeated (additions only: a deletion removes its one instance). */
+  instances: number[]
+  level: number
+  period: number
+  value: number
 }
 
 /** "period\tkey" */
@@ -28,46 +37,78 @@ export function splitPeriodKey(pk: PeriodKey): [number, string] {
   return [Number(pk.slice(0, tab)), pk.slice(tab + 1)]
 }
 
-export class RollupDelta {
-  /** Events per period and product ('' = every product), for /report/active. */
-  readonly activeEvents = new Map<PeriodKey, number>()
-  readonly counters = new Map<PeriodKey, CounterDelta>()
-  /** Instances present per period and product ('' = every product). Only for additions. */
-  readonly presence = new Map<PeriodKey, Set<number>>()
-  /** instance -> period -> cell keys. Only for additions. */
-  readonly profiles = new Map<number, Map<number, Set<string>>>()
+/** Rows in the order every writer upserts them (no deadlocks between collectors). */
+export function byRowKey(a: RowDelta, b: RowDelta): number {
+  return a.period - b.period || a.level - b.level || a.dim - b.dim || a.value - b.value
+}
+
+type ValueMap = Map<number, RowDelta>
+/** level -> dim -> value -> row, for one period. */
+type PeriodRows = Map<number, Map<number, ValueMap>>
+
+function addRow(target: Map<number, PeriodRows>, period: number, level: number, dim: number, value: number): RowDelta {
+  let levels = target.get(period)
+  if (!levels) target.set(period, (levels = new Map()))
+  let dims = levels.get(level)
+  if (!dims) levels.set(level, (dims = new Map()))
+  let values = dims.get(dim)
+  if (!values) dims.set(dim, (values = new Map()))
+  let row = values.get(value)
+  if (!row) {
+    row = {dim, events: 0, failures: 0, histogram: undefined, instances: [], level, period, value}
+    values.set(value, row)
+  }
+
+  return row
+}
+
+function* rowsOf(target: Map<number, PeriodRows>): Generator<RowDelta> {
+  for (const levels of target.values()) {
+    for (const dims of levels.values()) for (const values of dims.values()) yield* values.values()
+  }
+}
+
+export class AggDelta {
+  /** Session tallies: period and tally key -> count change. */
   readonly tallies = new Map<PeriodKey, number>()
+  /** Day rows; week and month rows are summed from them when asked for (many events share a day row). */
+  private readonly days = new Map<number, PeriodRows>()
 
   constructor(readonly sign: -1 | 1) {}
 
-  addEvent(fact: Fact): void {
-    const keys = cellKeys(fact)
-    for (const period of periodsOf(fact.ts)) {
-      for (const key of keys) {
-        const pk = periodKey(period, key)
-        let counter = this.counters.get(pk)
-        if (!counter) this.counters.set(pk, (counter = {events: 0, failures: 0, histogram: new Map()}))
-        counter.events += this.sign
-        if (fact.outcome === 'failure') counter.failures += this.sign
-        if (fact.duration !== null) addTo(counter.histogram, bucketOf(fact.duration), this.sign)
-      }
-
-      for (const product of ['', fact.product]) {
-        const pk = periodKey(period, product)
-        this.activeEvents.set(pk, (this.activeEvents.get(pk) ?? 0) + this.sign)
-        if (this.sign === 1) {
-          let set = this.presence.get(pk)
-          if (!set) this.presence.set(pk, (set = new Set()))
-          set.add(fact.instance)
+  /** An event's rows (its strings are in the dictionary already). */
+  addEvent(fact: Fact, id: IdOf): void {
+    const levels = levelsOf(fact, id)
+    const dims = dimsOf(fact, id)
+    const {sign} = this
+    const failure = fact.outcome === 'failure' ? sign : 0
+    const bucket = fact.duration === null ? undefined : bucketOf(fact.duration)
+    const day = dayNumber(fact.ts)
+    let byLevel = this.days.get(day)
+    if (!byLevel) this.days.set(day, (byLevel = new Map()))
+    for (const level of levels) {
+      let byDim = byLevel.get(level)
+      if (!byDim) byLevel.set(level, (byDim = new Map()))
+      for (let i = 0; i < dims.length; i += 2) {
+        const dim = dims[i]
+        const value = dims[i + 1]
+        let values = byDim.get(dim)
+        if (!values) byDim.set(dim, (values = new Map()))
+        let row = values.get(value)
+        if (!row) {
+          row = {dim, events: 0, failures: 0, histogram: undefined, instances: [], level, period: day, value}
+          values.set(value, row)
         }
-      }
 
-      if (this.sign === 1) {
-        let byPeriod = this.profiles.get(fact.instance)
-        if (!byPeriod) this.profiles.set(fact.instance, (byPeriod = new Map()))
-        let cells = byPeriod.get(period)
-        if (!cells) byPeriod.set(period, (cells = new Set()))
-        for (const key of keys) cells.add(key)
+        row.events += sign
+        row.failures += failure
+        if (bucket !== undefined) {
+          row.histogram ??= new Map()
+          row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + sign)
+        }
+
+        // A session's events come one after another: most repeats are caught here.
+        if (sign === 1 && row.instances.at(-1) !== fact.instance) row.instances.push(fact.instance)
       }
     }
   }
@@ -92,16 +133,37 @@ export class RollupDelta {
     for (const [i, fact] of list.entries()) tally(fact.ts, transitionKey(fact, list[i + 1]))
   }
 
-  /** Every dictionary string the delta refers to. */
-  strings(): Set<string> {
-    const out = new Set<string>()
-    for (const pk of this.counters.keys()) out.add(splitPeriodKey(pk)[1])
-    for (const pk of this.tallies.keys()) out.add(splitPeriodKey(pk)[1])
-    for (const pk of this.activeEvents.keys()) {
-      const product = splitPeriodKey(pk)[1]
-      if (product !== '') out.add(product)
+  /** Day, week and month rows. */
+  *rows(): Generator<RowDelta> {
+    yield* rowsOf(this.days)
+    const wider = new Map<number, PeriodRows>()
+    for (const d of rowsOf(this.days)) {
+      const [, week, month] = periodsOf(d.period * DAY_MS)
+      for (const period of [week, month]) {
+        const row = addRow(wider, period, d.level, d.dim, d.value)
+        row.events += d.events
+        row.failures += d.failures
+        if (d.histogram) {
+          row.histogram ??= new Map()
+          for (const [bucket, n] of d.histogram) row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + n)
+        }
+
+        for (const instance of d.instances) row.instances.push(instance)
+      }
     }
 
+    yield* rowsOf(wider)
+  }
+
+  /** Rows in upsert order. */
+  sortedRows(): RowDelta[] {
+    return [...this.rows()].sort(byRowKey)
+  }
+
+  /** Tally keys (dictionary strings) the delta refers to. */
+  tallyStrings(): Set<string> {
+    const out = new Set<string>()
+    for (const pk of this.tallies.keys()) out.add(splitPeriodKey(pk)[1])
     return out
   }
 }

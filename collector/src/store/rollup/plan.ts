@@ -1,8 +1,8 @@
-/** The aggregate changes of an ingest, a deletion and a rebuild, for both stores. */
+/** The aggregate changes of a chunk of new events and of a deletion, for both stores. */
 import type {Fact} from '../report/facts.js'
 
-import {sessionOrder} from '../report/aggregate.js'
-import {commandSessions, RollupDelta} from './delta.js'
+import {AggDelta, commandSessions} from './delta.js'
+import {type IdOf} from './rows.js'
 
 /** Thrown inside a transaction when a delta needs dictionary strings not stored yet: add them, retry. */
 export class NeedStrings extends Error {
@@ -17,14 +17,14 @@ export function sessionIds(facts: Iterable<Fact>): string[] {
 }
 
 /**
- * Events just stored: their counters, profiles and presence, and for each session they touch the
- * session's new shape minus its old one (`stored`: the session's command events, new ones included).
+ * Events folded into the aggregates: their rows, and for each session they touch the session's
+ * new shape minus its old one (`stored`: the session's aggregated command events, these included).
  */
-export function insertDelta(accepted: readonly Fact[], stored: Map<string, Fact[]>): RollupDelta {
-  const delta = new RollupDelta(1)
+export function chunkDelta(chunk: readonly Fact[], stored: Map<string, Fact[]>, id: IdOf): AggDelta {
+  const delta = new AggDelta(1)
   const fresh = new Set<string>()
-  for (const fact of accepted) {
-    delta.addEvent(fact)
+  for (const fact of chunk) {
+    delta.addEvent(fact, id)
     fresh.add(fact.messageId)
   }
 
@@ -40,35 +40,20 @@ export function insertDelta(accepted: readonly Fact[], stored: Map<string, Fact[
 }
 
 /** An instance's events taken away (`stored`: the command events of its sessions, from every instance). */
-export function deletionDelta(instance: number, facts: readonly Fact[], stored: Map<string, Fact[]>): RollupDelta {
-  const delta = new RollupDelta(-1)
-  for (const fact of facts) delta.addEvent(fact)
+export function deletionDelta(
+  instance: number,
+  facts: readonly Fact[],
+  stored: Map<string, Fact[]>,
+  id: IdOf,
+): AggDelta {
+  const delta = new AggDelta(-1)
+  for (const fact of facts) delta.addEvent(fact, id)
   for (const [, all] of stored) {
     delta.addSession(all, -1)
     delta.addSession(
       all.filter((f) => f.instance !== instance),
       1,
     )
-  }
-
-  return delta
-}
-
-/**
- * Rebuild of a group of instances: their events, and the sessions whose first command belongs to
- * one of them (`stored`: whole sessions), so that a session is counted once across groups.
- */
-export function rebuildDelta(facts: readonly Fact[], stored: Map<string, Fact[]>): RollupDelta {
-  const delta = new RollupDelta(1)
-  const instances = new Set<number>()
-  for (const fact of facts) {
-    delta.addEvent(fact)
-    instances.add(fact.instance)
-  }
-
-  for (const [, all] of stored) {
-    const first = [...all].sort(sessionOrder)[0]
-    if (first && instances.has(first.instance)) delta.addSession(all, 1)
   }
 
   return delta

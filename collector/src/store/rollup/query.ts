@@ -1,11 +1,14 @@
 /**
- * Reports from the aggregates, the same code for both stores: the stores read rows of the periods
- * covering the date range; this module filters cells, sums counters, merges histograms and unions
- * the instances of the profiles (exact distinct counts).
+ * Reports from the aggregates, the same code for both stores: the stores read the rows of one
+ * (level, dim) in the periods covering the date range; this module sums counters, merges
+ * histograms and ORs the rows' instance sets (exact distinct counts). A query whose filters name
+ * more than one level (product and command, say) is answered from the raw events instead.
  */
 import type {Dictionary} from '../dictionary.js'
+import type {Fact} from '../report/facts.js'
 
-import {compareRows} from '../report/aggregate.js'
+import {compareRows, reportFromFacts} from '../report/aggregate.js'
+import {matches} from '../report/facts.js'
 import {type Histogram, quantiles} from '../report/histogram.js'
 import {DAY_MS, dayStart, monthOf, weekOf} from '../report/time.js'
 import {
@@ -17,35 +20,75 @@ import {
   type SessionsQuery,
   type SessionsReport,
 } from '../report/types.js'
-import {type CellKey, FILTER_INDEX, MAIN_INDEX} from './cells.js'
-import {addHistogram, decodeIds} from './codecs.js'
-import {cover, dayNumber, kindOf, labelOf, periodOfDay} from './periods.js'
+import {addHistogram} from './codecs.js'
+import {setSize, Union} from './instance-set.js'
+import {cover, dayNumber, kindOf, labelOf, type PeriodKind, periodOfDay} from './periods.js'
+import {LEVEL_KIND, levelOf, propertyDim, TOTAL_DIM} from './rows.js'
+import {TALLY_KIND} from './tallies.js'
 
-export const COUNTER_KIND = {f: 1, m: 0, p: 2} as const
-export const TALLY_KIND = {l: 0, t: 1} as const
-
-export interface CounterRow {
-  cell: number
+export interface AggRow {
   events: number
   failures: number
   histogram: null | Uint8Array
+  instances: null | Uint8Array
   period: number
+  value: number
 }
 
 export interface RollupReader {
-  /** Rows of `active` for periods first..last (inclusive) and a product id (0: every product). */
-  active(first: number, last: number, product: number): Promise<{events: number; instances: number; period: number}[]>
-  counters(periods: number[], kind: number): Promise<CounterRow[]>
   /** First and last day number with events, if any. */
-  dayBounds(): Promise<[number, number] | undefined>
-  profiles(periods: number[]): Promise<{cells: Uint8Array; instance: number; period: number}[]>
+  dayBounds(totalDim: number): Promise<[number, number] | undefined>
+  /** Events passing the filter (or a superset of them), as report facts: the raw path. */
+  rawFacts(filter: ReportFilter): Promise<Fact[]>
+  /** Rows of one level and dimension in the periods. */
+  rows(periods: number[], level: number, dim: number): Promise<AggRow[]>
   tallies(periods: number[], kind: number): Promise<{cell: number; n: number; period: number}[]>
 }
 
-const FILTERS = Object.keys(FILTER_INDEX) as (keyof typeof FILTER_INDEX)[]
+const FILTERS = ['product', 'version', 'event', 'command', 'outcome'] as const
+
+/**
+ * The level answering a filter: 0 (none), one product, one release (product and version), one
+ * event, command or outcome; 'raw' for other combinations; undefined when a value is unknown
+ * (no event has it).
+ */
+export function levelFor(filter: ReportFilter, dict: Dictionary): 'raw' | number | undefined {
+  const named = FILTERS.filter((f) => filter[f] !== undefined)
+  for (const f of named) if (dict.idOf(filter[f]!) === undefined) return undefined
+  if (named.length === 0) return 0
+  const id = (value: string) => dict.idOf(value)
+  if (named.length === 2 && named[0] === 'product' && named[1] === 'version') {
+    const release = id(`${filter.product}@${filter.version}`)
+    return release === undefined ? undefined : levelOf('version', release)
+  }
+
+  if (named.length !== 1 || named[0] === 'version') return 'raw'
+  const kind = named[0] as keyof typeof LEVEL_KIND
+  return levelOf(kind, id(filter[kind]!)!)
+}
+
+/** Periods of a kind from the one holding day `first` to the one holding day `last`. */
+function periodsBetween(kind: PeriodKind, first: number, last: number): number[] {
+  const out: number[] = []
+  if (kind === 'day') for (let d = first; d <= last; d++) out.push(d)
+  else if (kind === 'week') for (let w = first; w <= last; w += 7) out.push(w)
+  else for (let m = first; m <= last; m++) out.push(m)
+  return out
+}
+
+interface Group {
+  events: number
+  failures: number
+  histogram: Histogram
+  sets: Uint8Array[]
+}
 
 export class RollupQueries {
-  private readonly parsed = new Map<number, CellKey>()
+  private readonly parsed = new Map<number, unknown[]>()
+  private readonly steps = new Map<
+    number,
+    {command: null | string; from: string; outcome: null | string; product: string; to: string}
+  >()
 
   constructor(
     private readonly reader: RollupReader,
@@ -53,69 +96,69 @@ export class RollupQueries {
   ) {}
 
   async active(query: ActiveQuery): Promise<ActiveRow[]> {
-    let product = 0
+    const total = this.dict.idOf(TOTAL_DIM)
+    let level = 0
     if (query.product !== undefined) {
       const id = this.dict.idOf(query.product)
       if (id === undefined) return []
-      product = id
+      level = levelOf('product', id)
     }
 
-    const bounds = await this.reader.dayBounds()
+    if (total === undefined) return []
+    const bounds = await this.reader.dayBounds(total)
     if (!bounds) return []
     const from = query.from ?? labelOf(bounds[0])
     const to = query.to ?? labelOf(bounds[1])
-    const rows = await this.reader.active(periodOfDay(query.period, from), periodOfDay(query.period, to), product)
+    const periods = periodsBetween(query.period, periodOfDay(query.period, from), periodOfDay(query.period, to))
+    const rows = await this.reader.rows(periods, level, total)
     return rows
-      .filter((r) => kindOf(r.period) === query.period && (r.events > 0 || r.instances > 0))
+      .filter((r) => r.events > 0)
       .sort((a, b) => a.period - b.period)
-      .map((r) => ({events: r.events, instances: r.instances, period: labelOf(r.period)}))
+      .map((r) => ({events: r.events, instances: setSize(r.instances), period: labelOf(r.period)}))
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
+    const level = levelFor(query, this.dict)
+    if (level === undefined) return []
+    if (level === 'raw') {
+      const facts = await this.reader.rawFacts(query)
+      return reportFromFacts(
+        facts.filter((f) => matches(f, query)),
+        query,
+      )
+    }
+
+    const {by} = query
+    const time = by === 'day' || by === 'week' || by === 'month'
+    const dimName = time ? TOTAL_DIM : by.startsWith('property.') ? propertyDim(by.slice(9)) : by
+    const dim = this.dict.idOf(dimName)
+    if (dim === undefined) return []
     const periods = await this.periods(query, {
-      months: query.by !== 'day' && query.by !== 'week',
-      weeks: query.by !== 'day' && query.by !== 'month',
+      months: by !== 'day' && by !== 'week',
+      weeks: by !== 'day' && by !== 'month',
     })
     if (periods.length === 0) return []
-    const kind = query.by === 'flag' ? 'f' : query.by.startsWith('property.') ? 'p' : 'm'
-    const counters = await this.reader.counters(periods, COUNTER_KIND[kind])
-    const profiles = await this.reader.profiles(periods)
-    const keyOf = this.keyFunction(query, kind)
-    const rows = new Map<
-      null | string,
-      {events: number; failures: number; histogram: Histogram; instances: Set<number>}
-    >()
-    const rowFor = (key: null | string) => {
-      let row = rows.get(key)
-      if (!row) rows.set(key, (row = {events: 0, failures: 0, histogram: new Map(), instances: new Set()}))
-      return row
-    }
-
-    for (const c of counters) {
-      const key = keyOf(c.cell, c.period)
-      if (key === undefined || c.events === 0) continue
-      const row = rowFor(key)
-      row.events += c.events
-      row.failures += c.failures
-      addHistogram(row.histogram, c.histogram)
-    }
-
-    for (const p of profiles) {
-      for (const cell of decodeIds(p.cells)) {
-        const key = keyOf(cell, p.period)
-        if (key !== undefined) rows.get(key)?.instances.add(p.instance)
-      }
+    const rows = await this.reader.rows(periods, level, dim)
+    const groups = new Map<number | string, Group>()
+    for (const r of rows) {
+      if (r.events <= 0) continue
+      const key = time ? timeLabel(by as 'day' | 'month' | 'week', r.period) : r.value
+      let group = groups.get(key)
+      if (!group) groups.set(key, (group = {events: 0, failures: 0, histogram: new Map(), sets: []}))
+      group.events += r.events
+      group.failures += r.failures
+      addHistogram(group.histogram, r.histogram)
+      if (r.instances !== null) group.sets.push(r.instances)
     }
 
     const out: ReportRow[] = []
-    for (const [key, row] of rows) {
-      if (row.events <= 0) continue
-      const [p50, p90, p99] = quantiles(row.histogram, [0.5, 0.9, 0.99])
+    for (const [key, group] of groups) {
+      const [p50, p90, p99] = quantiles(group.histogram, [0.5, 0.9, 0.99])
       out.push({
-        events: row.events,
-        failures: row.failures,
-        instances: row.instances.size,
-        key,
+        events: group.events,
+        failures: group.failures,
+        instances: instancesOf(group.sets),
+        key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
         p50_ms: p50,
         p90_ms: p90,
         p99_ms: p99,
@@ -136,7 +179,7 @@ export class RollupQueries {
     const lengths = new Map<number, number>()
     let sessions = 0
     for (const r of lengthRows) {
-      const key = this.cell(r.cell) as unknown as ['l', string, number]
+      const key = this.cell(r.cell) as ['l', string, number]
       if (query.product !== undefined && key[1] !== query.product) continue
       lengths.set(key[2], (lengths.get(key[2]) ?? 0) + r.n)
       sessions += r.n
@@ -147,13 +190,12 @@ export class RollupQueries {
       {command: null | string; next: Map<string, number>; outcome: null | string; total: number}
     >()
     for (const r of transitionRows) {
-      const key = this.cell(r.cell) as unknown as ['t', string, null | string, null | string, null | string, number]
-      if (query.product !== undefined && key[1] !== query.product) continue
-      const from = JSON.stringify([key[2], key[3]])
-      let group = groups.get(from)
-      if (!group) groups.set(from, (group = {command: key[2], next: new Map(), outcome: key[3], total: 0}))
-      const to = JSON.stringify([key[4], key[5]])
-      group.next.set(to, (group.next.get(to) ?? 0) + r.n)
+      const step = this.step(r.cell)
+      if (query.product !== undefined && step.product !== query.product) continue
+      let group = groups.get(step.from)
+      if (!group)
+        groups.set(step.from, (group = {command: step.command, next: new Map(), outcome: step.outcome, total: 0}))
+      group.next.set(step.to, (group.next.get(step.to) ?? 0) + r.n)
       group.total += r.n
     }
 
@@ -167,80 +209,65 @@ export class RollupQueries {
     }
   }
 
-  /** The parsed key of a cell id. */
-  private cell(id: number): CellKey {
+  /** The parsed key of a tally. */
+  private cell(id: number): unknown[] {
     let key = this.parsed.get(id)
     if (!key) {
-      key = JSON.parse(this.dict.decode(id) as string) as CellKey
+      key = JSON.parse(this.dict.decode(id) as string) as unknown[]
       this.parsed.set(id, key)
     }
 
     return key
   }
 
-  /** Cell id and period -> row key, or undefined when the cell is not part of the report. */
-  private keyFunction(
-    query: ReportQuery,
-    kind: 'f' | 'm' | 'p',
-  ): (cell: number, period: number) => null | string | undefined {
-    const cache = new Map<number, null | string | undefined>()
-    const labels = new Map<number, string>()
-    const filter = (key: CellKey) => FILTERS.every((f) => query[f] === undefined || key[FILTER_INDEX[f]] === query[f])
-    const {by} = query
-    const property = by.startsWith('property.') ? by.slice('property.'.length) : undefined
-    const time = by === 'day' || by === 'week' || by === 'month'
-    const fixed = (key: CellKey): null | string | undefined => {
-      if (key[0] !== kind || !filter(key)) return undefined
-      switch (by) {
-        case 'flag': {
-          return key[6]
-        }
-
-        case 'version': {
-          return `${key[1]}@${key[2] ?? ''}`
-        }
-
-        default: {
-          if (property !== undefined) return key[6] === property ? key[7] : undefined
-          if (time) return ''
-          if (by in FILTER_INDEX) return key[FILTER_INDEX[by as keyof typeof FILTER_INDEX]]
-          return key[MAIN_INDEX[by as keyof typeof MAIN_INDEX]]
-        }
-      }
-    }
-
-    return (cell, period) => {
-      let key = cache.get(cell)
-      if (!cache.has(cell)) {
-        key = fixed(this.cell(cell))
-        cache.set(cell, key)
-      }
-
-      if (key === undefined || !time) return key
-      let label = labels.get(period)
-      if (label === undefined) {
-        label =
-          by === 'day' || kindOf(period) !== 'day'
-            ? labelOf(period)
-            : by === 'week'
-              ? weekOf(period * DAY_MS)
-              : monthOf(period * DAY_MS)
-        labels.set(period, label)
-      }
-
-      return label
-    }
-  }
-
   /** Periods covering the query's days (all stored days when open-ended). */
   private async periods(filter: ReportFilter, kinds: {months: boolean; weeks: boolean}): Promise<number[]> {
-    for (const f of FILTERS) if (filter[f] !== undefined && this.dict.idOf(filter[f]!) === undefined) return []
-    const bounds = await this.reader.dayBounds()
+    const total = this.dict.idOf(TOTAL_DIM)
+    if (total === undefined) return []
+    const bounds = await this.reader.dayBounds(total)
     if (!bounds) return []
     const first = filter.from === undefined ? bounds[0] : Math.max(bounds[0], dayNumber(dayStart(filter.from)))
     const last = filter.to === undefined ? bounds[1] : Math.min(bounds[1], dayNumber(dayStart(filter.to)))
     return first > last ? [] : cover(first, last, kinds)
   }
+
+  /** A transition tally's parts, with its group keys (cached: a report reads thousands). */
+  private step(id: number): {
+    command: null | string
+    from: string
+    outcome: null | string
+    product: string
+    to: string
+  } {
+    let step = this.steps.get(id)
+    if (!step) {
+      const key = this.cell(id) as ['t', string, null | string, null | string, null | string, number]
+      step = {
+        command: key[2],
+        from: JSON.stringify([key[2], key[3]]),
+        outcome: key[3],
+        product: key[1],
+        to: JSON.stringify([key[4], key[5]]),
+      }
+      this.steps.set(id, step)
+    }
+
+    return step
+  }
+}
+
+/** Distinct instances of a key: one row's set counted as is, several ORed. */
+function instancesOf(sets: Uint8Array[]): number {
+  if (sets.length === 1) return setSize(sets[0])
+  const union = new Union()
+  for (const set of sets) union.add(set)
+  return union.size()
+}
+
+/** The label of a period in a by=day|week|month report (days stand in for the rest of their week or month). */
+function timeLabel(by: 'day' | 'month' | 'week', period: number): string {
+  if (by === 'day' || kindOf(period) !== 'day') return labelOf(period)
+  return by === 'week' ? weekOf(period * DAY_MS) : monthOf(period * DAY_MS)
 }
 
 /** Keys in order, null last. */

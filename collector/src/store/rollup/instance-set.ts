@@ -1,0 +1,140 @@
+/**
+ * Exact sets of instance numbers, as stored in an aggregate row: a list (tag 0, then varints of the
+ * gaps between ascending numbers) when sparse, a bitmap (tag 1, then bit n for number n) when dense,
+ * whichever is smaller. Reports OR the sets of a key's rows into one bitmap and count its bits.
+ */
+/* eslint-disable no-bitwise -- bitmaps */
+import {decodeVarints, encodeVarints} from './varint.js'
+
+const LIST = 0
+const BITMAP = 1
+
+const POPCOUNT = Uint8Array.from({length: 256}, (_, i) => {
+  let n = 0
+  for (let v = i; v; v >>= 1) n += v & 1
+  return n
+})
+
+export function popcount(bits: Uint8Array): number {
+  let n = 0
+  for (const byte of bits) n += POPCOUNT[byte]
+  return n
+}
+
+/** Numbers ascending, each once. */
+export function sortedDistinct(numbers: readonly number[]): Float64Array {
+  const sorted = Float64Array.from(numbers).sort()
+  let n = 0
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i]
+  return sorted.subarray(0, n)
+}
+
+/** Encode ascending distinct numbers (>= 0); null when empty. */
+export function encodeSorted(sorted: Float64Array | readonly number[]): Buffer | null {
+  const n = sorted.length
+  if (n === 0) return null
+  const gaps = new Float64Array(n)
+  for (let i = 0; i < n; i++) gaps[i] = sorted[i] - (i === 0 ? 0 : sorted[i - 1])
+  const list = encodeVarints(gaps, 1)
+  const bitmapBytes = 1 + (sorted[n - 1] >> 3) + 1
+  if (list.length <= bitmapBytes) return list
+  const out = Buffer.alloc(bitmapBytes)
+  out[0] = BITMAP
+  for (let i = 0; i < n; i++) out[1 + (sorted[i] >> 3)] |= 1 << (sorted[i] & 7)
+  return out
+}
+
+function listOf(bytes: Uint8Array): number[] {
+  const out = decodeVarints(bytes, 1)
+  for (let i = 1; i < out.length; i++) out[i] += out[i - 1]
+  return out
+}
+
+/** The numbers of a stored set, ascending. */
+export function decodeSet(bytes: null | Uint8Array): number[] {
+  if (bytes === null || bytes.byteLength === 0) return []
+  if (bytes[0] === LIST) return listOf(bytes)
+  const out: number[] = []
+  for (let i = 1; i < bytes.byteLength; i++) {
+    const byte = bytes[i]
+    if (byte === 0) continue
+    for (let b = 0; b < 8; b++) if (byte & (1 << b)) out.push(((i - 1) << 3) + b)
+  }
+
+  return out
+}
+
+/** Size of a stored set. */
+export function setSize(bytes: null | Uint8Array): number {
+  if (bytes === null || bytes.byteLength === 0) return 0
+  if (bytes[0] === BITMAP) return popcount(bytes.subarray(1))
+  // One number per byte without the continuation bit.
+  let n = 0
+  for (let i = 1; i < bytes.byteLength; i++) if (bytes[i] < 0x80) n++
+  return n
+}
+
+/**
+ * A stored set with `add` (ascending, distinct) added and `remove` taken away; null when it ends
+ * empty. A bitmap is updated in a copy, a list merged; either may change form.
+ */
+export function updateSet(
+  bytes: null | Uint8Array,
+  add: Float64Array | readonly number[],
+  remove?: number,
+): Buffer | null {
+  if (bytes !== null && bytes.byteLength > 0 && bytes[0] === BITMAP) {
+    const max = add.at(-1) ?? 0
+    const out = Buffer.alloc(Math.max(bytes.byteLength, 1 + (max >> 3) + 1))
+    out.set(bytes)
+    for (let k = 0; k < add.length; k++) out[1 + (add[k] >> 3)] |= 1 << (add[k] & 7)
+    if (remove !== undefined && 1 + (remove >> 3) < out.length) {
+      out[1 + (remove >> 3)] &= ~(1 << (remove & 7))
+      // Sparse again after deletions: the list may be smaller.
+      if (popcount(out.subarray(1)) * 2 < out.length) return encodeSorted(decodeSet(out))
+    }
+
+    return out
+  }
+
+  const old = bytes === null ? [] : listOf(bytes)
+  const merged: number[] = []
+  let i = 0
+  let j = 0
+  while (i < old.length || j < add.length) {
+    const next = j >= add.length || (i < old.length && old[i] <= add[j]) ? old[i++] : add[j++]
+    if (next !== remove && next !== merged.at(-1)) merged.push(next)
+  }
+
+  return encodeSorted(merged)
+}
+
+/** A growing bitmap that stored sets are ORed into. */
+export class Union {
+  private bits = new Uint8Array(0)
+
+  add(bytes: null | Uint8Array): void {
+    if (bytes === null || bytes.byteLength === 0) return
+    if (bytes[0] === BITMAP) {
+      const src = bytes.subarray(1)
+      this.grow(src.length)
+      for (let i = 0; i < src.length; i++) this.bits[i] |= src[i]
+      return
+    }
+
+    const list = listOf(bytes)
+    this.grow((list.at(-1)! >> 3) + 1)
+    for (const n of list) this.bits[n >> 3] |= 1 << (n & 7)
+  }
+
+  size(): number {
+    return popcount(this.bits)
+  }
+
+  private grow(bytes: number): void {
+    if (bytes <= this.bits.length) return
+    const next = new Uint8Array(Math.max(bytes, this.bits.length * 2))
+    next.set(this.bits)
+    this.bits = next
+  }
+}

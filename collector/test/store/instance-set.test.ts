@@ -1,0 +1,95 @@
+/** Instance sets and histograms as the aggregates store them: exact through every change of form. */
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import type {Histogram} from '../../src/store/report/histogram.js'
+
+import {addHistogram, encodeHistogram} from '../../src/store/rollup/codecs.js'
+import {
+  decodeSet,
+  encodeSorted,
+  setSize,
+  sortedDistinct,
+  Union,
+  updateSet,
+} from '../../src/store/rollup/instance-set.js'
+
+/** Deterministic pseudo-random integers. */
+function numbers(seed: number, n: number, max: number): number[] {
+  let x = seed
+  return Array.from({length: n}, () => {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648
+    return 1 + (x % max)
+  })
+}
+
+describe('instance sets', () => {
+  it('keep exactly their numbers, sparse (list) or dense (bitmap), whichever is smaller', () => {
+    for (const [n, max] of [
+      [1, 10],
+      [5, 20_000],
+      [300, 20_000],
+      [5000, 20_000],
+      [20_000, 20_000],
+      [50, 5_000_000],
+    ]) {
+      const expected = [...new Set(numbers(n, n, max))].sort((a, b) => a - b)
+      const bytes = encodeSorted(sortedDistinct(numbers(n, n, max)))!
+      assert.deepEqual(decodeSet(bytes), expected)
+      assert.equal(setSize(bytes), expected.length)
+      // Never larger than the smaller form needs (list: at most 4 bytes a number; bitmap: max/8).
+      assert.ok(bytes.length <= Math.min(1 + 4 * expected.length, 2 + expected.at(-1)! / 8), `${n}/${max}`)
+    }
+  })
+
+  it('take additions and a removal, changing form as they grow and shrink', () => {
+    let bytes: Buffer | null = null
+    const reference = new Set<number>()
+    for (let round = 0; round < 40; round++) {
+      const add = numbers(round + 1, 200, 10_000)
+      for (const x of add) reference.add(x)
+      const removed = round % 3 === 0 ? [...reference][round % reference.size] : undefined
+      if (removed !== undefined) reference.delete(removed)
+      bytes = updateSet(bytes, sortedDistinct(add.filter((x) => x !== removed)), removed)
+      assert.deepEqual(
+        decodeSet(bytes),
+        [...reference].sort((a, b) => a - b),
+      )
+    }
+
+    // Emptied: null.
+    assert.equal(updateSet(encodeSorted([7]), [], 7), null)
+  })
+
+  it('union into one bitmap whose bits count the distinct instances', () => {
+    const union = new Union()
+    const all = new Set<number>()
+    for (let i = 0; i < 10; i++) {
+      const part = numbers(i + 100, i * 500 + 3, 30_000)
+      for (const x of part) all.add(x)
+      union.add(encodeSorted(sortedDistinct(part)))
+    }
+
+    assert.equal(union.size(), all.size)
+  })
+})
+
+describe('histograms', () => {
+  it('round-trip negative and large bucket keys and counts, and subtract to nothing', () => {
+    const histogram: Histogram = new Map([
+      [-32_768, 3],
+      [-5, 1],
+      [0, 200_000],
+      [17, 1],
+      [1500, 2_000_000_000],
+    ])
+    const merged: Histogram = new Map()
+    addHistogram(merged, encodeHistogram(histogram))
+    assert.deepEqual(
+      [...merged].sort((a, b) => a[0] - b[0]),
+      [...histogram].sort((a, b) => a[0] - b[0]),
+    )
+    addHistogram(merged, encodeHistogram(histogram), -1)
+    assert.equal(merged.size, 0)
+  })
+})
