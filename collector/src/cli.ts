@@ -2,14 +2,14 @@ import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {parseArgs} from 'node:util'
 
-import type {ActiveRow, ReportRow, SessionsReport} from './store/store.js'
+import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './store/store.js'
 
 import {assertStrongAdminToken} from './auth.js'
 import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {HttpError} from './errors.js'
 import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseDuration} from './routes/admin.js'
-import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
+import {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
 import {startServer} from './server.js'
 import {assertStoreExists, resolveStoreLocation} from './store/location.js'
 import {isPostgresUrl, openStore} from './store/open.js'
@@ -36,6 +36,7 @@ Commands:
            --limit <n>, --json
   report active    Active instances per period: --period day|week|month, --product, --from, --to, --json
   report sessions  Commands per session and the commands run next: --product, --from, --to, --limit, --json
+  report properties  The property names each custom event carried: --event, --from, --to, --json
   purge    Delete events received longer ago than a retention period, through the running server.
            --older-than <n>d|h|w (for example 365d), --deletions (also older deletion records),
            --rollups (also older aggregates), --url <collector URL> (default http://127.0.0.1:8080)
@@ -69,6 +70,14 @@ function formatActive(rows: ActiveRow[]): string {
   return table(
     ['period', 'instances', 'events'],
     rows.map((r) => [r.period, r.instances, r.events]),
+  )
+}
+
+function formatProperties(rows: PropertyRow[]): string {
+  return table(
+    ['event', 'property', 'events'],
+    rows.map((r) => [r.event, r.property, r.events]),
+    '(no custom event properties)',
   )
 }
 
@@ -208,7 +217,7 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function report(args: string[]): Promise<void> {
-  const kind = args[0] === 'active' || args[0] === 'sessions' ? args[0] : 'rows'
+  const kind = args[0] === 'active' || args[0] === 'sessions' || args[0] === 'properties' ? args[0] : 'rows'
   const {values} = parseArgs({
     args: kind === 'rows' ? args : args.slice(1),
     options: {
@@ -229,7 +238,12 @@ async function report(args: string[]): Promise<void> {
   })
   const {json, store: location, ...given} = values
   const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
-  const parse = {active: parseActiveQuery, rows: parseReportQuery, sessions: parseSessionsQuery}[kind]
+  const parse = {
+    active: parseActiveQuery,
+    properties: parsePropertiesQuery,
+    rows: parseReportQuery,
+    sessions: parseSessionsQuery,
+  }[kind]
   const query = parse(filters)
   const where = resolveStoreLocation(location)
   assertStoreExists(where)
@@ -237,19 +251,34 @@ async function report(args: string[]): Promise<void> {
   try {
     let answer: Record<string, unknown>
     let text: string
-    if (kind === 'active') {
-      const rows = await store.active(query as ReturnType<typeof parseActiveQuery>)
-      answer = {...query, rows}
-      text = formatActive(rows)
-    } else if (kind === 'sessions') {
-      const result = await store.sessions(query as ReturnType<typeof parseSessionsQuery>)
-      answer = {...query, ...result}
-      text = formatSessions(result)
-    } else {
-      const q = query as ReturnType<typeof parseReportQuery>
-      const rows = await store.report(q)
-      answer = {...q, rows}
-      text = formatTable(rows, q.by)
+    switch (kind) {
+      case 'active': {
+        const rows = await store.active(query as ReturnType<typeof parseActiveQuery>)
+        answer = {...query, rows}
+        text = formatActive(rows)
+        break
+      }
+
+      case 'properties': {
+        const rows = await store.properties(query as ReturnType<typeof parsePropertiesQuery>)
+        answer = {...query, rows}
+        text = formatProperties(rows)
+        break
+      }
+
+      case 'sessions': {
+        const result = await store.sessions(query as ReturnType<typeof parseSessionsQuery>)
+        answer = {...query, ...result}
+        text = formatSessions(result)
+        break
+      }
+
+      default: {
+        const q = query as ReturnType<typeof parseReportQuery>
+        const rows = await store.report(q)
+        answer = {...q, rows}
+        text = formatTable(rows, q.by)
+      }
     }
 
     process.stdout.write(json ? `${JSON.stringify(answer, null, 2)}\n` : `${text}\n`)

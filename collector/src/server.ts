@@ -97,10 +97,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   })
 
   await registerRateLimits(app)
-  const requireAdmin = requireAdminToken({
-    adminToken: options.adminToken,
-    failures: failureLimiter(app, limits.failedAuth),
-  })
+  // One failed-authentication allowance per address, shared by the bearer token and the sign-in form.
+  const failures = failureLimiter(app, limits.failedAuth)
+  const requireAdmin = requireAdminToken({adminToken: options.adminToken, failures})
   await app.register(healthRoutes, {store: options.store})
   await app.register(eventsRoutes, {rateLimit: limits.events, store: options.store})
   await app.register(instancesRoutes, {rateLimit: limits.deletions, store: options.store})
@@ -114,7 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
 
   await app.register(reportRoutes, {requireAdmin, requireReader, store: options.store})
-  await app.register(dashboardRoutes, {adminToken: options.adminToken, sessions})
+  await app.register(dashboardRoutes, {adminToken: options.adminToken, failures, sessions})
   return app
 }
 

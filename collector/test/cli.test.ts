@@ -89,6 +89,7 @@ describe('collector process', () => {
           ...batch(3, {product: 'alpha'}),
           ...batch(2, {product: 'alpha', properties: {command: 'init', outcome: 'failure'}}),
           ...batch(1, {product: 'beta'}),
+          commandMessage({payload: {event: 'box_added', properties: {box: 'debian'}}, product: 'gamma'}),
         ]),
       })
 
@@ -105,15 +106,23 @@ describe('collector process', () => {
         [
           ['alpha', 5],
           ['beta', 1],
+          ['gamma', 1],
         ],
       )
       // The CLI answers what the route answers.
       const route = await send(`${collector.url}/report?by=product`, {headers: {authorization: `Bearer ${token}`}})
       assert.deepEqual(JSON.parse(json.stdout), route.json)
       const active = await runCli(['report', 'active', '--store', file, '--period', 'month', '--json'])
-      assert.equal(JSON.parse(active.stdout).rows[0].instances, 6)
+      assert.equal(JSON.parse(active.stdout).rows[0].instances, 7)
       const sessions = await runCli(['report', 'sessions', '--store', file])
       assert.match(sessions.stdout, /^6 sessions/)
+      const properties = await runCli(['report', 'properties', '--store', file])
+      assert.match(properties.stdout, /^event\s+property\s+events\n-+\s+-+\s+-+\nbox_added\s+box\s+1\n$/)
+      const propertiesJson = await runCli(['report', 'properties', '--store', file, '--json'])
+      const propertiesRoute = await send(`${collector.url}/report/properties`, {
+        headers: {authorization: `Bearer ${token}`},
+      })
+      assert.deepEqual(JSON.parse(propertiesJson.stdout), propertiesRoute.json)
 
       const bad = await runCli(['report', '--store', file, '--by', 'user'])
       assert.equal(bad.code, 1)
@@ -127,9 +136,9 @@ describe('collector process', () => {
       assert.match(keep.stdout, /^removed 0 events received before /)
       const rebuilt = await runCli(['rebuild', '--url', collector.url], env)
       assert.equal(rebuilt.code, 0, rebuilt.stderr)
-      assert.match(rebuilt.stdout, /from 6 events/)
+      assert.match(rebuilt.stdout, /from 7 events/)
       const all = await runCli(['purge', '--url', collector.url, '--older-than', '0d', '--deletions'], env)
-      assert.match(all.stdout, /^removed 6 events.*0 deletion records/)
+      assert.match(all.stdout, /^removed 7 events.*0 deletion records/)
       const wrong = await runCli(['purge', '--url', collector.url, '--older-than', '1d'], {COLLECTOR_ADMIN_TOKEN: 'x'})
       assert.equal(wrong.code, 1)
       assert.match(wrong.stderr, /401/)

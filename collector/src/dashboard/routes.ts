@@ -1,11 +1,12 @@
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify'
 
-import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+
+import type {FailureLimiter} from '../rate-limits.js'
 
 import {loginPage} from './login-page.js'
 import {isSameOrigin, SESSION_COOKIE, SESSION_MS, type Sessions} from './session.js'
@@ -15,8 +16,8 @@ export const WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url
 
 export interface DashboardOptions {
   adminToken?: string
-  /** Wrong tokens allowed per client address and minute before POST /login answers 429. Default 10. */
-  loginAttemptsPerMinute?: number
+  /** The admin routes' failed-authentication limit: a wrong token here counts against the same allowance. */
+  failures: FailureLimiter
   sessions: Sessions
 }
 
@@ -50,17 +51,13 @@ function cookie(request: FastifyRequest, value: string, maxAgeSeconds: number, e
  * and the page's static files under /dashboard/. The data comes from the report routes.
  */
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardOptions): Promise<void> {
-  const {adminToken, sessions} = options
+  const {adminToken, failures, sessions} = options
   const expected = adminToken ? digest(adminToken) : undefined
   const indexFile = join(WEB_ROOT, 'index.html')
   // The app's shell holds no data; read once.
   const appHtml = existsSync(indexFile)
     ? readFileSync(indexFile, 'utf8')
     : '<!doctype html><title>Dashboard not built</title><p>Run <code>npm run build</code> in collector/.</p>'
-
-  // Once per server: another part of the collector (its own rate limits) may have registered it.
-  if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, {global: false})
-  const checkLogin = app.createRateLimit({max: options.loginAttemptsPerMinute ?? 10, timeWindow: 60_000})
 
   await app.register(fastifyStatic, {
     cacheControl: false,
@@ -94,22 +91,16 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   app.post('/login', async (request, reply) => {
     if (!expected) return page(reply, 503, loginPage({disabled: true}))
     if (!isSameOrigin(request, {requireHeader: false})) return page(reply, 403, loginPage({error: 'origin'}))
-    // A peek: only wrong tokens are counted (below); the allowance is used up at `max` of them.
-    const status = await checkLogin(request, {increment: false})
-    if (!status.isAllowed && (status.isExceeded || status.remaining <= 0)) {
-      return page(
-        reply.header('retry-after', String(status.ttlInSeconds)),
-        429,
-        loginPage({retryAfter: status.ttlInSeconds}),
-      )
-    }
-
+    // One allowance per address for guessing the token, here and with `Authorization: Bearer`.
+    const limited = (seconds: number) =>
+      page(reply.header('retry-after', String(seconds)), 429, loginPage({retryAfter: seconds}))
+    const wait = await failures.blocked(request)
+    if (wait !== undefined) return limited(wait)
     const token = (request.body as Record<string, unknown> | undefined)?.token
     if (typeof token !== 'string' || !timingSafeEqual(digest(token.trim()), expected)) {
-      // Only wrong tokens count against the address's allowance.
-      await checkLogin(request)
       request.log.info('dashboard login refused')
-      return page(reply, 401, loginPage({error: 'token'}))
+      const waitAfter = await failures.fail(request)
+      return waitAfter === undefined ? page(reply, 401, loginPage({error: 'token'})) : limited(waitAfter)
     }
 
     const session = sessions.issue()

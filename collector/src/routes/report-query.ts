@@ -3,6 +3,7 @@ import {HttpError} from '../errors.js'
 import {DEFAULT_REPORT_LIMIT, MAX_REPORT_LIMIT} from '../limits.js'
 import {
   type ActiveQuery,
+  type PropertiesQuery,
   REPORT_DIMENSIONS,
   type ReportDimension,
   type ReportFilter,
@@ -96,6 +97,16 @@ export function parseActiveQuery(input: Input): ActiveQuery {
   const query: ActiveQuery = {period: period as ActiveQuery['period']}
   const product = single('product')
   if (product !== undefined) query.product = text('product', product)
+  days(single, query)
+  return query
+}
+
+/** GET /report/properties: event, from, to. */
+export function parsePropertiesQuery(input: Input): PropertiesQuery {
+  const single = reader(input, ['event', 'from', 'to'])
+  const query: PropertiesQuery = {}
+  const event = single('event')
+  if (event !== undefined) query.event = text('event', event)
   days(single, query)
   return query
 }

@@ -3,12 +3,12 @@ import type {FastifyInstance, onRequestAsyncHookHandler} from 'fastify'
 import type {Store} from '../store/store.js'
 
 import {adminRoutes} from './admin.js'
-import {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './report-query.js'
+import {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQuery} from './report-query.js'
 
-export {parseActiveQuery, parseReportQuery, parseSessionsQuery} from './report-query.js'
+export {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQuery} from './report-query.js'
 
 /**
- * GET /report, /report/active and /report/sessions (`requireReader`: the admin token, or the
+ * GET /report, /report/active, /report/sessions and /report/properties (`requireReader`: the admin token, or the
  * dashboard's session cookie from the same origin), and the admin routes (`requireAdmin`: the token only).
  */
 export async function reportRoutes(
@@ -30,6 +30,11 @@ export async function reportRoutes(
   app.get('/report/sessions', {onRequest: requireReader}, async (request) => {
     const query = parseSessionsQuery(request.query as Record<string, unknown>)
     return {...query, ...(await store.sessions(query))}
+  })
+
+  app.get('/report/properties', {onRequest: requireReader}, async (request) => {
+    const query = parsePropertiesQuery(request.query as Record<string, unknown>)
+    return {...query, rows: await store.properties(query)}
   })
 
   await app.register(adminRoutes, {authorize: requireAdmin, store})

@@ -136,6 +136,14 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     return rows[0].first === null ? undefined : [rows[0].first, rows[0].last!]
   }
 
+  async dims(periods: number[], level: number): Promise<{dim: number; events: number}[]> {
+    const {rows} = await this.pool.query<{dim: number; events: string}>(
+      'SELECT dim, SUM(events) AS events FROM agg WHERE period = ANY($1::int[]) AND level = $2 GROUP BY dim',
+      [periods, level],
+    )
+    return rows.map((r) => ({dim: r.dim, events: Number(r.events)}))
+  }
+
   async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
     const {rows} = await this.pool.query<AggRow>(
       `SELECT period, value, events, failures, histogram, instances FROM agg

@@ -20,6 +20,8 @@ import {
   type ActiveRow,
   type DeletionRecord,
   type InsertResult,
+  type PropertiesQuery,
+  type PropertyRow,
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
@@ -175,6 +177,7 @@ export class PostgresStore implements Store {
     this.queries = new RollupQueries(
       {
         dayBounds: (dim) => rollups.dayBounds(dim),
+        dims: (periods, level) => rollups.dims(periods, level),
         rawFacts: (filter) => this.rawFacts(filter),
         rows: (periods, level, dim) => rollups.rows(periods, level, dim),
         tallies: (periods, kind) => rollups.tallies(periods, kind),
@@ -318,6 +321,11 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1')
+  }
+
+  async properties(query: PropertiesQuery): Promise<PropertyRow[]> {
+    await this.aggregate()
+    return this.read(() => this.queries.properties(query))
   }
 
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {

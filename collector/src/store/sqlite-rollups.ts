@@ -139,6 +139,14 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
     return first === undefined ? undefined : [first.period, edge('DESC')!.period]
   }
 
+  async dims(periods: number[], level: number): Promise<{dim: number; events: number}[]> {
+    return this.db
+      .prepare(
+        `SELECT dim, SUM(events) AS events FROM agg WHERE period IN (${list(periods.length)}) AND level = ? GROUP BY dim`,
+      )
+      .all(...periods, level) as {dim: number; events: number}[]
+  }
+
   async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
     return this.db
       .prepare(

@@ -23,6 +23,8 @@ import {
   type ActiveRow,
   type DeletionRecord,
   type InsertResult,
+  type PropertiesQuery,
+  type PropertyRow,
   type PurgeOptions,
   type PurgeResult,
   type RebuildResult,
@@ -290,6 +292,11 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get()
+  }
+
+  async properties(query: PropertiesQuery): Promise<PropertyRow[]> {
+    await this.aggregate()
+    return this.read(() => this.queries.properties(query))
   }
 
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
@@ -624,6 +631,7 @@ export class SqliteStore implements Store {
 function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
   return {
     dayBounds: (dim) => rollups.dayBounds(dim),
+    dims: (periods, level) => rollups.dims(periods, level),
     rows: (periods, level, dim) => rollups.rows(periods, level, dim),
     tallies: (periods, kind) => rollups.tallies(periods, kind),
   }

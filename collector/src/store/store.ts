@@ -1,5 +1,14 @@
 import type {PreparedMessage} from './message.js'
-import type {ActiveQuery, ActiveRow, ReportQuery, ReportRow, SessionsQuery, SessionsReport} from './report/types.js'
+import type {
+  ActiveQuery,
+  ActiveRow,
+  PropertiesQuery,
+  PropertyRow,
+  ReportQuery,
+  ReportRow,
+  SessionsQuery,
+  SessionsReport,
+} from './report/types.js'
 
 export type {PreparedMessage, TelemetryMessage} from './message.js'
 export {REPORT_DIMENSIONS} from './report/types.js'
@@ -7,6 +16,8 @@ export type {
   ActiveQuery,
   ActiveRow,
   FixedDimension,
+  PropertiesQuery,
+  PropertyRow,
   ReportDimension,
   ReportFilter,
   ReportQuery,
@@ -79,6 +90,8 @@ export interface Store {
   readonly kind: 'postgres' | 'sqlite'
   /** Cheap liveness check of the database. */
   ping(): Promise<void>
+  /** GET /report/properties rows: the custom property names each event carries. */
+  properties(query: PropertiesQuery): Promise<PropertyRow[]>
   /** Retention: delete events received before `cutoff` (and, when asked, older aggregates and records). */
   purge(cutoff: Date, options?: PurgeOptions): Promise<PurgeResult>
   /** Recompute every aggregate from the raw events (after a purge of rollups, or to repair). */

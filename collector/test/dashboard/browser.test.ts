@@ -147,7 +147,7 @@ describe('dashboard in Chromium', () => {
   for (const view of VIEWS) {
     it(`draws the ${view} view: non-empty charts, each with a table and a CSV`, async () => {
       const page = watch(await context.newPage())
-      const hash = `#/${view}?range=90${view === 'events' ? '&props=cookbook,box' : ''}`
+      const hash = `#/${view}?range=90`
       await open(page, hash)
       const cards = await page.$$eval('section.card[data-chart]', (nodes) =>
         nodes.map((card) => ({

@@ -181,7 +181,7 @@ describe('dashboard sign-in limits', () => {
 
   after(() => rmSync(dir, {force: true, recursive: true}))
 
-  it('answers 429 with Retry-After after 10 wrong tokens a minute from one address; right ones do not count', async () => {
+  it('answers 429 with Retry-After after 10 wrong tokens from one address; right ones do not count', async () => {
     const store = await openStore(join(dir, 'limit.db'))
     const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store})
     try {
@@ -193,6 +193,25 @@ describe('dashboard sign-in limits', () => {
       assert.match(limited.text, /Too many wrong tokens/)
       // Even the right token waits: a guesser cannot tell a hit while limited.
       assert.equal((await login(server.url, TOKEN)).status, 429)
+    } finally {
+      await server.close()
+      await store.close()
+    }
+  })
+
+  it('counts wrong tokens at sign-in and as Authorization: Bearer against one allowance', async () => {
+    const store = await openStore(join(dir, 'shared.db'))
+    const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store})
+    const bearer = (token: string) =>
+      send(`${server.url}/report?by=command`, {headers: {authorization: `Bearer ${token}`}})
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await bearer(`wrong-${i}`)).status, 401)
+      for (let i = 0; i < 5; i++) assert.equal((await login(server.url, `wrong-${i}`)).status, 401)
+      // Ten failures in all: both doors are shut, for the right token too.
+      const form = await login(server.url, TOKEN)
+      assert.equal(form.status, 429)
+      assert.ok(Number(form.headers['retry-after']) > 60, "the window is the admin routes' 15 minutes")
+      assert.equal((await bearer(TOKEN)).status, 429)
     } finally {
       await server.close()
       await store.close()

@@ -381,7 +381,22 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       }
 
       assert.equal((await send(`${url}/report/sessions?limit=0`, auth)).status, 400)
-      for (const path of ['/report/active', '/report/sessions']) {
+      // The property names custom events carry, so the dashboard can list them unasked.
+      const event = `box_${randomUUID().slice(0, 8)}`
+      const custom = (properties: Record<string, unknown>) => commandMessage({payload: {event, properties}})
+      await postJson(events(), [custom({box: 'ubuntu', provider: 'vbox'}), custom({box: 'debian'}), custom({})])
+      const properties = await send(`${url}/report/properties?event=${event}`, auth)
+      assert.equal(properties.status, 200, properties.text)
+      assert.deepEqual(properties.json.rows, [
+        {event, events: 2, property: 'box'},
+        {event, events: 1, property: 'provider'},
+      ])
+      assert.deepEqual((await send(`${url}/report/properties?event=command`, auth)).json.rows, [])
+      for (const bad of ['foo=1', 'from=yesterday', 'event=']) {
+        assert.equal((await send(`${url}/report/properties?${bad}`, auth)).status, 400, bad)
+      }
+
+      for (const path of ['/report/active', '/report/sessions', '/report/properties']) {
         assert.equal((await send(`${url}${path}`)).status, 401)
       }
     })

@@ -9,7 +9,12 @@ import {describe, it} from 'node:test'
 import type {Store} from '../../src/store/store.js'
 
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
-import {activeFromFacts, reportFromFacts, sessionsFromFacts} from '../../src/store/report/aggregate.js'
+import {
+  activeFromFacts,
+  propertiesFromFacts,
+  reportFromFacts,
+  sessionsFromFacts,
+} from '../../src/store/report/aggregate.js'
 import {type Fact, factOf, matches} from '../../src/store/report/facts.js'
 import {REPORT_DIMENSIONS, type ReportDimension, type ReportFilter} from '../../src/store/report/types.js'
 import {fleet} from '../support/fleet.js'
@@ -26,6 +31,7 @@ const FILTERS: ReportFilter[] = [
   {product: 'no-such-product'},
 ]
 const PERIODS = ['day', 'week', 'month'] as const
+const PROPERTY_QUERIES = [{}, {event: 'cookbook_used'}, {event: 'command'}, {from: '2026-10-01', to: '2026-10-10'}]
 
 /**
  * Filters that name more than one level (product and version together are one level): answered
@@ -56,6 +62,10 @@ async function everyReport(store: Store): Promise<[string, unknown][]> {
     out.push([`sessions ${JSON.stringify(filter)}`, await store.sessions({...filter, limit: 1000})])
   }
 
+  for (const query of PROPERTY_QUERIES) {
+    out.push([`properties ${JSON.stringify(query)}`, await store.properties(query)])
+  }
+
   return out
 }
 
@@ -76,6 +86,10 @@ function expectedReports(facts: Fact[]): [string, unknown][] {
 
   for (const filter of [{}, {product: 'habitat'}, {from: '2026-10-05', to: '2026-10-20'}]) {
     out.push([`sessions ${JSON.stringify(filter)}`, sessionsFromFacts(facts, {...filter, limit: 1000})])
+  }
+
+  for (const query of PROPERTY_QUERIES) {
+    out.push([`properties ${JSON.stringify(query)}`, propertiesFromFacts(facts, query)])
   }
 
   return out

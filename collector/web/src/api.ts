@@ -1,19 +1,7 @@
-/** The report API, called with the session cookie from this page. */
-export interface ReportRow {
-  events: number
-  failures: number
-  instances: number
-  key: null | string
-  p50_ms: null | number
-  p90_ms: null | number
-  p99_ms: null | number
-}
+/** The report API, called with the session cookie from this page; its types are the collector's own. */
+import type {ReportRow} from '../../src/store/report/types.js'
 
-export interface ActiveRow {
-  events: number
-  instances: number
-  period: string
-}
+export type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from '../../src/store/report/types.js'
 
 export class SessionExpiredError extends Error {
   constructor() {

@@ -3,8 +3,6 @@ export interface Filters {
   /** Custom range: first and last UTC day, YYYY-MM-DD (inclusive). */
   from?: string
   product?: string
-  /** Custom events view: the property names to break down (comma-separated). */
-  props?: string
   /** Preset range in days (7, 30, 90), or 'custom' with from and to. */
   range: '7' | '30' | '90' | 'custom'
   to?: string
@@ -39,8 +37,6 @@ export function parseHash(hash: string): {filters: Filters; view: ViewId} {
   if (product) filters.product = product
   const version = params.get('version')
   if (version && product) filters.version = version
-  const props = params.get('props')
-  if (props) filters.props = props
   if (filters.range === 'custom') {
     const from = params.get('from') ?? ''
     const to = params.get('to') ?? ''
@@ -61,7 +57,6 @@ export function formatHash(view: ViewId, filters: Filters): string {
     params.set('to', filters.to)
   }
 
-  if (filters.props) params.set('props', filters.props)
   return `#/${view}?${params}`
 }
 
@@ -73,9 +68,12 @@ export function dayRange(filters: Filters, now = Date.now()): {from: string; to:
 }
 
 /** Query parameters of the report API for these filters (version only with a product). */
-export function apiParams(filters: Filters, options: {version?: boolean} = {}): Record<string, string> {
+export function apiParams(
+  filters: Filters,
+  options: {product?: boolean; version?: boolean} = {},
+): Record<string, string> {
   const params: Record<string, string> = {...dayRange(filters)}
-  if (filters.product) params.product = filters.product
+  if (filters.product && options.product !== false) params.product = filters.product
   if (filters.version && options.version !== false) params.version = filters.version
   return params
 }

@@ -10,6 +10,8 @@ import {dayOf, dayStart, periodOf} from './time.js'
 import {
   type ActiveQuery,
   type ActiveRow,
+  type PropertiesQuery,
+  type PropertyRow,
   type ReportQuery,
   type ReportRow,
   type SessionsQuery,
@@ -88,6 +90,33 @@ export function activeFromFacts(facts: Iterable<Fact>, query: ActiveQuery): Acti
   return [...periods]
     .map(([period, e]) => ({events: e.events, instances: e.instances.size, period}))
     .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
+}
+
+/** By event, then the most frequent property first, then by name. */
+export function compareProperties(a: PropertyRow, b: PropertyRow): number {
+  return byName(a.event, b.event) || b.events - a.events || byName(a.property, b.property)
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+export function propertiesFromFacts(facts: Iterable<Fact>, query: PropertiesQuery): PropertyRow[] {
+  const counts = new Map<string, PropertyRow>()
+  for (const fact of facts) {
+    if (fact.event === 'command' || fact.properties === null) continue
+    if (query.event !== undefined && fact.event !== query.event) continue
+    const day = dayOf(fact.ts)
+    if ((query.from !== undefined && day < query.from) || (query.to !== undefined && day > query.to)) continue
+    for (const property of Object.keys(fact.properties)) {
+      const key = JSON.stringify([fact.event, property])
+      const row = counts.get(key)
+      if (row) row.events++
+      else counts.set(key, {event: fact.event, events: 1, property})
+    }
+  }
+
+  return [...counts.values()].sort(compareProperties)
 }
 
 /** Events of one session in the order they happened. */

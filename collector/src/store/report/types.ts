@@ -70,6 +70,21 @@ export interface ActiveRow {
   period: string
 }
 
+export interface PropertiesQuery {
+  /** One custom event; all of them when absent. */
+  event?: string
+  from?: string
+  to?: string
+}
+
+/** A custom property name seen in an event's messages over the date range (any product). */
+export interface PropertyRow {
+  event: string
+  /** Events of that name carrying the property. */
+  events: number
+  property: string
+}
+
 export interface SessionsQuery {
   from?: string
   /** Number of (command, outcome) pairs listed in `next`. */

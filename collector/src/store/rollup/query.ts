@@ -7,13 +7,15 @@
 import type {Dictionary} from '../dictionary.js'
 import type {Fact} from '../report/facts.js'
 
-import {compareRows, reportFromFacts} from '../report/aggregate.js'
+import {compareProperties, compareRows, reportFromFacts} from '../report/aggregate.js'
 import {matches} from '../report/facts.js'
 import {type Histogram, quantiles} from '../report/histogram.js'
 import {DAY_MS, dayStart, monthOf, weekOf} from '../report/time.js'
 import {
   type ActiveQuery,
   type ActiveRow,
+  type PropertiesQuery,
+  type PropertyRow,
   type ReportFilter,
   type ReportQuery,
   type ReportRow,
@@ -23,7 +25,7 @@ import {
 import {addHistogram} from './codecs.js'
 import {setSize, Union} from './instance-set.js'
 import {cover, dayNumber, kindOf, labelOf, type PeriodKind, periodOfDay} from './periods.js'
-import {LEVEL_KIND, levelOf, propertyDim, TOTAL_DIM} from './rows.js'
+import {LEVEL_KIND, levelOf, PROPERTY_PREFIX, propertyDim, TOTAL_DIM} from './rows.js'
 import {TALLY_KIND} from './tallies.js'
 
 export interface AggRow {
@@ -38,6 +40,8 @@ export interface AggRow {
 export interface RollupReader {
   /** First and last day number with events, if any. */
   dayBounds(totalDim: number): Promise<[number, number] | undefined>
+  /** Events per dimension at one level in the periods (dimensions with events only). */
+  dims(periods: number[], level: number): Promise<{dim: number; events: number}[]>
   /** Events passing the filter (or a superset of them), as report facts: the raw path. */
   rawFacts(filter: ReportFilter): Promise<Fact[]>
   /** Rows of one level and dimension in the periods. */
@@ -115,6 +119,34 @@ export class RollupQueries {
       .filter((r) => r.events > 0)
       .sort((a, b) => a.period - b.period)
       .map((r) => ({events: r.events, instances: setSize(r.instances), period: labelOf(r.period)}))
+  }
+
+  /**
+   * The custom property names of each event (of one, or of every event but `command`) in the date
+   * range, read from the event levels' dimensions: the dashboard lists them without being told.
+   */
+  async properties(query: PropertiesQuery): Promise<PropertyRow[]> {
+    const periods = await this.periods(query, {months: true, weeks: true})
+    const eventDim = this.dict.idOf('event')
+    if (periods.length === 0 || eventDim === undefined) return []
+    const names =
+      query.event === undefined
+        ? (await this.reader.rows(periods, 0, eventDim)).map((r) => this.dict.decode(r.value) as string)
+        : [query.event]
+    const perEvent = await Promise.all(
+      [...new Set(names)].map(async (event): Promise<PropertyRow[]> => {
+        const id = this.dict.idOf(event)
+        if (event === 'command' || id === undefined) return []
+        const dims = await this.reader.dims(periods, levelOf('event', id))
+        return dims.flatMap(({dim, events}) => {
+          const name = this.dict.decode(dim)
+          return events > 0 && name?.startsWith(PROPERTY_PREFIX)
+            ? [{event, events, property: name.slice(PROPERTY_PREFIX.length)}]
+            : []
+        })
+      }),
+    )
+    return perEvent.flat().sort(compareProperties)
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {

@@ -21,8 +21,10 @@ export const SCALAR_DIMS = ['command', 'outcome', 'error', 'os', 'arch', 'ci', '
 /** Dimension of by=day|week|month and of /report/active: every event, value ''. */
 export const TOTAL_DIM = '*'
 
+export const PROPERTY_PREFIX = 'property.'
+
 export function propertyDim(name: string): string {
-  return `property.${name}`
+  return PROPERTY_PREFIX + name
 }
 
 /** The value of the version dimension (and level): "product@version". */

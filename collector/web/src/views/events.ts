@@ -1,8 +1,8 @@
 import type {View} from './common.js'
 
-import {report, type ReportRow} from '../api.js'
+import {getJson, type PropertyRow, report, type ReportRow} from '../api.js'
 import {element} from '../chart.js'
-import {apiParams, type Filters, formatHash} from '../filters.js'
+import {apiParams} from '../filters.js'
 import {label} from '../format.js'
 import {bars} from '../plots.js'
 import {addCard, reportColumns} from './common.js'
@@ -10,49 +10,15 @@ import {addCard, reportColumns} from './common.js'
 const TOP_VALUES = 10
 const NOT_SET = '(not set)'
 
-/** The property names asked for in the URL (`props=cookbook,box`), each once. */
-function propertyList(filters: Filters): string[] {
-  const names = (filters.props ?? '').split(',').map((p) => p.trim())
-  return [...new Set(names.filter((p) => /^[\w.:-]{1,100}$/.test(p)))]
-}
-
-/**
- * The report API groups by `property.<name>` but cannot list the names a CLI declared, so the
- * view asks for them, keeps them in the URL, and skips the pairs an event does not carry.
- */
-function propertyForm(filters: Filters): HTMLFormElement {
-  const input = element('input', {
-    'aria-describedby': 'props-help',
-    id: 'props',
-    name: 'props',
-    placeholder: 'cookbook, box',
-    type: 'text',
-    value: propertyList(filters).join(', '),
-  })
-  const form = element(
-    'form',
-    {'aria-label': 'Properties', class: 'props-form'},
-    element('label', {for: 'props'}, 'Properties to break down'),
-    input,
-    element('button', {type: 'submit'}, 'Show'),
-    element(
-      'p',
-      {class: 'hint', id: 'props-help'},
-      'The property names your CLIs declare for their custom events (see their package.json), separated by commas.',
-    ),
-  )
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    location.hash = formatHash('events', {...filters, props: input.value.replaceAll(/\s+/g, '')})
-  })
-  return form
-}
-
 /** For each custom event (not `command`): how often it happens, and the top values of each property. */
 export const events: View = async (root, filters) => {
-  root.before(propertyForm(filters))
   const params = apiParams(filters)
-  const all = (await report({...params, by: 'event', limit: 100})).filter((r) => r.key && r.key !== 'command')
+  // Property names come from every product's events of the date range; a card for a property none of
+  // the chosen product's events carries is skipped below.
+  const [all, listed] = await Promise.all([
+    report({...params, by: 'event', limit: 100}).then((rows) => rows.filter((r) => r.key && r.key !== 'command')),
+    getJson<{rows: PropertyRow[]}>('report/properties', apiParams(filters, {product: false, version: false})),
+  ])
   if (all.length === 0) {
     root.append(
       element(
@@ -80,7 +46,7 @@ export const events: View = async (root, filters) => {
     ),
   ]
   for (const {key: event} of all) {
-    for (const property of propertyList(filters)) {
+    for (const {property} of listed.rows.filter((r) => r.event === event)) {
       cards.push(
         addCard(
           root,

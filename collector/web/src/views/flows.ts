@@ -1,29 +1,13 @@
 import type {View} from './common.js'
 
-import {getJson} from '../api.js'
+import {getJson, type SessionsReport} from '../api.js'
 import {apiParams} from '../filters.js'
 import {formatInteger, label} from '../format.js'
 import {FAILURE} from '../palette.js'
 import {bars} from '../plots.js'
 import {addCard} from './common.js'
 
-/** GET /report/sessions (see the collector's README). */
-interface SessionsReport {
-  /** How many sessions ran n commands, for each n (ascending). */
-  commands_per_session: {commands: number; sessions: number}[]
-  /** After a command with an outcome, the commands run next (or ended: the session ended there). */
-  next: Step[]
-  sessions: number
-}
-
-interface Step {
-  command: null | string
-  count: number
-  ended: boolean
-  next: null | string
-  outcome: null | string
-  total: number
-}
+type Step = SessionsReport['next'][number]
 
 interface Length {
   commands: string
