@@ -40,7 +40,7 @@ describe('docs/operators.md', () => {
     for (const row of [
       '| `DELETE /instances/:id` | 30 a minute |',
       '| `POST /events` | 1200 a minute',
-      '| failed admin authentications | 10 in 15 minutes |',
+      '| failed admin authentications (bearer token and dashboard sign-in together) | 10 in 15 minutes |',
     ]) {
       assert.ok(doc.includes(row), row)
     }
