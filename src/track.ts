@@ -1,9 +1,6 @@
 import type {HostConfig} from './settings.js'
 
-import {randomUuid} from './events/ids.js'
-import {buildMessage} from './events/message.js'
-import {appendLine} from './queue/queue.js'
-import {currentSessionId} from './runtime/session.js'
+import {enqueue} from './runtime/enqueue.js'
 import {currentRun} from './runtime/state.js'
 
 /** What a custom event property may hold: plain values, strings cut to this length. */
@@ -44,17 +41,7 @@ export async function track(
 
     if (dropped.length > 0)
       say(`dropped properties of "${event}" not declared or not plain values: ${dropped.join(', ')}`)
-    const message = buildMessage({
-      event,
-      instanceId: run.instanceId,
-      messageId: await randomUuid(),
-      properties: kept,
-      sessionId: await currentSessionId(run.paths.sessionFile),
-      settings: run.settings,
-    })
-    const line = JSON.stringify(message)
-    if (run.debug) say(line)
-    else appendLine(run.paths.queueDir, line, run.paths.statsFile)
+    await enqueue(run, event, kept)
   } catch {
     // A custom event must never break the command that sends it.
   }
