@@ -35,9 +35,9 @@ const builtinsWithoutFacade = {
 }
 
 const lazy = {
-  [resolve('src/config/shared-config.ts')]: '../config/shared-config.js',
   [resolve('src/runtime/first-run.ts')]: './first-run.js',
   [resolve('src/runtime/record.ts')]: './record.js',
+  [resolve('src/shared-config/yaml-file.ts')]: '../shared-config/yaml-file.js',
 }
 const keepLazyModulesOut = {
   name: 'keep-lazy-modules-out',

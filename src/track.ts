@@ -1,7 +1,7 @@
-import type {HostConfig} from './settings.js'
+import type {HostCli} from './settings.js'
 
 import {enqueue} from './runtime/enqueue.js'
-import {currentRun} from './runtime/state.js'
+import {currentRun} from './runtime/run-state.js'
 
 /** What a custom event property may hold: plain values, strings cut to this length. */
 export const MAX_STRING = 200
@@ -16,11 +16,7 @@ export type PropertyValue = boolean | null | number | string
  * is written (in debug mode, a line says what was dropped). Nothing is recorded when the command
  * itself is not (telemetry off, first run, `telemetry` commands). Never throws, never waits on the network.
  */
-export async function track(
-  config: HostConfig,
-  event: string,
-  properties: Record<string, unknown> = {},
-): Promise<void> {
+export async function track(config: HostCli, event: string, properties: Record<string, unknown> = {}): Promise<void> {
   try {
     const run = currentRun(config)
     if (!run) return

@@ -1,5 +1,5 @@
 // The one way an event is recorded, for the finally hook's `command` event and for track().
-import type {RunState} from './state.js'
+import type {RunState} from './run-state.js'
 
 import {randomUuid} from '../events/ids.js'
 import {buildMessage} from '../events/message.js'

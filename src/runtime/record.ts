@@ -1,9 +1,9 @@
 // Runs in the finally hook of a command that the init hook decided to record.
 import type {CommandInput, HostInfo} from '../events/command.js'
-import type {RunState} from './state.js'
+import type {RunState} from './run-state.js'
 
 import {commandProperties} from '../events/command.js'
-import {environment} from '../events/environment.js'
+import {platformProperties} from '../events/platform.js'
 import {startSenderIfDue} from '../sender/start.js'
 import {enqueue} from './enqueue.js'
 
@@ -14,7 +14,7 @@ export async function recordCommand(
 ): Promise<void> {
   const properties = {
     ...commandProperties({...input, durationMs: performance.now() - run.startedAt}, host),
-    ...(await environment()),
+    ...(await platformProperties()),
   }
   const queued = await enqueue(run, 'command', properties)
   if (!run.debug) await startSenderIfDue(run.paths, run.settings, queued)

@@ -2,15 +2,15 @@
 // waiting events, and start a new instance id, so that nothing links the old data and the new.
 import {rmSync} from 'node:fs'
 
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 import type {DeliveryReport} from './deliver.js'
 
 import {requestDeletion} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
-import {updateStats} from '../queue/stats.js'
 import {type Busy, deliverNow, withSenderLock} from './foreground.js'
 import {deletionRecord} from './http.js'
+import {updateSchedule} from './schedule.js'
 import {startSender} from './start.js'
 
 /** The collector's proof of a deletion it acknowledged. */
@@ -49,10 +49,10 @@ export async function deleteInstanceData(
   settings: Settings & {endpoint: string},
   instanceId: string,
 ): Promise<Busy | DeletionResult> {
-  const {rotateInstanceId} = await import('../config/shared-config.js')
+  const {rotateInstanceId} = await import('../shared-config/yaml-file.js')
   const done = await withSenderLock(paths, async () => {
     requestDeletion(paths.deletionsFile, instanceId)
-    updateStats(paths.statsFile, (s) => ({...s, deletionPending: true}))
+    updateSchedule(paths.scheduleFile, (s) => ({...s, deletionPending: true}))
     const deletedEvents = clearQueue(paths.queueDir)
     const rotated = rotateInstanceId(paths)
     return {deletedEvents, report: await deliverNow(paths, settings), rotated}

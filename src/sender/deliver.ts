@@ -1,16 +1,17 @@
 /* eslint-disable no-await-in-loop -- one request at a time, in order, is the point */
 // Sends what waits in the queue: deletion requests first, then events in batches, oldest first,
 // one request at a time. Used by the background sender and by `telemetry flush`.
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {decide, maySend, type Rule, turnedOff} from '../decision.js'
 import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
-import {readStats, updateStats} from '../queue/stats.js'
+import {updateStats} from '../queue/stats.js'
 import {backingOff, backoffMs} from './backoff.js'
-import {deleteInstance, type Outcome, postBatch} from './http.js'
+import {deleteInstance, postBatch, type ResponseOutcome} from './http.js'
+import {readSchedule, updateSchedule} from './schedule.js'
 
 export const BATCH_SIZE = 100
 /** Well under the collector's 1 MiB per request. */
@@ -86,7 +87,7 @@ interface Run extends DeliveryOptions {
   report: DeliveryReport
 }
 
-type Failure = Extract<Outcome, {kind: 'retry'}>
+type Failure = Extract<ResponseOutcome, {kind: 'retry'}>
 
 /** Sends what waits: deletion requests, then the queue; then settles the schedule and the counters. */
 export async function deliver(options: DeliveryOptions): Promise<DeliveryReport> {
@@ -101,13 +102,13 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     retired: 0,
     sent: 0,
   }
-  const started = readStats(paths.statsFile)
-  if (!options.ignoreBackoff && backingOff(started)) {
-    return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
+  const schedule = readSchedule(paths.scheduleFile)
+  if (!options.ignoreBackoff && backingOff(schedule)) {
+    return {...report, backoffUntil: schedule.backoffUntil, stopped: 'backoff'}
   }
 
   if (!settings.endpoint) return {...report, stopped: 'no-endpoint', stoppedReason: 'no endpoint is configured'}
-  updateStats(paths.statsFile, (stats) => ({...stats, lastAttempt: new Date().toISOString()}))
+  updateSchedule(paths.scheduleFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
   const run: Run = {...options, endpoint: settings.endpoint, report}
   const failure = (await sendDeletions(run)) ?? (await sendQueue(run))
   // Stopped by a rule: nothing was attempted that failed, and the schedule stays as it is.
@@ -135,7 +136,7 @@ async function sendDeletions({endpoint, log, paths, report, timeoutMs}: Run): Pr
   }
 
   if (report.deletions + report.deletionsRefused > 0)
-    updateStats(paths.statsFile, (s) => ({...s, deletionPending: false}))
+    updateSchedule(paths.scheduleFile, (s) => ({...s, deletionPending: false}))
   return undefined
 }
 
@@ -197,24 +198,26 @@ async function stoppedByRule(run: Run): Promise<boolean> {
  * success, none. Counts what was dropped or refused either way.
  */
 function settle({log, paths, report}: Run, failure: Failure | undefined): DeliveryReport {
-  if (failure) {
-    const stats = updateStats(paths.statsFile, (s) => {
-      const failures = s.failures + 1
-      const backoffUntil = new Date(Date.now() + backoffMs(failures, failure.retryAfterMs)).toISOString()
-      return {...s, backoffUntil, dropped: s.dropped + report.corrupt, failures, rejected: s.rejected + report.rejected}
-    })
-    log({backoffUntil: stats.backoffUntil, event: 'retry later', reason: failure.reason})
-    return {...report, backoffUntil: stats.backoffUntil, error: failure.reason, stopped: 'failure'}
-  }
-
   updateStats(paths.statsFile, (s) => ({
     ...s,
-    backoffUntil: undefined,
     dropped: s.dropped + report.corrupt,
-    failures: 0,
     lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
     rejected: s.rejected + report.rejected,
   }))
+  if (failure) {
+    const {backoffUntil} = updateSchedule(paths.scheduleFile, (s) => {
+      const failures = s.failures + 1
+      return {
+        ...s,
+        backoffUntil: new Date(Date.now() + backoffMs(failures, failure.retryAfterMs)).toISOString(),
+        failures,
+      }
+    })
+    log({backoffUntil, event: 'retry later', reason: failure.reason})
+    return {...report, backoffUntil, error: failure.reason, stopped: 'failure'}
+  }
+
+  updateSchedule(paths.scheduleFile, (s) => ({...s, backoffUntil: undefined, failures: 0}))
   log({batches: report.batches, event: 'delivered', rejected: report.rejected, sent: report.sent})
   return report
 }

@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Settings} from '../settings.js'
 
-import {type Paths, SENDER_JOB} from '../config/paths.js'
+import {type Paths, SENDER_JOB} from '../paths.js'
 import {readDeletions} from '../queue/deletions.js'
 import {deliver} from './deliver.js'
 import {heartbeat, HEARTBEAT_MS, setOwner, tryLock, unlock} from './lock.js'

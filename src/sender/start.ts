@@ -1,12 +1,12 @@
 // Runs in the finally hook after an event was queued: starts the background sender when events are
 // due, and returns at once. Cheap when they are not: one small file read.
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {writeFileAtomic} from '../files.js'
-import {readStats, updateStats} from '../queue/stats.js'
 import {backingOff} from './backoff.js'
 import {setOwner, tryLock, unlock} from './lock.js'
+import {readSchedule, updateSchedule} from './schedule.js'
 
 /** Enough waiting to be worth a request at once. */
 export const DUE_BYTES = 32 * 1024
@@ -14,10 +14,10 @@ export const DUE_BYTES = 32 * 1024
 export const DUE_AFTER_MS = 60_000
 
 export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): boolean {
-  const stats = readStats(paths.statsFile)
-  if (backingOff(stats, now)) return false
-  if (queuedBytes >= DUE_BYTES || stats.deletionPending) return true
-  return !stats.lastAttempt || now - Date.parse(stats.lastAttempt) >= DUE_AFTER_MS
+  const schedule = readSchedule(paths.scheduleFile)
+  if (backingOff(schedule, now)) return false
+  if (queuedBytes >= DUE_BYTES || schedule.deletionPending) return true
+  return !schedule.lastAttempt || now - Date.parse(schedule.lastAttempt) >= DUE_AFTER_MS
 }
 
 /**
@@ -56,7 +56,7 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
     if (!child.pid) throw new Error('no sender started')
     setOwner(paths.lockFile, child.pid)
     // Recorded here too, not only by the sender: one that dies at start must not be restarted by every command.
-    updateStats(paths.statsFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
+    updateSchedule(paths.scheduleFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
     return true
   } catch {
     unlock(paths.lockFile)

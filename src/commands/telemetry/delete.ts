@@ -1,9 +1,9 @@
 import {Command, Flags} from '@oclif/core'
 import {createInterface} from 'node:readline'
 
-import {loadConfig} from '../../config/load.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {deleteInstanceData} from '../../sender/deletion.js'
+import {loadSharedConfig} from '../../shared-config/load.js'
 
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
@@ -33,7 +33,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
   async run(): Promise<DeleteResult> {
     const {flags} = await this.parse(Delete)
     const {paths, settings} = telemetryContext(this.config)
-    const config = await loadConfig(paths)
+    const config = await loadSharedConfig(paths)
     if (config.kind === 'missing')
       this.error('Nothing to delete: no usage data was ever recorded on this machine.', {exit: 1})
     if (config.kind === 'invalid') {

@@ -1,5 +1,5 @@
-import type {Paths} from '../config/paths.js'
 import type {Decision} from '../decision.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 /** What the init hook decided, handed to the finally hook of the same command. */
