@@ -1,7 +1,6 @@
 import type {HostCli} from './settings.js'
 
 import {enqueue} from './runtime/enqueue.js'
-import {currentRun} from './runtime/run-state.js'
 
 /** What a custom event property may hold: plain values, strings cut to this length. */
 export const MAX_STRING = 200
@@ -18,6 +17,7 @@ export type PropertyValue = boolean | null | number | string
  */
 export async function track(config: HostCli, event: string, properties: Record<string, unknown> = {}): Promise<void> {
   try {
+    const {currentRun} = await import('./hooks/index.js')
     const run = currentRun(config)
     if (!run) return
     const say = (line: string) => run.debug && process.stderr.write(`[telemetry] ${line}\n`)

@@ -7,6 +7,7 @@ import {decide, maySend} from '../decision.js'
 import {telemetryPaths} from '../paths.js'
 import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
 import {familyOf, readSettings} from '../settings.js'
+import {loadSharedConfig} from '../shared-config/load.js'
 import {debugMode} from '../variables.js'
 
 /**
@@ -42,6 +43,8 @@ const hook: Hook.Init = async function ({config, id}) {
     if (decision.rule === 'first-run') {
       const {firstRun} = await import('../runtime/first-run.js')
       instanceId = firstRun({debug, log, paths, settings})
+      // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
+      await loadSharedConfig(paths)
     } else if (debug) {
       const {enabled, reason, sharedConfig: state} = decision
       log(

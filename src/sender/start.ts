@@ -38,7 +38,7 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
   if (!tryLock(paths.lockFile)) return false
   try {
     const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
-    // Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
+    // This code runs from a chunk (dist/chunks/), one level below dist/ as the sender's entry is.
     const sender = fileURLToPath(new URL('../sender/main.js', import.meta.url))
     // Its command line (seen by anyone with `ps`) names only the script: what it is to do, and
     // where, waits in the cache directory, which is its working directory. Written under the lock,

@@ -6,9 +6,9 @@ import {isDocument, parseDocument} from 'yaml'
 
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
+import type {Snapshot} from './snapshot.js'
 
 import {describeFsError, ensureDir, writeFileAtomic} from '../files.js'
-import {saveSnapshot, snapshotKey} from './snapshot.js'
 import {type SharedConfigState, validateSharedConfig} from './validate.js'
 
 export function parseSharedConfig(text: string): SharedConfigState {
@@ -45,12 +45,32 @@ function freshConfigText(settings: Settings, enabled: boolean, instanceId = uuid
   return `${configHeader(settings)}instance_id: ${instanceId}\nenabled: ${enabled}\n`
 }
 
-/** Reads the config and snapshots what was read, if the file did not change while it was read. */
-function remember(paths: Paths): SharedConfigState {
-  const before = snapshotKey(paths.configFile)
-  const {state} = readSharedConfigFile(paths.configFile)
-  if (before && before === snapshotKey(paths.configFile)) saveSnapshot(paths, {key: before, state})
+/** Best effort: a read-only cache only means the slow path runs again next time. */
+function saveSnapshot(paths: Paths, snapshot: Snapshot): void {
+  try {
+    writeFileAtomic(paths.snapshotFile, JSON.stringify(snapshot))
+  } catch {
+    // Ignored on purpose: see above.
+  }
+}
+
+/**
+ * loadSharedConfig's slow path: parses the file and snapshots the result under `key` (the file as
+ * it was stat'ed; undefined when it could not be, or is a directory: what is wrong is said here).
+ */
+export function readAndSnapshot(paths: Paths, key: string | undefined): SharedConfigState {
+  const {readable, state} = readSharedConfigFile(paths.configFile)
+  // A file we could not read may become readable without its mtime changing (chmod): never cache that.
+  if (readable && key !== undefined) saveSnapshot(paths, {key, state})
   return state
+}
+
+/**
+ * What the file says now. Not snapshotted here: the next loadSharedConfig does that, with the key
+ * it stat'ed (snapshot.ts stays off this module, which is loaded apart from every command's path).
+ */
+function reread(paths: Paths): SharedConfigState {
+  return readSharedConfigFile(paths.configFile).state
 }
 
 /**
@@ -81,7 +101,7 @@ export function createSharedConfig(paths: Paths, settings: Settings): {created: 
     unlinkSync(tmp)
   }
 
-  return {created, state: remember(paths)}
+  return {created, state: reread(paths)}
 }
 
 export interface EnabledChange {
@@ -109,7 +129,7 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
   }
 
   chmodSync(paths.configFile, 0o600)
-  return {backup, previous, state: remember(paths)}
+  return {backup, previous, state: reread(paths)}
 }
 
 /** Gives this machine a new instance id (after a deletion request), keeping everything else. */
@@ -119,7 +139,7 @@ export function rotateInstanceId(paths: Paths): SharedConfigState {
   if (validateSharedConfig(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
   doc.set('instance_id', uuidv4())
   writeFileAtomic(paths.configFile, doc.toString())
-  return remember(paths)
+  return reread(paths)
 }
 
 function backupInvalid(file: string): string | undefined {
