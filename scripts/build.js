@@ -9,7 +9,7 @@
 //   dist/chunks/               code shared by entry points, and what is imported lazily (a first
 //                              run, recording a command, the YAML file)
 import {build} from 'esbuild'
-import {readdirSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
@@ -43,6 +43,7 @@ const builtinsWithoutFacade = {
   },
 }
 
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
 const commands = readdirSync('src/commands/telemetry').map((file) => join('src/commands/telemetry', file))
 const {metafile} = await build({
   bundle: true,
@@ -55,7 +56,9 @@ const {metafile} = await build({
   minify: true,
   outbase: 'src',
   outdir,
-  packages: 'external',
+  // Dependencies stay external, but for env-paths: on every command's path, where as a package of
+  // its own it would load two more modules and three builtin facades (0.3% of a command, measured).
+  external: Object.keys(pkg.dependencies).filter((name) => name !== 'env-paths'),
   platform: 'node',
   plugins: [builtinsWithoutFacade],
   splitting: true,
