@@ -1,7 +1,5 @@
 import type {HostCli} from './settings.js'
 
-import {enqueue} from './runtime/enqueue.js'
-
 /** What a custom event property may hold: plain values, strings cut to this length. */
 export const MAX_STRING = 200
 
@@ -37,6 +35,8 @@ export async function track(config: HostCli, event: string, properties: Record<s
 
     if (dropped.length > 0)
       say(`dropped properties of "${event}" not declared or not plain values: ${dropped.join(', ')}`)
+    // Through the module that records commands, which holds enqueue(): one chunk fewer to load.
+    const {enqueue} = await import('./runtime/record.js')
     await enqueue(run, event, kept)
   } catch {
     // A custom event must never break the command that sends it.

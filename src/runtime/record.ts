@@ -7,6 +7,9 @@ import {platformProperties} from '../events/platform.js'
 import {startSenderIfDue} from '../sender/start.js'
 import {enqueue} from './enqueue.js'
 
+// track() takes enqueue() from here (a dynamic import): it then lives in this module's chunk alone.
+export {enqueue} from './enqueue.js'
+
 export async function recordCommand(
   run: RunState,
   input: Omit<CommandInput, 'durationMs'>,
