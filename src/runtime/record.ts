@@ -7,7 +7,9 @@ import {platformProperties} from '../events/platform.js'
 import {startSenderIfDue} from '../sender/start.js'
 import {enqueue} from './enqueue.js'
 
-// track() takes enqueue() from here (a dynamic import): it then lives in this module's chunk alone.
+export {startSender} from '../sender/start.js'
+// track() takes enqueue() from here, and `delete` startSender() (dynamic imports): each then lives in
+// this module's chunk alone, not in one more file that a recorded command loads.
 export {enqueue} from './enqueue.js'
 
 export async function recordCommand(
