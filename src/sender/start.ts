@@ -5,7 +5,6 @@ import type {Settings} from '../settings.js'
 
 import {writeFileAtomic} from '../files.js'
 import {backingOff} from './backoff.js'
-import {setOwner, tryLock, unlock} from './lock.js'
 import {readSchedule, updateSchedule} from './schedule.js'
 
 /** Enough waiting to be worth a request at once. */
@@ -34,6 +33,9 @@ export async function startSenderIfDue(paths: Paths, settings: Settings, queuedB
  * a while instead of leaving it to the next recorded command (there may be none: telemetry off).
  */
 export async function startSender(paths: Paths, settings: Settings, persist = false): Promise<boolean> {
+  // Imported here, not statically: most recorded commands start no sender, and the lock is a chunk
+  // of its own (the sender and the commands share it), one more file on every recorded command.
+  const {setOwner, tryLock, unlock} = await import('./lock.js')
   // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
   if (!tryLock(paths.lockFile)) return false
   try {
