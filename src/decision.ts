@@ -4,25 +4,25 @@
 // ask again before every request (telemetry may have been turned off since).
 import {existsSync} from 'node:fs'
 
-import type {Paths} from './config/paths.js'
-import type {ConfigState} from './config/state.js'
+import type {Paths} from './paths.js'
 import type {Settings} from './settings.js'
+import type {SharedConfigState} from './shared-config/validate.js'
 
-import {debugMode, environmentOptOut} from './config/environment.js'
-import {loadConfig} from './config/load.js'
-import {findRepositoryOptOut, legacyOptOutFile} from './config/opt-out.js'
+import {findRepositoryOptOut, legacyOptOutFile} from './opt-out-files.js'
+import {loadSharedConfig} from './shared-config/load.js'
+import {debugMode, environmentOptOut} from './variables.js'
 
 /** The rule that decided (docs/decision.md): rules 1 and 2 are both `environment`. */
 export type Rule =
   'config' | 'config-invalid' | 'environment' | 'first-run' | 'no-endpoint' | 'opt-out-file' | 'repository-opt-out-file'
 
 export interface Decision {
-  /** What the shared config says, once rule 6 read it; `missing` when an earlier rule decided. */
-  config: ConfigState
   enabled: boolean
   /** A sentence for `status`: why, and what to do about it where something is wrong. */
   reason: string
   rule: Rule
+  /** What the shared config says, once rule 6 read it; `missing` when an earlier rule decided. */
+  sharedConfig: SharedConfigState
 }
 
 export interface DecisionInput {
@@ -39,12 +39,12 @@ export interface DecisionInput {
 
 /** Applies the rules of docs/decision.md in order: the first that applies decides. Never writes a file. */
 export async function decide({cwd, env, family, paths, settings}: DecisionInput): Promise<Decision> {
-  const missing: ConfigState = {kind: 'missing'}
-  const off = (rule: Rule, reason: string, config: ConfigState = missing): Decision => ({
-    config,
+  const missing: SharedConfigState = {kind: 'missing'}
+  const off = (rule: Rule, reason: string, sharedConfig: SharedConfigState = missing): Decision => ({
     enabled: false,
     reason,
     rule,
+    sharedConfig,
   })
 
   // Rules 1 and 2.
@@ -65,7 +65,7 @@ export async function decide({cwd, env, family, paths, settings}: DecisionInput)
 
   // Rules 6 and 7.
   const files = paths()
-  const config = await loadConfig(files)
+  const config = await loadSharedConfig(files)
   switch (config.kind) {
     case 'invalid': {
       return off(
@@ -78,24 +78,24 @@ export async function decide({cwd, env, family, paths, settings}: DecisionInput)
 
     case 'missing': {
       return {
-        config,
         enabled: true,
         reason: 'not set up yet: the next command creates the shared config and shows the notice (and records nothing)',
         rule: 'first-run',
+        sharedConfig: config,
       }
     }
 
     default: {
       return config.enabled
-        ? {config, enabled: true, reason: 'the shared config says enabled: true', rule: 'config'}
+        ? {enabled: true, reason: 'the shared config says enabled: true', rule: 'config', sharedConfig: config}
         : off('config', 'the shared config says enabled: false', config)
     }
   }
 }
 
 /** Whether events may be sent now: on, with a config to send them under (not a first run). */
-export function maySend(decision: Decision): decision is Decision & {config: {kind: 'ok'}} {
-  return decision.enabled && decision.config.kind === 'ok'
+export function maySend(decision: Decision): decision is Decision & {sharedConfig: {kind: 'ok'}} {
+  return decision.enabled && decision.sharedConfig.kind === 'ok'
 }
 
 /** The rules by which the user turned telemetry off for this machine: what waits is deleted, as `off` does. */

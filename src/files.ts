@@ -30,3 +30,34 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
     throw error
   }
 }
+
+/** Why a file system call failed, in words a user can act on. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM': {
+      return 'permission denied'
+    }
+
+    case 'EISDIR': {
+      return 'it is a directory, not a file'
+    }
+
+    case 'ENOTDIR': {
+      return 'a directory above it is a file'
+    }
+
+    default: {
+      return code ? `cannot be read (${code})` : 'cannot be read'
+    }
+  }
+}
+
+/** Why a file could not be written, in words a user can act on. */
+export function describeWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code
+  if (code === 'EROFS') return 'the file system is read-only'
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'the directory does not exist and cannot be created'
+  return describeFsError(error).replace('cannot be read', 'cannot be written')
+}

@@ -20,7 +20,7 @@ export interface Settings {
 }
 
 /** The slice of an oclif `Config` that settings are read from (so tests can pass plain objects). */
-export interface HostConfig {
+export interface HostCli {
   bin: string
   name: string
   pjson: {oclif?: object}
@@ -70,17 +70,17 @@ export function endpointProblem(endpoint: string): string | undefined {
   return 'only https: endpoints are allowed (http: only to a loopback address)'
 }
 
-function rawSettings(config: HostConfig): Record<string, unknown> {
+function rawSettings(config: HostCli): Record<string, unknown> {
   return ((config.pjson.oclif as undefined | {telemetry?: unknown})?.telemetry ?? {}) as Record<string, unknown>
 }
 
 /** Just the family, for the opt-out rules every command checks first: no URL parsing, no copying. */
-export function familyOf(config: HostConfig): {envPrefix: string; namespace: string} {
+export function familyOf(config: HostCli): {envPrefix: string; namespace: string} {
   const namespace = readNamespace(rawSettings(config).namespace)
   return {envPrefix: namespace.toUpperCase().replaceAll('-', '_'), namespace}
 }
 
-export function readSettings(config: HostConfig, env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(config: HostCli, env: NodeJS.ProcessEnv = process.env): Settings {
   const raw = rawSettings(config)
   const {envPrefix, namespace} = familyOf(config)
   const fromEnv = str(env[`${envPrefix}_TELEMETRY_ENDPOINT`])

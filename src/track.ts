@@ -1,10 +1,4 @@
-import type {HostConfig} from './settings.js'
-
-import {randomUuid} from './events/ids.js'
-import {buildMessage} from './events/message.js'
-import {appendLine} from './queue/queue.js'
-import {currentSessionId} from './runtime/session.js'
-import {currentRun} from './runtime/state.js'
+import type {HostCli} from './settings.js'
 
 /** What a custom event property may hold: plain values, strings cut to this length. */
 export const MAX_STRING = 200
@@ -19,12 +13,9 @@ export type PropertyValue = boolean | null | number | string
  * is written (in debug mode, a line says what was dropped). Nothing is recorded when the command
  * itself is not (telemetry off, first run, `telemetry` commands). Never throws, never waits on the network.
  */
-export async function track(
-  config: HostConfig,
-  event: string,
-  properties: Record<string, unknown> = {},
-): Promise<void> {
+export async function track(config: HostCli, event: string, properties: Record<string, unknown> = {}): Promise<void> {
   try {
+    const {currentRun} = await import('./hooks/index.js')
     const run = currentRun(config)
     if (!run) return
     const say = (line: string) => run.debug && process.stderr.write(`[telemetry] ${line}\n`)
@@ -44,17 +35,9 @@ export async function track(
 
     if (dropped.length > 0)
       say(`dropped properties of "${event}" not declared or not plain values: ${dropped.join(', ')}`)
-    const message = buildMessage({
-      event,
-      instanceId: run.instanceId,
-      messageId: await randomUuid(),
-      properties: kept,
-      sessionId: await currentSessionId(run.paths.sessionFile),
-      settings: run.settings,
-    })
-    const line = JSON.stringify(message)
-    if (run.debug) say(line)
-    else appendLine(run.paths.queueDir, line, run.paths.statsFile)
+    // Through the module that records commands, which holds enqueue(): one chunk fewer to load.
+    const {enqueue} = await import('./runtime/record.js')
+    await enqueue(run, event, kept)
   } catch {
     // A custom event must never break the command that sends it.
   }

@@ -76,7 +76,7 @@ function delivering(name, port) {
   execFileSync(process.execPath, [HOST, 'hello'], {env, stdio: 'ignore'})
   const cache = join(env.XDG_CACHE_HOME, 'chef', 'telemetry')
   const before = () => {
-    rmSync(join(cache, 'stats.json'), {force: true})
+    rmSync(join(cache, 'schedule.json'), {force: true})
     rmSync(join(cache, 'sender.lock'), {force: true})
   }
 
@@ -89,8 +89,8 @@ function delivering(name, port) {
 const enabledCache = join(enabledEnv.XDG_CACHE_HOME, 'chef', 'telemetry')
 const recentAttempt = () =>
   writeFileSync(
-    join(enabledCache, 'stats.json'),
-    JSON.stringify({dropped: 0, failures: 0, lastAttempt: new Date().toISOString(), rejected: 0}),
+    join(enabledCache, 'schedule.json'),
+    JSON.stringify({failures: 0, lastAttempt: new Date().toISOString()}),
   )
 
 const all = {

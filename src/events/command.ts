@@ -33,7 +33,9 @@ export interface HostInfo {
   version: string
 }
 
-export type Outcome = 'failure' | 'help' | 'not_found' | 'success' | 'version'
+/** How a command ended, as its `outcome` property says (docs/data-catalogue.md lists each). */
+export const COMMAND_OUTCOMES = ['success', 'failure', 'not_found', 'help', 'version'] as const
+export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number]
 
 export interface CommandProperties {
   args: number
@@ -44,7 +46,7 @@ export interface CommandProperties {
   error: null | string
   exit_code: number
   flags: string[]
-  outcome: Outcome
+  outcome: CommandOutcome
   plugin: null | string
   plugin_version: null | string
   /** For `not_found` only: the CLI's nearest command id or topic, never the word typed. */
@@ -67,7 +69,7 @@ function exitCodeOf(error: Error | undefined, exitCode: number | string | undefi
   return Number.isInteger(code) ? code : 1
 }
 
-function outcomeOf(input: CommandInput, exitCode: number): Outcome {
+function outcomeOf(input: CommandInput, exitCode: number): CommandOutcome {
   if (input.Command) return exitCode === 0 ? 'success' : 'failure'
   if (input.error) return 'not_found'
   return input.id === '--version' || input.id === '-v' ? 'version' : 'help'

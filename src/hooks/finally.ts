@@ -1,6 +1,6 @@
 import type {Hook} from '@oclif/core'
 
-import {takeRun} from '../runtime/state.js'
+import {takeRun} from '../runtime/run-state.js'
 
 /** Records the command that just ran, failed or was not found. Never throws, never prints to stdout. */
 const hook: Hook.Finally = async function ({argv, Command, config, error, id}) {

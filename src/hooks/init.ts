@@ -1,13 +1,14 @@
 import type {Hook} from '@oclif/core'
 
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
-import {debugMode} from '../config/environment.js'
-import {telemetryPaths} from '../config/paths.js'
 import {decide, maySend} from '../decision.js'
-import {isTelemetryCommand, recordThisRun} from '../runtime/state.js'
+import {telemetryPaths} from '../paths.js'
+import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
 import {familyOf, readSettings} from '../settings.js'
+import {loadSharedConfig} from '../shared-config/load.js'
+import {debugMode} from '../variables.js'
 
 /**
  * Decides once whether this command is recorded (docs/decision.md) and hands the decision to the
@@ -38,12 +39,14 @@ const hook: Hook.Init = async function ({config, id}) {
     if (!settings || !paths) return
     const debug = debugMode(env, family.envPrefix)
     const log = (line: string) => process.stderr.write(line + '\n')
-    let instanceId = maySend(decision) ? decision.config.instanceId : undefined
+    let instanceId = maySend(decision) ? decision.sharedConfig.instanceId : undefined
     if (decision.rule === 'first-run') {
       const {firstRun} = await import('../runtime/first-run.js')
       instanceId = firstRun({debug, log, paths, settings})
+      // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
+      await loadSharedConfig(paths)
     } else if (debug) {
-      const {config: state, enabled, reason} = decision
+      const {enabled, reason, sharedConfig: state} = decision
       log(
         `[telemetry] ${enabled ? 'on' : 'off'}: ${reason}; ${state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`}`,
       )

@@ -2,25 +2,17 @@ import {readFileSync} from 'node:fs'
 
 import {writeFileAtomic} from '../files.js'
 
-/** Counters kept beside the queue, shown by `telemetry status`. */
+/** Counters kept beside the queue, shown by `telemetry status` (the sender's schedule is its own: sender/schedule.ts). */
 export interface QueueStats {
-  /** No send is attempted before this time (ISO 8601), after 429, 5xx or network errors. */
-  backoffUntil?: string
-  /** A deletion request waits: the next recorded command starts a sender at once. */
-  deletionPending?: boolean
-  /** Events dropped because the queue was full (oldest first). */
+  /** Events dropped because the queue was full (oldest first), or damaged. */
   dropped: number
-  /** Consecutive failed attempts, for the exponential backoff. */
-  failures: number
-  /** When a sender last started (ISO 8601): the hooks start the next one a while after. */
-  lastAttempt?: string
   /** Time of the last batch the collector accepted (ISO 8601). */
   lastSent?: string
   /** Batches the collector refused with a 4xx other than 429, and the events in them. */
   rejected: number
 }
 
-const EMPTY: QueueStats = {dropped: 0, failures: 0, rejected: 0}
+const EMPTY: QueueStats = {dropped: 0, rejected: 0}
 
 export function readStats(file: string): QueueStats {
   try {

@@ -1,7 +1,7 @@
-import type {HostConfig, Settings} from '../settings.js'
+import type {HostCli, Settings} from '../settings.js'
 
-import {type Paths, telemetryPaths} from '../config/paths.js'
 import {decide, type Decision} from '../decision.js'
+import {type Paths, telemetryPaths} from '../paths.js'
 import {readSettings} from '../settings.js'
 
 export interface TelemetryContext {
@@ -10,7 +10,7 @@ export interface TelemetryContext {
 }
 
 /** Settings and paths of the host CLI, for the `telemetry` commands. */
-export function telemetryContext(config: HostConfig, env: NodeJS.ProcessEnv = process.env): TelemetryContext {
+export function telemetryContext(config: HostCli, env: NodeJS.ProcessEnv = process.env): TelemetryContext {
   const settings = readSettings(config, env)
   return {paths: telemetryPaths(settings.namespace, settings.envPrefix, env), settings}
 }

@@ -1,9 +1,9 @@
 // Imported by the init hook only when the decision is `first-run` (docs/decision.md, rule 7).
-import type {Paths} from '../config/paths.js'
-import type {ConfigState} from '../config/state.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
+import type {SharedConfigState} from '../shared-config/validate.js'
 
-import {createConfig} from '../config/shared-config.js'
+import {createSharedConfig} from '../shared-config/yaml-file.js'
 import {noticeText} from './notice.js'
 
 export interface FirstRunOptions {
@@ -19,18 +19,19 @@ export interface FirstRunOptions {
  * another process created the config a moment ago (and showed the notice), if that file says on.
  */
 export function firstRun({debug, log, paths, settings}: FirstRunOptions): string | undefined {
-  const {created, state} = createConfig(paths, settings)
+  const {created, state} = createSharedConfig(paths, settings)
   if (created) {
     process.stderr.write(noticeText(settings))
-    if (debug) log(`[telemetry] first run: config created, ${describeConfig(state)}; this command is not recorded`)
+    if (debug)
+      log(`[telemetry] first run: config created, ${describeSharedConfig(state)}; this command is not recorded`)
     return undefined
   }
 
-  if (debug) log(`[telemetry] config created by another process, ${describeConfig(state)}`)
+  if (debug) log(`[telemetry] config created by another process, ${describeSharedConfig(state)}`)
   return state.kind === 'ok' && state.enabled ? state.instanceId : undefined
 }
 
 /** For debug lines: the instance id, or what is wrong with the config. */
-export function describeConfig(state: ConfigState): string {
+export function describeSharedConfig(state: SharedConfigState): string {
   return state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`
 }

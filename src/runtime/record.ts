@@ -1,14 +1,16 @@
 // Runs in the finally hook of a command that the init hook decided to record.
 import type {CommandInput, HostInfo} from '../events/command.js'
-import type {RunState} from './state.js'
+import type {RunState} from './run-state.js'
 
 import {commandProperties} from '../events/command.js'
-import {environment} from '../events/environment.js'
-import {randomUuid} from '../events/ids.js'
-import {buildMessage} from '../events/message.js'
-import {appendLine} from '../queue/queue.js'
+import {platformProperties} from '../events/platform.js'
 import {startSenderIfDue} from '../sender/start.js'
-import {currentSessionId} from './session.js'
+import {enqueue} from './enqueue.js'
+
+export {startSender} from '../sender/start.js'
+// track() takes enqueue() from here, and `delete` startSender() (dynamic imports): each then lives in
+// this module's chunk alone, not in one more file that a recorded command loads.
+export {enqueue} from './enqueue.js'
 
 export async function recordCommand(
   run: RunState,
@@ -17,22 +19,8 @@ export async function recordCommand(
 ): Promise<void> {
   const properties = {
     ...commandProperties({...input, durationMs: performance.now() - run.startedAt}, host),
-    ...(await environment()),
+    ...(await platformProperties()),
   }
-  const message = buildMessage({
-    event: 'command',
-    instanceId: run.instanceId,
-    messageId: await randomUuid(),
-    properties,
-    sessionId: await currentSessionId(run.paths.sessionFile),
-    settings: run.settings,
-  })
-  const line = JSON.stringify(message)
-  if (run.debug) {
-    process.stderr.write(`[telemetry] ${line}\n`)
-    return
-  }
-
-  const queued = appendLine(run.paths.queueDir, line, run.paths.statsFile)
-  await startSenderIfDue(run.paths, run.settings, queued)
+  const queued = await enqueue(run, 'command', properties)
+  if (!run.debug) await startSenderIfDue(run.paths, run.settings, queued)
 }

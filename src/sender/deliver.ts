@@ -1,16 +1,17 @@
 /* eslint-disable no-await-in-loop -- one request at a time, in order, is the point */
 // Sends what waits in the queue: deletion requests first, then events in batches, oldest first,
 // one request at a time. Used by the background sender and by `telemetry flush`.
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {decide, maySend, type Rule, turnedOff} from '../decision.js'
 import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
-import {readStats, updateStats} from '../queue/stats.js'
+import {updateStats} from '../queue/stats.js'
 import {backingOff, backoffMs} from './backoff.js'
-import {deleteInstance, type Outcome, postBatch} from './http.js'
+import {deleteInstance, postBatch, type ResponseOutcome} from './http.js'
+import {readSchedule, updateSchedule} from './schedule.js'
 
 export const BATCH_SIZE = 100
 /** Well under the collector's 1 MiB per request. */
@@ -80,8 +81,17 @@ function takeBatch(lines: ClaimedLine[]): ClaimedLine[] {
   return lines.slice(0, n)
 }
 
+/** One run of delivery: its options, the endpoint it sends to, and the report it fills in. */
+interface Run extends DeliveryOptions {
+  endpoint: string
+  report: DeliveryReport
+}
+
+type Failure = Extract<ResponseOutcome, {kind: 'retry'}>
+
+/** Sends what waits: deletion requests, then the queue; then settles the schedule and the counters. */
 export async function deliver(options: DeliveryOptions): Promise<DeliveryReport> {
-  const {log, paths, settings} = options
+  const {paths, settings} = options
   const report: DeliveryReport = {
     batches: 0,
     corrupt: 0,
@@ -92,38 +102,28 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     retired: 0,
     sent: 0,
   }
-  const started = readStats(paths.statsFile)
-  if (!options.ignoreBackoff && backingOff(started)) {
-    return {...report, backoffUntil: started.backoffUntil, stopped: 'backoff'}
+  const schedule = readSchedule(paths.scheduleFile)
+  if (!options.ignoreBackoff && backingOff(schedule)) {
+    return {...report, backoffUntil: schedule.backoffUntil, stopped: 'backoff'}
   }
 
   if (!settings.endpoint) return {...report, stopped: 'no-endpoint', stoppedReason: 'no endpoint is configured'}
-  const {endpoint} = settings
-  updateStats(paths.statsFile, (stats) => ({...stats, lastAttempt: new Date().toISOString()}))
+  updateSchedule(paths.scheduleFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
+  const run: Run = {...options, endpoint: settings.endpoint, report}
+  const failure = (await sendDeletions(run)) ?? (await sendQueue(run))
+  // Stopped by a rule: nothing was attempted that failed, and the schedule stays as it is.
+  if (!failure && report.stopped) return report
+  return settle(run, failure)
+}
 
-  const stop = async (): Promise<DeliveryReport['stopped']> => {
-    const closed = await gate(options)
-    if (!closed) return undefined
-    log({event: 'stopped', rule: closed.rule})
-    report.stoppedReason = closed.reason
-    return closed.rule
-  }
-
-  const fail = (outcome: Extract<Outcome, {kind: 'retry'}>): DeliveryReport => {
-    const stats = updateStats(paths.statsFile, (s) => {
-      const failures = s.failures + 1
-      const backoffUntil = new Date(Date.now() + backoffMs(failures, outcome.retryAfterMs)).toISOString()
-      return {...s, backoffUntil, dropped: s.dropped + report.corrupt, failures, rejected: s.rejected + report.rejected}
-    })
-    log({backoffUntil: stats.backoffUntil, event: 'retry later', reason: outcome.reason})
-    return {...report, backoffUntil: stats.backoffUntil, error: outcome.reason, stopped: 'failure'}
-  }
-
-  // Deletion requests go first, whatever the decision (deleting one's data is not telemetry): no
-  // event is sent before the collector has been told to forget.
+/**
+ * Deletion requests go first, whatever the decision (deleting one's data is not telemetry): no
+ * event is sent before the collector has been told to forget. Returns the failure to retry, if any.
+ */
+async function sendDeletions({endpoint, log, paths, report, timeoutMs}: Run): Promise<Failure | undefined> {
   for (const {instanceId} of readDeletions(paths.deletionsFile).pending) {
-    const outcome = await deleteInstance(endpoint, instanceId, options.timeoutMs)
-    if (outcome.kind === 'retry') return fail(outcome)
+    const outcome = await deleteInstance(endpoint, instanceId, timeoutMs)
+    if (outcome.kind === 'retry') return outcome
     completeDeletion(paths.deletionsFile, instanceId)
     if (outcome.kind === 'ok') {
       report.deletions++
@@ -136,10 +136,17 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
   }
 
   if (report.deletions + report.deletionsRefused > 0)
-    updateStats(paths.statsFile, (s) => ({...s, deletionPending: false}))
-  report.stopped = await stop()
-  if (report.stopped) return report
+    updateSchedule(paths.scheduleFile, (s) => ({...s, deletionPending: false}))
+  return undefined
+}
 
+/**
+ * Sends the queue in batches, oldest first, asking the decision again before each request. Returns
+ * the failure to retry, if any; a rule that stops sending is set on the report.
+ */
+async function sendQueue(run: Run): Promise<Failure | undefined> {
+  const {endpoint, paths, report, timeoutMs} = run
+  if (await stoppedByRule(run)) return undefined
   const retired = new Set(readDeletions(paths.deletionsFile).retired)
   for (let file = await claimNext(paths.queueDir); file; file = await claimNext(paths.queueDir)) {
     const claim = readClaim(file)
@@ -147,17 +154,16 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     let lines = claim.lines.filter((line) => !retired.has(line.instanceId))
     report.retired += claim.lines.length - lines.length
     while (lines.length > 0) {
-      report.stopped = await stop()
-      if (report.stopped) return report
+      if (await stoppedByRule(run)) return undefined
       const batch = takeBatch(lines)
       const outcome = await postBatch(
         endpoint,
         batch.map((line) => line.text),
-        options.timeoutMs,
+        timeoutMs,
       )
       if (outcome.kind === 'retry') {
         keepRemaining(file, lines)
-        return fail(outcome)
+        return outcome
       }
 
       lines = lines.slice(batch.length)
@@ -167,21 +173,51 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
         report.batches++
       } else {
         report.rejected += batch.length
-        log({count: batch.length, event: 'batch refused', reason: outcome.reason})
+        run.log({count: batch.length, event: 'batch refused', reason: outcome.reason})
       }
     }
 
     keepRemaining(file, [])
   }
 
+  return undefined
+}
+
+/** Asks the decision again (see gate); when a rule stops sending, says so on the report and in the log. */
+async function stoppedByRule(run: Run): Promise<boolean> {
+  const closed = await gate(run)
+  if (!closed) return false
+  run.log({event: 'stopped', rule: closed.rule})
+  run.report.stopped = closed.rule
+  run.report.stoppedReason = closed.reason
+  return true
+}
+
+/**
+ * Records how the run ended in the sender's schedule: after a failure, the next backoff; after a
+ * success, none. Counts what was dropped or refused either way.
+ */
+function settle({log, paths, report}: Run, failure: Failure | undefined): DeliveryReport {
   updateStats(paths.statsFile, (s) => ({
     ...s,
-    backoffUntil: undefined,
     dropped: s.dropped + report.corrupt,
-    failures: 0,
     lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
     rejected: s.rejected + report.rejected,
   }))
+  if (failure) {
+    const {backoffUntil} = updateSchedule(paths.scheduleFile, (s) => {
+      const failures = s.failures + 1
+      return {
+        ...s,
+        backoffUntil: new Date(Date.now() + backoffMs(failures, failure.retryAfterMs)).toISOString(),
+        failures,
+      }
+    })
+    log({backoffUntil, event: 'retry later', reason: failure.reason})
+    return {...report, backoffUntil, error: failure.reason, stopped: 'failure'}
+  }
+
+  updateSchedule(paths.scheduleFile, (s) => ({...s, backoffUntil: undefined, failures: 0}))
   log({batches: report.batches, event: 'delivered', rejected: report.rejected, sent: report.sent})
   return report
 }

@@ -1,5 +1,5 @@
 // `flush` and `delete` send in the foreground, as the background sender would, holding its lock.
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {deliver, type DeliveryReport} from './deliver.js'

@@ -4,7 +4,7 @@ import {gzipSync} from 'node:zlib'
 
 import {parseRetryAfter} from './backoff.js'
 
-export type Outcome =
+export type ResponseOutcome =
   | {kind: 'drop'; reason: string; status: number}
   | {kind: 'ok'; status: number}
   | {kind: 'retry'; reason: string; retryAfterMs?: number; status?: number}
@@ -19,7 +19,7 @@ export const REQUEST_TIMEOUT_MS = 10_000
 
 const USER_AGENT = 'oclif-plugin-telemetry'
 
-function classify(response: Response<string>): Outcome {
+function classify(response: Response<string>): ResponseOutcome {
   const status = response.statusCode
   if (status >= 200 && status < 300) return {kind: 'ok', status}
   const header = response.headers['retry-after']
@@ -30,13 +30,17 @@ function classify(response: Response<string>): Outcome {
   return {kind: 'drop', reason: `HTTP ${status}`, status}
 }
 
-function failure(error: unknown): Extract<Outcome, {kind: 'retry'}> {
+function failure(error: unknown): Extract<ResponseOutcome, {kind: 'retry'}> {
   const {code, name} = error as {code?: string; name?: string}
   return {kind: 'retry', reason: code ?? name ?? 'request failed'}
 }
 
 /** POSTs messages, gzip-compressed, as the JSON array the collector takes. Never throws. */
-export async function postBatch(endpoint: string, lines: string[], timeoutMs = REQUEST_TIMEOUT_MS): Promise<Outcome> {
+export async function postBatch(
+  endpoint: string,
+  lines: string[],
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<ResponseOutcome> {
   try {
     const response = await got.post(`${endpoint}/events`, {
       body: gzipSync(`[${lines.join(',')}]`),

@@ -3,10 +3,9 @@
 import {readFileSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {Settings} from '../settings.js'
-
-import {type Paths, SENDER_JOB} from '../config/paths.js'
+import {type Paths, SENDER_JOB} from '../paths.js'
 import {readDeletions} from '../queue/deletions.js'
+import {endpointProblem, type Settings} from '../settings.js'
 import {deliver} from './deliver.js'
 import {heartbeat, HEARTBEAT_MS, setOwner, tryLock, unlock} from './lock.js'
 import {logTo} from './log.js'
@@ -21,6 +20,8 @@ const {paths, persist, settings} = JSON.parse(readFileSync(SENDER_JOB, 'utf8')) 
 /** After `telemetry delete` could not reach the collector: retries for up to two hours, 5 s doubling to 10 min. */
 export const PERSIST_MS = 2 * 60 * 60 * 1000
 const log = logTo(paths.senderLog)
+// The job file is only as safe as the cache directory: send nowhere the settings rules would refuse.
+if (settings.endpoint && endpointProblem(settings.endpoint)) settings.endpoint = undefined
 setOwner(paths.lockFile, process.pid)
 let beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
 log({event: 'sender started'})

@@ -1,12 +1,11 @@
 // Runs in the finally hook after an event was queued: starts the background sender when events are
 // due, and returns at once. Cheap when they are not: one small file read.
-import type {Paths} from '../config/paths.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {writeFileAtomic} from '../files.js'
-import {readStats, updateStats} from '../queue/stats.js'
 import {backingOff} from './backoff.js'
-import {setOwner, tryLock, unlock} from './lock.js'
+import {readSchedule, updateSchedule} from './schedule.js'
 
 /** Enough waiting to be worth a request at once. */
 export const DUE_BYTES = 32 * 1024
@@ -14,10 +13,10 @@ export const DUE_BYTES = 32 * 1024
 export const DUE_AFTER_MS = 60_000
 
 export function isDue(paths: Paths, queuedBytes: number, now = Date.now()): boolean {
-  const stats = readStats(paths.statsFile)
-  if (backingOff(stats, now)) return false
-  if (queuedBytes >= DUE_BYTES || stats.deletionPending) return true
-  return !stats.lastAttempt || now - Date.parse(stats.lastAttempt) >= DUE_AFTER_MS
+  const schedule = readSchedule(paths.scheduleFile)
+  if (backingOff(schedule, now)) return false
+  if (queuedBytes >= DUE_BYTES || schedule.deletionPending) return true
+  return !schedule.lastAttempt || now - Date.parse(schedule.lastAttempt) >= DUE_AFTER_MS
 }
 
 /**
@@ -34,11 +33,14 @@ export async function startSenderIfDue(paths: Paths, settings: Settings, queuedB
  * a while instead of leaving it to the next recorded command (there may be none: telemetry off).
  */
 export async function startSender(paths: Paths, settings: Settings, persist = false): Promise<boolean> {
+  // Imported here, not statically: most recorded commands start no sender, and the lock is a chunk
+  // of its own (the sender and the commands share it), one more file on every recorded command.
+  const {setOwner, tryLock, unlock} = await import('./lock.js')
   // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
   if (!tryLock(paths.lockFile)) return false
   try {
     const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
-    // Resolved from the bundled hook (dist/hooks/) and from tsc's output (dist/sender/) alike.
+    // This code runs from a chunk (dist/chunks/), one level below dist/ as the sender's entry is.
     const sender = fileURLToPath(new URL('../sender/main.js', import.meta.url))
     // Its command line (seen by anyone with `ps`) names only the script: what it is to do, and
     // where, waits in the cache directory, which is its working directory. Written under the lock,
@@ -56,7 +58,7 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
     if (!child.pid) throw new Error('no sender started')
     setOwner(paths.lockFile, child.pid)
     // Recorded here too, not only by the sender: one that dies at start must not be restarted by every command.
-    updateStats(paths.statsFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
+    updateSchedule(paths.scheduleFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
     return true
   } catch {
     unlock(paths.lockFile)

@@ -1,46 +1,14 @@
 // Helpers of the compatibility tests: fixture hosts with their own dependencies, installed on demand.
-import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import type {Sandbox} from '../helpers/sandbox.js'
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+import {REPO_ROOT, spawnAndCollect} from '../helpers/process.js'
+
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures')
-
-export interface Run {
-  code: null | number
-  stderr: string
-  stdout: string
-}
-
-/** Spawns a program and collects its output; kills it (code null) after `timeoutMs`. */
-export function run(
-  command: string,
-  args: string[],
-  options: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
-): Promise<Run> {
-  const child = spawn(command, args, {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
-  return new Promise((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stderr, stdout})
-    })
-  })
-}
 
 /**
  * The environment for npm run from a test: the caller's, without the variables `npm run` sets for
@@ -82,7 +50,7 @@ export async function installFixture(name: string, {linkPluginInto}: {linkPlugin
     // npm ci empties node_modules; take the link out first so nothing can follow it into the repository.
     removeLink(link)
     const started = performance.now()
-    const install = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    const install = await spawnAndCollect('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: dir,
       env: npmEnv(),
       timeoutMs: 240_000,
@@ -110,14 +78,6 @@ function removeLink(path: string): void {
   } catch {
     // absent
   }
-}
-
-/** The `[telemetry] {json}` events a run printed in debug mode. */
-export function debugEvents(stderr: string): Array<Record<string, any>> {
-  return stderr
-    .split('\n')
-    .filter((line) => line.startsWith('[telemetry] {'))
-    .map((line) => JSON.parse(line.slice('[telemetry] '.length)))
 }
 
 /** A sandbox's environment plus XDG_DATA_HOME (where plugin-plugins keeps the links it makes). */

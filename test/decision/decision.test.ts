@@ -5,8 +5,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 
-import {telemetryPaths} from '../../src/config/paths.js'
 import {decide, type DecisionInput, maySend, turnedOff} from '../../src/decision.js'
+import {telemetryPaths} from '../../src/paths.js'
 import {readSettings} from '../../src/settings.js'
 
 const ID = '6f1c7a52-3f0e-4a56-9d3b-6f7e2f4f8a11'
@@ -131,7 +131,10 @@ describe('the decision, first rule that applies wins', () => {
     ]) {
       writeConfig(text)
       const decision = await decide(input())
-      assert.deepEqual([decision.enabled, decision.rule, decision.config.kind], [false, 'config-invalid', 'invalid'])
+      assert.deepEqual(
+        [decision.enabled, decision.rule, decision.sharedConfig.kind],
+        [false, 'config-invalid', 'invalid'],
+      )
       assert.ok(decision.reason.includes(why), decision.reason)
       assert.match(decision.reason, /Run "mycli telemetry on" or "mycli telemetry off" to rewrite it$/)
       assert.ok(!turnedOff(decision), 'events are kept until the user decides')
@@ -146,13 +149,16 @@ describe('the decision, first rule that applies wins', () => {
     assert.ok(!maySend(off))
     writeConfig(`instance_id: ${ID}\nenabled: true\n`)
     const on = await decide(input())
-    assert.deepEqual([on.enabled, on.rule, on.config], [true, 'config', {enabled: true, instanceId: ID, kind: 'ok'}])
+    assert.deepEqual(
+      [on.enabled, on.rule, on.sharedConfig],
+      [true, 'config', {enabled: true, instanceId: ID, kind: 'ok'}],
+    )
     assert.ok(maySend(on))
   })
 
   it('7. no config yet: a first run, on, but nothing may be sent under it', async () => {
     const decision = await decide(input())
-    assert.deepEqual([decision.enabled, decision.rule, decision.config.kind], [true, 'first-run', 'missing'])
+    assert.deepEqual([decision.enabled, decision.rule, decision.sharedConfig.kind], [true, 'first-run', 'missing'])
     assert.ok(!maySend(decision))
   })
 })

@@ -1,51 +1,36 @@
 // The whole path through real processes: the fixture CLI records, its sender delivers to a real
 // collector (a child process on a SQLite file), the collector reports; deletion and the tombstone.
 import assert from 'node:assert/strict'
-import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
 import {after, before, describe, it} from 'node:test'
-import {fileURLToPath} from 'node:url'
 
 import {initialise, runCli} from '../helpers/cli.js'
+import {type Collector, startCollector} from '../helpers/process.js'
 import {cleanSandboxes, makeSandbox} from '../helpers/sandbox.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const COLLECTOR = join(root, 'collector', 'bin', 'telemetry-collector.js')
 const TOKEN = 'e2e-admin-token-0123456789abcdef0123'
 
 describe('plugin -> collector -> report', () => {
   const sandbox = makeSandbox()
   const store = join(sandbox.root, 'telemetry.db')
-  let collector: ReturnType<typeof spawn>
+  let collector: Collector | undefined
   let url = ''
 
   before(async () => {
-    collector = spawn(process.execPath, [COLLECTOR, 'serve', '--port', '0', '--store', store, '--log-level', 'warn'], {
-      env: {...process.env, COLLECTOR_ADMIN_TOKEN: TOKEN},
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    url = await new Promise((resolve, reject) => {
-      collector.once('exit', (code) => reject(new Error(`collector exited ${code}`)))
-      createInterface({input: collector.stdout!}).on('line', (line) => {
-        const match = /listening on (\S+)/.exec(line)
-        if (match) resolve(match[1])
-      })
-    })
+    collector = await startCollector(store, {COLLECTOR_ADMIN_TOKEN: TOKEN})
+    url = collector.url
     sandbox.env.CHEF_TELEMETRY_ENDPOINT = url
   })
 
-  after(() => {
-    collector?.kill('SIGTERM')
+  after(async () => {
+    await collector?.stop()
     cleanSandboxes()
   })
 
-  const report = (by: string) => {
-    const result = spawnSync(process.execPath, [COLLECTOR, 'report', '--store', store, '--by', by, '--json'], {
-      encoding: 'utf8',
-    })
-    assert.equal(result.status, 0, result.stderr)
+  const report = async (by: string) => {
+    const result = await collector!.cli(['report', '--by', by, '--json'])
+    assert.equal(result.code, 0, result.stderr)
     const {rows} = JSON.parse(result.stdout) as {rows: Array<{events: number; instances: number; key: null | string}>}
     // The columns this test checks (rows also carry failures and duration percentiles).
     return {rows: rows.map(({events, instances, key}) => ({events, instances, key}))}
@@ -66,7 +51,7 @@ describe('plugin -> collector -> report', () => {
     for (const args of commands) await runCli(sandbox, args)
     const flushed = JSON.parse((await runCli(sandbox, ['telemetry', 'flush', '--json'])).stdout)
     assert.equal(flushed.waiting, 0)
-    const {rows} = report('command')
+    const {rows} = await report('command')
     const count = (key: null | string) => rows.find((row) => row.key === key)?.events
     // The unknown `deplyo` is counted without its name (command null; its suggestion is deploy), as is
     // the custom event, which has no command.
@@ -76,7 +61,7 @@ describe('plugin -> collector -> report', () => {
     )
     assert.ok(rows.every((row) => row.instances <= 1))
     assert.equal(rows[0].key, 'deploy', 'most used first')
-    const events = report('product').rows
+    const events = (await report('product')).rows
     assert.deepEqual(events, [{events: 9, instances: 1, key: 'mycli'}], '8 commands and 1 custom event')
     assert.doesNotMatch(readFileSync(store).toString('latin1'), /CANARY/)
   })
@@ -93,7 +78,7 @@ describe('plugin -> collector -> report', () => {
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     const deletion = JSON.parse(result.stdout)
     assert.deepEqual([deletion.acknowledged, deletion.oldInstanceId], [true, oldId])
-    assert.deepEqual(report('product').rows, [], 'no row of the instance is left')
+    assert.deepEqual((await report('product')).rows, [], 'no row of the instance is left')
     // The receipt: the collector's own record, readable at the address given, without the instance id.
     assert.equal(deletion.events_deleted, 9)
     assert.equal(deletion.check_url, `${url}/deletions/${deletion.deletion_id}`)
@@ -125,6 +110,6 @@ describe('plugin -> collector -> report', () => {
     // The machine goes on under its new id.
     await runCli(sandbox, ['hello'])
     await runCli(sandbox, ['telemetry', 'flush'])
-    assert.deepEqual(report('product').rows, [{events: 1, instances: 1, key: 'mycli'}])
+    assert.deepEqual((await report('product')).rows, [{events: 1, instances: 1, key: 'mycli'}])
   })
 })

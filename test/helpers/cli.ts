@@ -1,21 +1,16 @@
-import {spawn} from 'node:child_process'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {Sandbox} from './sandbox.js'
 
+import {type Finished, spawnAndCollect} from './process.js'
 import {isRoot, NOBODY} from './sandbox.js'
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures')
 export const HOST_CLI = join(fixtures, 'host-cli', 'bin', 'run.js')
 export const BARE_CLI = join(fixtures, 'bare-cli', 'bin', 'run.js')
 
-export interface RunResult {
-  code: null | number
-  durationMs: number
-  stderr: string
-  stdout: string
-}
+export type RunResult = Finished
 
 export interface RunOptions {
   /** The fixture CLI without the plugin: the baseline for "nothing changes". */
@@ -29,29 +24,11 @@ export interface RunOptions {
 
 /** Runs the fixture host CLI in a real child process, as a user would. */
 export function runCli(sandbox: Sandbox, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const started = performance.now()
-  const child = spawn(process.execPath, [options.bare ? BARE_CLI : HOST_CLI, ...args], {
+  return spawnAndCollect(process.execPath, [options.bare ? BARE_CLI : HOST_CLI, ...args], {
     cwd: options.cwd ?? sandbox.root,
     env: {...sandbox.env, ...options.env},
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: options.timeoutMs,
     ...(options.unprivileged && isRoot ? {gid: NOBODY, uid: NOBODY} : {}),
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  // A hung CLI fails its test (with code null) instead of hanging the suite.
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000)
-  return new Promise((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, durationMs: performance.now() - started, stderr, stdout})
-    })
   })
 }
 

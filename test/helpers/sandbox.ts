@@ -35,7 +35,7 @@ export function makeSandbox({backgroundSender = false} = {}): Sandbox {
   if (!backgroundSender) {
     mkdirSync(cacheDir, {recursive: true})
     writeFileSync(
-      join(cacheDir, 'stats.json'),
+      join(cacheDir, 'schedule.json'),
       JSON.stringify({lastAttempt: new Date(Date.now() + 3_600_000).toISOString()}),
     )
   }

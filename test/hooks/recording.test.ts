@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {initialise, runCli} from '../helpers/cli.js'
+import {debugEvents} from '../helpers/process.js'
 import {allFiles, cleanSandboxes, makeSandbox, modeOf, queuedMessages} from '../helpers/sandbox.js'
 import {StubCollector} from '../helpers/stub-collector.js'
 
@@ -326,8 +327,10 @@ describe('recorded commands', () => {
     await initialise(sandbox)
     const result = await runCli(sandbox, ['hello'], {env: {CHEF_TELEMETRY_DEBUG: '1'}})
     assert.equal(result.stdout, 'hello\n')
-    const line = result.stderr.split('\n').find((l) => l.startsWith('[telemetry] {'))!
-    assert.equal(JSON.parse(line.slice('[telemetry] '.length)).payload.properties.command, 'hello')
+    assert.deepEqual(
+      debugEvents(result.stderr).map((event) => event.payload.properties.command),
+      ['hello'],
+    )
     assert.deepEqual(queuedMessages(sandbox), [])
   })
 

@@ -1,12 +1,13 @@
 // `npm run demo` as someone evaluating the plugin runs it: it must end by itself, leave nothing
 // behind, and clean up when stopped with Ctrl-C (SIGINT) halfway.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
+
+import {start, type Started} from '../helpers/process.js'
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.js', import.meta.url))
 const dirs: string[] = []
@@ -14,31 +15,13 @@ after(() => {
   for (const dir of dirs) rmSync(dir, {force: true, recursive: true})
 })
 
-interface Demo {
-  child: ReturnType<typeof spawn>
-  done: Promise<{code: null | number; output: string; signal: NodeJS.Signals | null}>
-  output(): string
-  tmp: string
-}
-
-function startDemo(): Demo {
+function startDemo(): Started & {tmp: string} {
   // A private TMPDIR: whatever the demo leaves behind shows up here.
   const tmp = mkdtempSync(join(tmpdir(), 'demo-test-'))
   dirs.push(tmp)
-  const env = {...process.env, TMPDIR: tmp}
+  const env: NodeJS.ProcessEnv = {...process.env, TMPDIR: tmp}
   for (const name of ['DO_NOT_TRACK', 'CHEF_TELEMETRY_OPT_OUT', 'CHEF_TELEMETRY_DEBUG']) delete env[name]
-  const child = spawn(process.execPath, [DEMO], {env, stdio: ['ignore', 'pipe', 'pipe']})
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk
-  })
-  const done = new Promise<{code: null | number; output: string; signal: NodeJS.Signals | null}>((resolve) => {
-    child.on('close', (code, signal) => resolve({code, output, signal}))
-  })
-  return {child, done, output: () => output, tmp}
+  return {...start(process.execPath, [DEMO], {env, timeoutMs: 60_000}), tmp}
 }
 
 function childrenOf(pid: number): number[] {
@@ -61,10 +44,9 @@ function alive(pid: number): boolean {
 describe('npm run demo', () => {
   it('ends by itself with exit code 0, shows what matters, and leaves no temporary folder', async () => {
     const demo = startDemo()
-    const killer = setTimeout(() => demo.child.kill('SIGKILL'), 60_000)
-    const {code, output} = await demo.done
-    clearTimeout(killer)
-    assert.equal(code, 0, output)
+    const {code, stderr, stdout} = await demo.done
+    const output = demo.output()
+    assert.equal(code, 0, stdout + stderr)
     assert.deepEqual(readdirSync(demo.tmp), [], 'the temporary folder is removed')
     assert.doesNotMatch(output, /^\{"/m, 'no raw JSON log line')
     assert.match(output, /"password"/, 'the flag name is shown')
@@ -81,7 +63,6 @@ describe('npm run demo', () => {
 
   it('stopped with SIGINT halfway: the collector is stopped and the temporary folder removed', async () => {
     const demo = startDemo()
-    const killer = setTimeout(() => demo.child.kill('SIGKILL'), 60_000)
     // Halfway: once the collector runs and the first commands have run.
     while (!demo.output().includes('2. What one event holds')) {
       assert.equal(demo.child.exitCode, null, demo.output())
@@ -93,8 +74,8 @@ describe('npm run demo', () => {
     const children = childrenOf(demo.child.pid!)
     assert.ok(children.length > 0, 'the collector runs as a child of the demo')
     demo.child.kill('SIGINT')
-    const {code, output} = await demo.done
-    clearTimeout(killer)
+    const {code} = await demo.done
+    const output = demo.output()
     assert.equal(code, 130, output)
     assert.match(output, /Stopped \(SIGINT\)/)
     assert.deepEqual(readdirSync(demo.tmp), [], 'the temporary folder is removed')

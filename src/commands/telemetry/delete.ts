@@ -1,16 +1,9 @@
 import {Command, Flags} from '@oclif/core'
-import {rmSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 
-import {loadConfig} from '../../config/load.js'
-import {requestDeletion} from '../../queue/deletions.js'
-import {clearQueue} from '../../queue/queue.js'
-import {updateStats} from '../../queue/stats.js'
 import {telemetryContext} from '../../runtime/context.js'
-import {type DeliveryReport} from '../../sender/deliver.js'
-import {deliverNow, withSenderLock} from '../../sender/foreground.js'
-import {deletionRecord} from '../../sender/http.js'
-import {startSender} from '../../sender/start.js'
+import {deleteInstanceData} from '../../sender/deletion.js'
+import {loadSharedConfig} from '../../shared-config/load.js'
 
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
@@ -28,19 +21,6 @@ export interface DeleteResult {
   oldInstanceId: string
 }
 
-/** The collector's proof of a deletion it acknowledged: its id, where to read it, how many events it deleted. */
-async function receiptOf(
-  endpoint: string,
-  report: DeliveryReport,
-  instanceId: string,
-): Promise<{checkUrl: null | string; deletionId: null | string; eventsDeleted: null | number}> {
-  const deletionId = report.receipts.find((r) => r.instanceId === instanceId)?.deletionId ?? null
-  if (!deletionId) return {checkUrl: null, deletionId, eventsDeleted: null}
-  // The collector deletes at once today; its record says how many events that was.
-  const record = await deletionRecord(endpoint, deletionId)
-  return {checkUrl: `${endpoint}/deletions/${deletionId}`, deletionId, eventsDeleted: record?.eventsDeleted ?? null}
-}
-
 export default class Delete extends Command {
   static override description = `Delete all usage data of this machine: on the collector, in the local queue, and start a new instance id.
 If the collector cannot be reached, the request waits and is sent before anything else; nothing recorded under the old id is ever sent.`
@@ -53,7 +33,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
   async run(): Promise<DeleteResult> {
     const {flags} = await this.parse(Delete)
     const {paths, settings} = telemetryContext(this.config)
-    const config = await loadConfig(paths)
+    const config = await loadSharedConfig(paths)
     if (config.kind === 'missing')
       this.error('Nothing to delete: no usage data was ever recorded on this machine.', {exit: 1})
     if (config.kind === 'invalid') {
@@ -73,52 +53,37 @@ If the collector cannot be reached, the request waits and is sent before anythin
       this.error('Nothing deleted.', {exit: 1})
     }
 
-    // Under the sender lock: a background sender still sending old events finishes first, and none
-    // starts until the request is queued and the old id retired.
-    const {rotateInstanceId} = await import('../../config/shared-config.js')
-    const done = await withSenderLock(paths, async () => {
-      requestDeletion(paths.deletionsFile, oldInstanceId)
-      updateStats(paths.statsFile, (s) => ({...s, deletionPending: true}))
-      const deletedEvents = clearQueue(paths.queueDir)
-      const rotated = rotateInstanceId(paths)
-      return {deletedEvents, report: await deliverNow(paths, settings), rotated}
-    })
+    const {endpoint} = settings
+    const done = await deleteInstanceData(paths, {...settings, endpoint}, oldInstanceId)
     if ('busy' in done)
       this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
-    const {deletedEvents, report, rotated} = done
-    const acknowledged = report.deletions > 0
-    const error = report.deletionsRefused > 0 ? 'the collector refused the request' : (report.error ?? null)
-    // A new instance id starts a new session too: nothing links old and new data.
-    rmSync(paths.sessionFile, {force: true})
-    this.log(`Deleted ${deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
-    const receipt = await receiptOf(settings.endpoint, report, oldInstanceId)
-    if (acknowledged) {
+    const {receipt} = done
+    this.log(`Deleted ${done.deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
+    if (done.acknowledged) {
       const count = receipt.eventsDeleted === null ? '' : ` (${receipt.eventsDeleted} event(s))`
-      this.log(`The collector at ${settings.endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
+      this.log(`The collector at ${endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
       if (receipt.checkUrl)
         this.log(`Receipt: deletion id ${receipt.deletionId}; check it at any time: GET ${receipt.checkUrl}`)
       else this.log('The collector held no data of this instance.')
-    } else if (report.deletionsRefused > 0) {
-      this.warn(`The collector at ${settings.endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
+    } else if (done.refused) {
+      this.warn(`The collector at ${endpoint} refused to delete instance ${oldInstanceId}; ask its operator.`)
       process.exitCode = 1
     } else {
-      // Retried in the background now, as no recorded command may ever start a sender (telemetry off).
-      await startSender(paths, settings, true)
       this.log(
-        `The collector could not be reached (${error}). The deletion request waits and is retried in the background, ` +
+        `The collector could not be reached (${done.error}). The deletion request waits and is retried in the background, ` +
           `before any other event; nothing recorded under the old instance id will be sent. ` +
           `"${this.config.bin} telemetry status" lists it until it is delivered.`,
       )
     }
 
     return {
-      acknowledged,
+      acknowledged: done.acknowledged,
       check_url: receipt.checkUrl,
       deletion_id: receipt.deletionId,
-      error: acknowledged ? null : error,
+      error: done.error,
       events_deleted: receipt.eventsDeleted,
-      local_events_deleted: deletedEvents,
-      newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
+      local_events_deleted: done.deletedEvents,
+      newInstanceId: done.newInstanceId,
       oldInstanceId,
     }
   }

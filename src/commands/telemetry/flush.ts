@@ -1,10 +1,10 @@
 import {Command} from '@oclif/core'
 
-import {debugMode} from '../../config/environment.js'
 import {countPending} from '../../queue/queue.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {type DeliveryReport} from '../../sender/deliver.js'
 import {deliverNow, withSenderLock} from '../../sender/foreground.js'
+import {debugMode} from '../../variables.js'
 
 export type FlushResult = DeliveryReport & {endpoint: string; waiting: number}
 

@@ -1,10 +1,13 @@
 import {Command} from '@oclif/core'
 
-import {type SwitchResult, switchTelemetry} from '../../config/switch.js'
+import {clearQueue} from '../../queue/queue.js'
 import {telemetryContext} from '../../runtime/context.js'
+import {type SwitchResult, switchTelemetry} from '../../shared-config/switch.js'
 
 export interface OffResult extends Omit<SwitchResult, 'previous'> {
   configFile: string
+  /** Events that were waiting and are now deleted. */
+  deletedEvents: number
   enabled: false
   optOutFile: string
   wasEnabled: boolean
@@ -22,6 +25,7 @@ export default class Off extends Command {
     await this.parse(Off)
     const {paths, settings} = telemetryContext(this.config)
     const {previous, ...change} = await switchTelemetry(paths, settings, false)
+    const deletedEvents = deleteWaitingEvents(paths.queueDir)
     // Either file keeps every tool of the family off; only when neither could be written has nothing changed.
     if (change.configError && change.optOutFileError) {
       this.error(`Could not turn telemetry off: ${change.configError}; ${change.optOutFileError}.`, {exit: 1})
@@ -33,7 +37,23 @@ export default class Off extends Command {
       this.warn(`The shared config could not be used; it was rewritten (the old one is at ${change.backup}).`)
     const wasEnabled = previous.kind === 'ok' && previous.enabled
     this.log(`Telemetry is ${wasEnabled ? 'now' : 'already'} off for every ${settings.namespace} tool on this machine.`)
-    if (change.deletedEvents > 0) this.log(`Deleted ${change.deletedEvents} event(s) that were waiting to be sent.`)
-    return {...change, configFile: paths.configFile, enabled: false, optOutFile: paths.legacyOptOutFile, wasEnabled}
+    if (deletedEvents > 0) this.log(`Deleted ${deletedEvents} event(s) that were waiting to be sent.`)
+    return {
+      ...change,
+      configFile: paths.configFile,
+      deletedEvents,
+      enabled: false,
+      optOutFile: paths.legacyOptOutFile,
+      wasEnabled,
+    }
+  }
+}
+
+function deleteWaitingEvents(queueDir: string): number {
+  try {
+    return clearQueue(queueDir)
+  } catch {
+    // Whatever could not be deleted is never sent: the sender asks the decision before every request.
+    return 0
   }
 }

@@ -1,7 +1,7 @@
 import {Command} from '@oclif/core'
 
-import {type SwitchResult, switchTelemetry} from '../../config/switch.js'
 import {decideHere, telemetryContext} from '../../runtime/context.js'
+import {type SwitchResult, switchTelemetry} from '../../shared-config/switch.js'
 
 export interface OnResult extends Omit<SwitchResult, 'deletedEvents' | 'previous'> {
   configFile: string

@@ -2,13 +2,14 @@ import {Command} from '@oclif/core'
 
 import type {Rule} from '../../decision.js'
 
-import {debugMode} from '../../config/environment.js'
-import {loadConfig} from '../../config/load.js'
 import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
 import {decideHere, telemetryContext} from '../../runtime/context.js'
 import {backingOff} from '../../sender/backoff.js'
+import {readSchedule} from '../../sender/schedule.js'
+import {loadSharedConfig} from '../../shared-config/load.js'
+import {debugMode} from '../../variables.js'
 
 export interface StatusResult {
   backoffUntil: null | string
@@ -39,16 +40,18 @@ export default class Status extends Command {
     const {paths, settings} = telemetryContext(this.config)
     const decision = await decideHere({paths, settings})
     // An opt-out decided before the config was read: still show the instance id it holds.
-    const config = decision.config.kind === 'missing' ? await loadConfig(paths) : decision.config
+    const sharedConfig =
+      decision.sharedConfig.kind === 'missing' ? await loadSharedConfig(paths) : decision.sharedConfig
     const stats = readStats(paths.statsFile)
+    const schedule = readSchedule(paths.scheduleFile)
     const result: StatusResult = {
-      backoffUntil: backingOff(stats) ? (stats.backoffUntil ?? null) : null,
+      backoffUntil: backingOff(schedule) ? (schedule.backoffUntil ?? null) : null,
       configFile: paths.configFile,
       debug: debugMode(process.env, settings.envPrefix),
       dropped: stats.dropped,
       enabled: decision.enabled,
       endpoint: settings.endpoint ?? null,
-      instanceId: config.kind === 'ok' ? config.instanceId : null,
+      instanceId: sharedConfig.kind === 'ok' ? sharedConfig.instanceId : null,
       lastSent: stats.lastSent ?? null,
       namespace: settings.namespace,
       pendingDeletions: readDeletions(paths.deletionsFile).pending,

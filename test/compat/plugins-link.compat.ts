@@ -16,13 +16,14 @@ import {after, before, describe, it} from 'node:test'
 
 import type {Sandbox} from '../helpers/sandbox.js'
 
+import {debugEvents, REPO_ROOT, spawnAndCollect} from '../helpers/process.js'
 import {cleanSandboxes, makeSandbox} from '../helpers/sandbox.js'
-import {debugEvents, hostEnv, installFixture, npmEnv, REPO_ROOT, run, sha256} from './support.js'
+import {hostEnv, installFixture, npmEnv, sha256} from './support.js'
 
 let dir: string
 
 const host = (sandbox: Sandbox, args: string[], extra: NodeJS.ProcessEnv = {}, timeoutMs = 30_000) =>
-  run(process.execPath, [join(dir, 'bin', 'run.js'), ...args], {
+  spawnAndCollect(process.execPath, [join(dir, 'bin', 'run.js'), ...args], {
     cwd: sandbox.root,
     env: npmEnv(hostEnv(sandbox, extra)),
     timeoutMs,
@@ -88,14 +89,18 @@ describe('compat: @oclif/plugin-plugins `plugins link`', () => {
 
   it('links a packed copy of the plugin, letting `plugins link` install its dependencies', async () => {
     const sandbox = makeSandbox()
-    const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', sandbox.root], {
-      cwd: REPO_ROOT,
-      env: npmEnv(),
-      timeoutMs: 60_000,
-    })
+    const pack = await spawnAndCollect(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', sandbox.root],
+      {
+        cwd: REPO_ROOT,
+        env: npmEnv(),
+        timeoutMs: 60_000,
+      },
+    )
     assert.equal(pack.code, 0, `npm pack failed:\n${pack.stderr}`)
     const [{filename}] = JSON.parse(pack.stdout)
-    const untar = await run('tar', ['-xzf', join(sandbox.root, filename), '-C', sandbox.root])
+    const untar = await spawnAndCollect('tar', ['-xzf', join(sandbox.root, filename), '-C', sandbox.root])
     assert.equal(untar.code, 0, untar.stderr)
     const copy = join(sandbox.root, 'package')
 
@@ -107,11 +112,15 @@ describe('compat: @oclif/plugin-plugins `plugins link`', () => {
     delete pjson.workspaces
     delete pjson.scripts
     writeFileSync(pjsonPath, JSON.stringify(pjson, null, 2))
-    const lock = await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--loglevel=error'], {
-      cwd: copy,
-      env: npmEnv(),
-      timeoutMs: 60_000,
-    })
+    const lock = await spawnAndCollect(
+      'npm',
+      ['install', '--package-lock-only', '--ignore-scripts', '--loglevel=error'],
+      {
+        cwd: copy,
+        env: npmEnv(),
+        timeoutMs: 60_000,
+      },
+    )
     assert.equal(lock.code, 0, `npm install --package-lock-only failed (needs the npm registry):\n${lock.stderr}`)
 
     const link = await host(sandbox, ['plugins', 'link', copy], {}, 120_000)

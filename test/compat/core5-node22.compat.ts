@@ -4,8 +4,9 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {debugEvents, spawnAndCollect} from '../helpers/process.js'
 import {cleanSandboxes, makeSandbox} from '../helpers/sandbox.js'
-import {debugEvents, FIXTURES, hostEnv, installFixture, run} from './support.js'
+import {FIXTURES, hostEnv, installFixture} from './support.js'
 
 // test/fixtures/core5-host/package.json: what the host runs on (node@22, @oclif/core 5), installed by npm ci.
 // test/fixtures/core5-host/cli: the host CLI; it finds @oclif/core 5 in ../node_modules, and the plugin
@@ -17,7 +18,7 @@ let cli: string
 let node22: string
 
 const host = (env: NodeJS.ProcessEnv, args: string[]) =>
-  run(node22, [join(cli, 'bin', 'run.js'), ...args], {cwd: cli, env})
+  spawnAndCollect(node22, [join(cli, 'bin', 'run.js'), ...args], {cwd: cli, env})
 
 before(async () => {
   dir = await installFixture('core5-host', {linkPluginInto: join(FIXTURES, 'core5-host', 'cli')})
@@ -28,7 +29,7 @@ after(cleanSandboxes)
 
 describe('compat: Node 22 + @oclif/core 5 host', () => {
   it('has Node 22 from the node@22 package and @oclif/core 5', async () => {
-    const version = await run(node22, ['--version'])
+    const version = await spawnAndCollect(node22, ['--version'])
     assert.equal(version.code, 0, `${node22} does not run: ${version.stderr}`)
     assert.match(version.stdout.trim(), /^v22\./)
     const core = JSON.parse(readFileSync(join(dir, 'node_modules', '@oclif', 'core', 'package.json'), 'utf8'))

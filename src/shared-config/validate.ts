@@ -1,11 +1,11 @@
 /** What the shared config file says, as far as the decision is concerned. */
-export type ConfigState =
+export type SharedConfigState =
   {enabled: boolean; instanceId: string; kind: 'ok'} | {kind: 'invalid'; reason: string} | {kind: 'missing'}
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[1-8][\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/i
 
 /** Checks the shape of a parsed config: a mapping with a UUID `instance_id` and a boolean `enabled`. */
-export function configStateOf(parsed: unknown): ConfigState {
+export function validateSharedConfig(parsed: unknown): SharedConfigState {
   if (parsed === null || parsed === undefined) return {kind: 'invalid', reason: 'the file is empty'}
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     return {kind: 'invalid', reason: 'expected a mapping of settings (instance_id, enabled)'}

@@ -1,5 +1,5 @@
-import type {Paths} from '../config/paths.js'
 import type {Decision} from '../decision.js'
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 /** What the init hook decided, handed to the finally hook of the same command. */
@@ -14,34 +14,27 @@ export interface RunState {
   startedAt: number
 }
 
-// Kept per CLI (by its root directory) in one process-wide map under a registered symbol: the hooks
-// are bundled apart from the public track(), and oclif hands a command a Config object other than
-// the hooks', so neither module identity nor the Config object can carry it.
-const RUNS = Symbol.for('oclif-plugin-telemetry.runs')
+// Kept per CLI, by its root directory: oclif hands a command a Config object other than the hooks'.
+// One map per process: this module is part of the hooks' file, which track() imports too.
+const runs = new Map<string, RunState>()
 
 interface CliRef {
   root: string
 }
 
-function runs(): Map<string, RunState> {
-  const global = globalThis as {[RUNS]?: Map<string, RunState>}
-  global[RUNS] ??= new Map()
-  return global[RUNS]
-}
-
 export function recordThisRun(config: CliRef, state: RunState): void {
-  runs().set(config.root, state)
+  runs.set(config.root, state)
 }
 
 /** The state of the run being recorded, if it is (for custom events sent during the command). */
 export function currentRun(config: CliRef): RunState | undefined {
-  return runs().get(config.root)
+  return runs.get(config.root)
 }
 
 /** The state of a run that should be recorded, taken once: a second call returns undefined. */
 export function takeRun(config: CliRef): RunState | undefined {
-  const state = runs().get(config.root)
-  runs().delete(config.root)
+  const state = runs.get(config.root)
+  runs.delete(config.root)
   return state
 }
 

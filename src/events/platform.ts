@@ -1,6 +1,6 @@
 import {arch, platform, release} from 'node:os'
 
-export interface Environment {
+export interface Platform {
   arch: string
   ci: null | string
   node: string
@@ -36,7 +36,7 @@ async function ciVendor(env: NodeJS.ProcessEnv): Promise<null | string> {
 }
 
 /** Where the command runs: OS, architecture, Node.js, CI vendor (never any environment value). */
-export async function environment(env: NodeJS.ProcessEnv = process.env): Promise<Environment> {
+export async function platformProperties(env: NodeJS.ProcessEnv = process.env): Promise<Platform> {
   return {
     arch: arch(),
     ci: await ciVendor(env),

@@ -1,24 +1,24 @@
-// The shared config file itself. Loaded only when the file is created, changed or not yet
-// snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
+// The shared config's YAML file: parsed and written here only. Loaded only when the file is created,
+// changed or not yet snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
 import {chmodSync, copyFileSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import {v4 as uuidv4} from 'uuid'
 import {isDocument, parseDocument} from 'yaml'
 
+import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
-import type {Paths} from './paths.js'
+import type {Snapshot} from './snapshot.js'
 
-import {ensureDir, writeFileAtomic} from '../files.js'
-import {describeFsError, saveSnapshot, snapshotKey} from './load.js'
-import {type ConfigState, configStateOf} from './state.js'
+import {describeFsError, ensureDir, writeFileAtomic} from '../files.js'
+import {type SharedConfigState, validateSharedConfig} from './validate.js'
 
-export function parseConfigText(text: string): ConfigState {
+export function parseSharedConfig(text: string): SharedConfigState {
   if (text.trim() === '') return {kind: 'invalid', reason: 'the file is empty'}
   const doc = parseDocument(text, {uniqueKeys: true})
   if (doc.errors.length > 0) return {kind: 'invalid', reason: `it is not valid YAML (${doc.errors[0].code})`}
-  return configStateOf(doc.toJS())
+  return validateSharedConfig(doc.toJS())
 }
 
-export function readConfigFile(file: string): {readable: boolean; state: ConfigState} {
+export function readSharedConfigFile(file: string): {readable: boolean; state: SharedConfigState} {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -27,7 +27,7 @@ export function readConfigFile(file: string): {readable: boolean; state: ConfigS
     return {readable: false, state: {kind: 'invalid', reason: describeFsError(error)}}
   }
 
-  return {readable: true, state: parseConfigText(text)}
+  return {readable: true, state: parseSharedConfig(text)}
 }
 
 export function configHeader(settings: Settings): string {
@@ -45,12 +45,32 @@ function freshConfigText(settings: Settings, enabled: boolean, instanceId = uuid
   return `${configHeader(settings)}instance_id: ${instanceId}\nenabled: ${enabled}\n`
 }
 
-/** Reads the config and snapshots what was read, if the file did not change while it was read. */
-function remember(paths: Paths): ConfigState {
-  const before = snapshotKey(paths.configFile)
-  const {state} = readConfigFile(paths.configFile)
-  if (before && before === snapshotKey(paths.configFile)) saveSnapshot(paths, {key: before, state})
+/** Best effort: a read-only cache only means the slow path runs again next time. */
+function saveSnapshot(paths: Paths, snapshot: Snapshot): void {
+  try {
+    writeFileAtomic(paths.snapshotFile, JSON.stringify(snapshot))
+  } catch {
+    // Ignored on purpose: see above.
+  }
+}
+
+/**
+ * loadSharedConfig's slow path: parses the file and snapshots the result under `key` (the file as
+ * it was stat'ed; undefined when it could not be, or is a directory: what is wrong is said here).
+ */
+export function readAndSnapshot(paths: Paths, key: string | undefined): SharedConfigState {
+  const {readable, state} = readSharedConfigFile(paths.configFile)
+  // A file we could not read may become readable without its mtime changing (chmod): never cache that.
+  if (readable && key !== undefined) saveSnapshot(paths, {key, state})
   return state
+}
+
+/**
+ * What the file says now. Not snapshotted here: the next loadSharedConfig does that, with the key
+ * it stat'ed (snapshot.ts stays off this module, which is loaded apart from every command's path).
+ */
+function reread(paths: Paths): SharedConfigState {
+  return readSharedConfigFile(paths.configFile).state
 }
 
 /**
@@ -58,7 +78,7 @@ function remember(paths: Paths): ConfigState {
  * writes a private temporary file and hard-links it into place, which fails for all but one, so
  * exactly one file (and one instance id) results, complete from the moment it is visible.
  */
-export function createConfig(paths: Paths, settings: Settings): {created: boolean; state: ConfigState} {
+export function createSharedConfig(paths: Paths, settings: Settings): {created: boolean; state: SharedConfigState} {
   ensureDir(paths.configDir)
   const tmp = `${paths.configFile}.${process.pid}.${Date.now()}.tmp`
   writeFileSync(tmp, freshConfigText(settings, true), {mode: 0o600})
@@ -81,14 +101,14 @@ export function createConfig(paths: Paths, settings: Settings): {created: boolea
     unlinkSync(tmp)
   }
 
-  return {created, state: remember(paths)}
+  return {created, state: reread(paths)}
 }
 
 export interface EnabledChange {
   /** Where an invalid file was copied before it was replaced. */
   backup?: string
-  previous: ConfigState
-  state: ConfigState
+  previous: SharedConfigState
+  state: SharedConfigState
 }
 
 /**
@@ -96,7 +116,7 @@ export interface EnabledChange {
  * created; an invalid one is copied aside and replaced, since the user asked for a decision.
  */
 export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): EnabledChange {
-  const {state: previous} = readConfigFile(paths.configFile)
+  const {state: previous} = readSharedConfigFile(paths.configFile)
   let backup: string | undefined
   if (previous.kind === 'ok') {
     const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
@@ -109,17 +129,17 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
   }
 
   chmodSync(paths.configFile, 0o600)
-  return {backup, previous, state: remember(paths)}
+  return {backup, previous, state: reread(paths)}
 }
 
 /** Gives this machine a new instance id (after a deletion request), keeping everything else. */
-export function rotateInstanceId(paths: Paths): ConfigState {
+export function rotateInstanceId(paths: Paths): SharedConfigState {
   // Never writes a config from scratch here: that would turn telemetry on without a notice.
   const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
-  if (configStateOf(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
+  if (validateSharedConfig(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
   doc.set('instance_id', uuidv4())
   writeFileAtomic(paths.configFile, doc.toString())
-  return remember(paths)
+  return reread(paths)
 }
 
 function backupInvalid(file: string): string | undefined {

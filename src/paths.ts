@@ -1,7 +1,7 @@
 import envPaths from 'env-paths'
 import {join, resolve} from 'node:path'
 
-import {legacyOptOutFile} from './opt-out.js'
+import {legacyOptOutFile} from './opt-out-files.js'
 
 /** Every file the plugin reads or writes, for one namespace. */
 export interface Paths {
@@ -15,6 +15,8 @@ export interface Paths {
   /** Held by the one sender that may run for this queue. */
   lockFile: string
   queueDir: string
+  /** When the sender runs next (backoff, last attempt): sender/schedule.ts. */
+  scheduleFile: string
   /** What the background sender is to do (paths, settings): handed over in a file, not on its command line. */
   senderJobFile: string
   /** What the background sender did, last lines only (it has no terminal). */
@@ -45,6 +47,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     legacyOptOutFile: legacyOptOutFile(namespace),
     lockFile: join(cacheDir, 'sender.lock'),
     queueDir: join(cacheDir, 'queue'),
+    scheduleFile: join(cacheDir, 'schedule.json'),
     senderJobFile: join(cacheDir, SENDER_JOB),
     senderLog: join(cacheDir, 'sender.log'),
     sessionFile: join(cacheDir, 'session'),
