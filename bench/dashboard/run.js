@@ -14,6 +14,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {register} from 'tsx/esm/api'
+
+import {helpAndExitWhenAsked} from '../usage.js'
+
+helpAndExitWhenAsked(import.meta.url)
 /* eslint-disable no-await-in-loop -- measurements run one after another on purpose */
 
 register()

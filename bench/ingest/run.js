@@ -17,6 +17,10 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {gzipSync} from 'node:zlib'
 import {register} from 'tsx/esm/api'
+
+import {helpAndExitWhenAsked} from '../usage.js'
+
+helpAndExitWhenAsked(import.meta.url)
 /* eslint-disable no-await-in-loop -- measurements run one after another on purpose */
 
 register()

@@ -2,6 +2,9 @@
 // What the plugin costs a command: the fixture CLI with the plugin (enabled, disabled) against the same
 // CLI without it, in one run. Instructions by callgrind (the smallest of a few runs: stable to ~0.3%),
 // and medians of wall time, CPU time and peak memory over many interleaved runs (noisy, shown beside).
+//
+//   npm run bench -- [--runs 40] [--callgrind-runs 3] [--command hello]
+//                    [--variants bare,floor,enabled,disabled,opted-out,config-off,sender-reachable,sender-hanging]
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {once} from 'node:events'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -9,6 +12,10 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+
+import {helpAndExitWhenAsked} from '../usage.js'
+
+helpAndExitWhenAsked(import.meta.url)
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const HOST = join(root, 'test', 'fixtures', 'host-cli', 'bin', 'run.js')

@@ -18,6 +18,10 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {register} from 'tsx/esm/api'
+
+import {helpAndExitWhenAsked} from '../usage.js'
+
+helpAndExitWhenAsked(import.meta.url)
 /* eslint-disable no-await-in-loop -- measurements run one after another on purpose */
 
 register()
