@@ -31,6 +31,21 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
   }
 }
 
+/**
+ * Read-modify-write of a small JSON file, replaced atomically. A cache: when it cannot be written the
+ * change is skipped (the caller gets it anyway), never the command.
+ */
+export function updateJsonFile<T>(file: string, read: (file: string) => T, change: (value: T) => T): T {
+  const next = change(read(file))
+  try {
+    writeFileAtomic(file, JSON.stringify(next))
+  } catch {
+    // Unwritable: the next command asks again, or a counter is lost.
+  }
+
+  return next
+}
+
 /** Why a file system call failed, in words a user can act on. */
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code

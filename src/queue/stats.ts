@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {writeFileAtomic} from '../files.js'
+import {updateJsonFile} from '../files.js'
 
 /** Counters kept beside the queue, shown by `telemetry status` (the sender's schedule is its own: sender/schedule.ts). */
 export interface QueueStats {
@@ -25,12 +25,5 @@ export function readStats(file: string): QueueStats {
 
 /** Read-modify-write, replaced atomically. Rare (drops, sends), so a lost race costs a count at most. */
 export function updateStats(file: string, change: (stats: QueueStats) => QueueStats): QueueStats {
-  const next = change(readStats(file))
-  try {
-    writeFileAtomic(file, JSON.stringify(next))
-  } catch {
-    // An unwritable cache loses the counters, never a command.
-  }
-
-  return next
+  return updateJsonFile(file, readStats, change)
 }

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {writeFileAtomic} from '../files.js'
+import {updateJsonFile} from '../files.js'
 
 /** When the sender runs next: kept beside the queue, read by the hooks' due check and by the sender. */
 export interface Schedule {
@@ -25,12 +25,5 @@ export function readSchedule(file: string): Schedule {
 
 /** Read-modify-write, replaced atomically: only the sender (holding its lock) and `delete` write it. */
 export function updateSchedule(file: string, change: (schedule: Schedule) => Schedule): Schedule {
-  const next = change(readSchedule(file))
-  try {
-    writeFileAtomic(file, JSON.stringify(next))
-  } catch {
-    // An unwritable cache only means the next command asks again.
-  }
-
-  return next
+  return updateJsonFile(file, readSchedule, change)
 }
