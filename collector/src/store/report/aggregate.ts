@@ -181,30 +181,47 @@ function byKey(a: null | string, b: null | string): number {
 }
 
 function nextRows(transitions: Map<string, Map<null | string, number>>, limit: number): SessionsReport['next'] {
-  const groups = [...transitions].map(([from, next]) => {
-    const [command, outcome] = JSON.parse(from) as [null | string, null | string]
-    let total = 0
-    for (const count of next.values()) total += count
-    return {command, next, outcome, total}
-  })
-  groups.sort((a, b) => b.total - a.total || byKey(a.command, b.command) || byKey(a.outcome, b.outcome))
-  const rows: SessionsReport['next'] = []
-  for (const group of groups.slice(0, limit)) {
-    const top = [...group.next]
-      .map(([to, count]) => ({count, ended: to === null, next: to === null ? null : (JSON.parse(to) as null | string)}))
+  return rankNext(
+    [...transitions].map(([from, next]) => {
+      const [command, outcome] = JSON.parse(from) as [null | string, null | string]
+      const steps = [...next].map(([to, count]) => ({
+        count,
+        ended: to === null,
+        next: to === null ? null : (JSON.parse(to) as null | string),
+      }))
+      return {command, outcome, steps, total: steps.reduce((sum, step) => sum + step.count, 0)}
+    }),
+    limit,
+  )
+}
+
+/** What follows one (command, outcome) pair: its steps (a next command, or the session's end). */
+export interface StepGroup {
+  command: null | string
+  outcome: null | string
+  steps: {count: number; ended: boolean; next: null | string}[]
+  total: number
+}
+
+/**
+ * The `limit` most frequent pairs, each with its TOP_NEXT most frequent steps: the one ranking of
+ * /report/sessions, for the raw events and the aggregates alike.
+ */
+export function rankNext(groups: StepGroup[], limit: number): SessionsReport['next'] {
+  const live = groups.filter((g) => g.total > 0)
+  live.sort((a, b) => b.total - a.total || byKey(a.command, b.command) || byKey(a.outcome, b.outcome))
+  return live.slice(0, limit).flatMap((group) =>
+    group.steps
+      .filter((step) => step.count > 0)
       .sort((a, b) => b.count - a.count || Number(a.ended) - Number(b.ended) || byKey(a.next, b.next))
       .slice(0, TOP_NEXT)
-    for (const t of top) {
-      rows.push({
+      .map((step) => ({
         command: group.command,
-        count: t.count,
-        ended: t.ended,
-        next: t.next,
+        count: step.count,
+        ended: step.ended,
+        next: step.next,
         outcome: group.outcome,
         total: group.total,
-      })
-    }
-  }
-
-  return rows
+      })),
+  )
 }

@@ -7,7 +7,7 @@
 import type {Dictionary} from '../dictionary.js'
 import type {Fact} from '../report/facts.js'
 
-import {compareProperties, compareRows, reportFromFacts} from '../report/aggregate.js'
+import {compareProperties, compareRows, rankNext, reportFromFacts} from '../report/aggregate.js'
 import {matches} from '../report/facts.js'
 import {type Histogram, quantiles} from '../report/histogram.js'
 import {DAY_MS, dayStart, monthOf, weekOf} from '../report/time.js'
@@ -302,40 +302,20 @@ function timeLabel(by: 'day' | 'month' | 'week', period: number): string {
   return by === 'week' ? weekOf(period * DAY_MS) : monthOf(period * DAY_MS)
 }
 
-/** Keys in order, null last. */
-function byKey(a: null | string, b: null | string): number {
-  return a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1
-}
-
-const TOP_NEXT = 3
-
 function nextRows(
   groups: {command: null | string; next: Map<string, number>; outcome: null | string; total: number}[],
   limit: number,
 ): SessionsReport['next'] {
-  const live = groups.filter((g) => g.total > 0)
-  live.sort((a, b) => b.total - a.total || byKey(a.command, b.command) || byKey(a.outcome, b.outcome))
-  const rows: SessionsReport['next'] = []
-  for (const group of live.slice(0, limit)) {
-    const top = [...group.next]
-      .filter(([, n]) => n > 0)
-      .map(([to, count]) => {
+  return rankNext(
+    groups.map((group) => ({
+      command: group.command,
+      outcome: group.outcome,
+      steps: [...group.next].map(([to, count]) => {
         const [next, ended] = JSON.parse(to) as [null | string, number]
         return {count, ended: ended === 1, next}
-      })
-      .sort((a, b) => b.count - a.count || Number(a.ended) - Number(b.ended) || byKey(a.next, b.next))
-      .slice(0, TOP_NEXT)
-    for (const t of top) {
-      rows.push({
-        command: group.command,
-        count: t.count,
-        ended: t.ended,
-        next: t.next,
-        outcome: group.outcome,
-        total: group.total,
-      })
-    }
-  }
-
-  return rows
+      }),
+      total: group.total,
+    })),
+    limit,
+  )
 }
