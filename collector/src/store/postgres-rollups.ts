@@ -8,7 +8,8 @@ import type pg from 'pg'
 import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
-import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {closedRows, type DayRow, partsOf} from './rollup/close.js'
+import {type AggDelta, type RowDelta, splitPeriodKey} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader} from './rollup/query.js'
 import {tallyKind} from './rollup/tallies.js'
@@ -31,6 +32,12 @@ export const POSTGRES_AGG_SCHEMA = `
   CREATE INDEX tallies_cell ON tallies (cell);
   CREATE TABLE aggregator (id INTEGER PRIMARY KEY CHECK (id = 1), watermark BIGINT NOT NULL);
   INSERT INTO aggregator (id, watermark) VALUES (1, 0);`
+
+/** 5: weeks and months get rows once closed (see rollup/periods.ts); the aggregates are rebuilt. */
+export const POSTGRES_CLOSED_PERIODS = `
+  TRUNCATE agg, tallies;
+  ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
+  UPDATE aggregator SET watermark = 0;`
 
 function columns<T extends unknown[]>(rows: T[], width: number): unknown[][] {
   const out: unknown[][] = Array.from({length: width}, () => [])
@@ -60,48 +67,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
    * key order. `removed`: the deleted instance, taken out of the sets of the rows it touched.
    */
   async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
-    const changes = delta.sortedRows()
-    if (changes.length > 0) {
-      const keys = columns(
-        changes.map((c) => [c.period, c.level, c.dim, c.value]),
-        4,
-      )
-      const {rows} = await client.query<StoredRow>(
-        `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
-         FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
-           ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
-        keys,
-      )
-      const existing = new Map(rows.map((r) => [`${r.period} ${r.level} ${r.dim} ${r.value}`, r]))
-      const put: unknown[][] = []
-      const gone: unknown[][] = []
-      for (const c of changes) {
-        const key = [c.period, c.level, c.dim, c.value]
-        const old = existing.get(key.join(' '))
-        const row = mergeRow(old, c, removed)
-        if (row) put.push([...key, row.events, row.failures, row.histogram, row.instances])
-        else if (old) gone.push(key)
-      }
-
-      if (put.length > 0) {
-        await client.query(
-          `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
-           SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
-           ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
-             failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
-          columns(put, 8),
-        )
-      }
-
-      if (gone.length > 0) {
-        await client.query(
-          `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
-           WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
-          columns(gone, 4),
-        )
-      }
-    }
-
+    await this.applyRows(client, delta.sortedRows(), removed)
     const tallies: [number, number, number, number][] = []
     for (const [pk, n] of delta.tallies) {
       const [period, key] = splitPeriodKey(pk)
@@ -125,6 +91,38 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
         )
       }
     }
+  }
+
+  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
+  async close(client: pg.PoolClient, period: number, closedThrough: number): Promise<void> {
+    const parts = partsOf(period, closedThrough)
+    const {rows} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
+      `SELECT level::text AS level, dim, value, events, failures, histogram, instances FROM agg
+       WHERE period = ANY($1::int[])`,
+      [parts],
+    )
+    await this.applyRows(
+      client,
+      closedRows(
+        period,
+        rows.map((r) => ({...r, level: Number(r.level)})),
+      ),
+    )
+    await client.query(
+      `INSERT INTO tallies (period, kind, cell, n)
+       SELECT $1, kind, cell, SUM(n)::int FROM tallies WHERE period = ANY($2::int[])
+       GROUP BY kind, cell HAVING SUM(n) <> 0 ORDER BY kind, cell
+       ON CONFLICT (period, kind, cell) DO UPDATE SET n = tallies.n + excluded.n`,
+      [period, parts],
+    )
+  }
+
+  /** The day through which weeks and months have rows (-Infinity before the first chunk). */
+  async closedThrough(client?: pg.PoolClient): Promise<number> {
+    const {rows} = await (client ?? this.pool).query<{closed_through: null | number}>(
+      'SELECT closed_through FROM aggregator',
+    )
+    return rows[0].closed_through ?? Number.NEGATIVE_INFINITY
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
@@ -181,5 +179,48 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     const inEvents = new Set<number>()
     for (const row of named) for (const c of DICT_COLUMNS) if (row[c] !== null) inEvents.add(row[c])
     return candidates.filter((id) => !inEvents.has(id))
+  }
+
+  /** Rows read, merged and upserted in key order (inside the caller's transaction). */
+  private async applyRows(client: pg.PoolClient, changes: RowDelta[], removed?: number): Promise<void> {
+    if (changes.length === 0) return
+    const keys = columns(
+      changes.map((c) => [c.period, c.level, c.dim, c.value]),
+      4,
+    )
+    const {rows} = await client.query<StoredRow>(
+      `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
+       FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+         ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+      keys,
+    )
+    const existing = new Map(rows.map((r) => [`${r.period} ${r.level} ${r.dim} ${r.value}`, r]))
+    const put: unknown[][] = []
+    const gone: unknown[][] = []
+    for (const c of changes) {
+      const key = [c.period, c.level, c.dim, c.value]
+      const old = existing.get(key.join(' '))
+      const row = mergeRow(old, c, removed)
+      if (row) put.push([...key, row.events, row.failures, row.histogram, row.instances])
+      else if (old) gone.push(key)
+    }
+
+    if (put.length > 0) {
+      await client.query(
+        `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
+         ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
+           failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
+        columns(put, 8),
+      )
+    }
+
+    if (gone.length > 0) {
+      await client.query(
+        `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+         WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+        columns(gone, 4),
+      )
+    }
   }
 }

@@ -5,8 +5,9 @@ import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
 import {addTo, type Histogram} from './report/histogram.js'
+import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {addHistogram, encodeHistogram} from './rollup/codecs.js'
-import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {type AggDelta, type RowDelta, splitPeriodKey} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader} from './rollup/query.js'
@@ -39,6 +40,13 @@ export const SQLITE_AGG_SCHEMA = `
   INSERT INTO instances_v4 (id, uid) SELECT id, uid FROM instances;
   DROP TABLE instances;
   ALTER TABLE instances_v4 RENAME TO instances;`
+
+/** 5: weeks and months get rows once closed (see rollup/periods.ts); the aggregates are rebuilt. */
+export const SQLITE_CLOSED_PERIODS = `
+  DELETE FROM agg;
+  DELETE FROM tallies;
+  ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
+  UPDATE aggregator SET watermark = 0;`
 
 /** Tables the aggregates live in (rebuild empties them). */
 export const AGG_TABLES = ['agg', 'tallies'] as const
@@ -78,7 +86,7 @@ export function mergeRow(
   return {events, failures: (row?.failures ?? 0) + d.failures, histogram, instances}
 }
 
-export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
+export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawFacts'> {
   private readonly statements
 
   constructor(
@@ -86,6 +94,7 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
     private readonly dict: Dictionary,
   ) {
     this.statements = {
+      closedThrough: db.prepare('SELECT closed_through FROM aggregator'),
       get: db.prepare(
         'SELECT events, failures, histogram, instances FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?',
       ),
@@ -109,22 +118,37 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
    */
   apply(delta: AggDelta, removed?: number): void {
     const s = this.statements
-    const sorted = delta.sortedRows()
-    for (const d of sorted) {
-      const key = [d.period, d.level, d.dim, d.value]
-      const old = s.get.get(...key) as StoredRow | undefined
-      const row = mergeRow(old, d, removed)
-      if (!row) s.remove.run(...key)
-      else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
-      else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
-    }
-
+    this.applyRows(delta.sortedRows(), removed)
     for (const [pk, n] of delta.tallies) {
       const [period, key] = splitPeriodKey(pk)
       const cell = this.dict.idOf(key)!
       s.tallyAdd.run(period, tallyKind(key), cell, n)
       if (n < 0) s.tallyClean.run(period, tallyKind(key), cell)
     }
+  }
+
+  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
+  close(period: number, closedThrough: number): void {
+    const parts = partsOf(period, closedThrough)
+    const days = this.db
+      .prepare(
+        `SELECT level, dim, value, events, failures, histogram, instances FROM agg WHERE period IN (${list(parts.length)})`,
+      )
+      .all(...parts) as DayRow[]
+    this.applyRows(closedRows(period, days))
+    this.db
+      .prepare(
+        `INSERT INTO tallies (period, kind, cell, n)
+         SELECT ?, kind, cell, SUM(n) FROM tallies WHERE period IN (${list(parts.length)})
+         GROUP BY kind, cell HAVING SUM(n) <> 0
+         ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+      )
+      .run(period, ...parts)
+  }
+
+  /** The day through which weeks and months are closed; null before the first chunk. */
+  closedThrough(): null | number {
+    return (this.statements.closedThrough.get() as {closed_through: null | number}).closed_through
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
@@ -183,5 +207,17 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
       .iterate(...DICT_COLUMNS.flatMap(() => candidates)) as Iterable<Record<string, null | number>>
     for (const row of rows) for (const c of DICT_COLUMNS) if (wanted.has(row[c]!)) inEvents.add(row[c]!)
     return candidates.filter((id) => !inEvents.has(id))
+  }
+
+  private applyRows(sorted: RowDelta[], removed?: number): void {
+    const s = this.statements
+    for (const d of sorted) {
+      const key = [d.period, d.level, d.dim, d.value]
+      const old = s.get.get(...key) as StoredRow | undefined
+      const row = mergeRow(old, d, removed)
+      if (!row) s.remove.run(...key)
+      else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
+      else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
+    }
   }
 }
