@@ -152,11 +152,12 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   }
 
   async tallies(periods: number[], kind: number) {
-    const {rows} = await this.pool.query<{cell: number; n: number; period: number}>(
-      'SELECT period, cell, n FROM tallies WHERE kind = $1 AND period = ANY($2::int[])',
+    const {rows} = await this.pool.query<{cell: number; n: string}>(
+      `SELECT cell, SUM(n) AS n FROM tallies WHERE kind = $1 AND period = ANY($2::int[])
+       GROUP BY cell HAVING SUM(n) <> 0`,
       [kind, periods],
     )
-    return rows
+    return rows.map((r) => ({cell: r.cell, n: Number(r.n)}))
   }
 
   /** Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to any more. */

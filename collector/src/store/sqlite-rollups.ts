@@ -182,8 +182,11 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
 
   async tallies(periods: number[], kind: number) {
     return this.db
-      .prepare(`SELECT period, cell, n FROM tallies WHERE kind = ? AND period IN (${list(periods.length)})`)
-      .all(kind, ...periods) as {cell: number; n: number; period: number}[]
+      .prepare(
+        `SELECT cell, SUM(n) AS n FROM tallies WHERE kind = ? AND period IN (${list(periods.length)})
+         GROUP BY cell HAVING SUM(n) <> 0`,
+      )
+      .all(kind, ...periods) as {cell: number; n: number}[]
   }
 
   /**

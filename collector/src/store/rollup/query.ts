@@ -48,7 +48,8 @@ export interface RollupReader {
   rawFacts(filter: ReportFilter): Promise<Fact[]>
   /** Rows of one level and dimension in the periods. */
   rows(periods: number[], level: number, dim: number): Promise<AggRow[]>
-  tallies(periods: number[], kind: number): Promise<{cell: number; n: number; period: number}[]>
+  /** Tallies of one kind summed over the periods, per cell (zero sums left out). */
+  tallies(periods: number[], kind: number): Promise<{cell: number; n: number}[]>
 }
 
 const FILTERS = ['product', 'version', 'event', 'command', 'outcome'] as const
