@@ -77,8 +77,7 @@ export function levelFor(filter: ReportFilter, dict: Dictionary): 'raw' | number
 interface Group {
   events: number
   failures: number
-  histogram: Histogram
-  sets: Uint8Array[]
+  rows: AggRow[]
 }
 
 export class RollupQueries {
@@ -181,28 +180,40 @@ export class RollupQueries {
       if (r.events <= 0) continue
       const key = time ? timeLabel(by as 'day' | 'month' | 'week', r.period) : r.value
       let group = groups.get(key)
-      if (!group) groups.set(key, (group = {events: 0, failures: 0, histogram: new Map(), sets: []}))
+      if (!group) groups.set(key, (group = {events: 0, failures: 0, rows: []}))
       group.events += r.events
       group.failures += r.failures
-      addHistogram(group.histogram, r.histogram)
-      if (r.instances !== null) group.sets.push(r.instances)
+      group.rows.push(r)
     }
 
-    const out: ReportRow[] = []
-    for (const [key, group] of groups) {
-      const [p50, p90, p99] = quantiles(group.histogram, [0.5, 0.9, 0.99])
-      out.push({
-        events: group.events,
-        failures: group.failures,
-        instances: instancesOf(group.sets),
-        key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
-        p50_ms: p50,
-        p90_ms: p90,
-        p99_ms: p99,
+    // Ranked on the counts first: only the rows shown merge their histograms and instance sets.
+    const ranked = [...groups].map(([key, group]) => ({
+      events: group.events,
+      group,
+      key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
+    }))
+    return ranked
+      .sort(compareRows)
+      .slice(0, query.limit)
+      .map(({group, key}) => {
+        const histogram: Histogram = new Map()
+        const sets: Uint8Array[] = []
+        for (const r of group.rows) {
+          addHistogram(histogram, r.histogram)
+          if (r.instances !== null) sets.push(r.instances)
+        }
+
+        const [p50, p90, p99] = quantiles(histogram, [0.5, 0.9, 0.99])
+        return {
+          events: group.events,
+          failures: group.failures,
+          instances: instancesOf(sets),
+          key,
+          p50_ms: p50,
+          p90_ms: p90,
+          p99_ms: p99,
+        }
       })
-    }
-
-    return out.sort(compareRows).slice(0, query.limit)
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
