@@ -11,7 +11,8 @@
 //
 //   npm run bench:scale -- [--events 1000000] [--checkpoints 1000000,10000000] [--only sqlite|postgres]
 //                          [--store <file|postgres URL>] [--keep] [--clients 4] [--check]
-// --store with --keep fills a store (for the dashboard, say) and leaves it in place.
+// --store with --keep fills a store (for the dashboard, say) and leaves it in place; --store with
+// --events 0 measures a filled store's reports and size without adding to it.
 import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -127,7 +128,8 @@ async function run(name, location) {
   const result = {checkpoints: [], location, name, perMillion: []}
   try {
     const batches = batchesOf(100, fleet({days: 90, instances: INSTANCES, intensity: intensityFor(EVENTS), seed: 42}))
-    let stored = 0
+    // --events 0 on a kept store: no ingest, its reports and size measured as they are.
+    let stored = EVENTS === 0 ? await store.countEvents() : 0
     let chunkStart = process.hrtime.bigint()
     let chunkEvents = 0
     const next = CHECKPOINTS.filter((c) => c <= EVENTS)
@@ -135,7 +137,7 @@ async function run(name, location) {
     const pull = () => {
       if (done) return
       const item = batches.next()
-      if (item.done || stored >= EVENTS) {
+      if (item.done || stored >= EVENTS || EVENTS === 0) {
         done = true
         return
       }
