@@ -1,21 +1,17 @@
-// The one build script of the plugin's runtime code: esbuild, dependencies external (installed beside
-// the plugin); tsc only checks types and writes the declarations of the package's index. Two esbuild
-// builds, because the code every command of the host CLI runs wants the fewest files and the rest
-// wants each module once:
-//   dist/hooks/                the hooks' code, what a command loads: each file a bundle of its own (no
-//                              shared chunks), the files importing one another only lazily
-//     index.js                 both hooks and rules 1 to 4 of the decision: all an opted-out command loads
-//     record.js                rules 5 to 7, recording a command and track()'s events: loaded by the
-//                              init hook once rules 1 to 4 found no opt-out
-//     first-run.js, yaml-file.js, lock.js   a first run, a changed config, starting a sender
+// The one build of the plugin's runtime code: esbuild, with code splitting over every entry point
+// (the hooks, the package's index, the background sender, the commands), so every module exists once
+// at run time. Dependencies stay external (installed beside the plugin); tsc only checks types and
+// writes the declarations of the package's index.
+//   dist/hooks/index.js        both hooks, what every command loads
 //   dist/index.js              track(), for host CLIs' own commands
 //   dist/sender/main.js        the background sender, started detached by the finally hook
 //   dist/commands/telemetry/   the commands (oclif finds them through oclif.manifest.json)
-//   dist/chunks/               code shared by those last three, and what they import lazily
+//   dist/chunks/               code shared by entry points, and what is imported lazily (a first
+//                              run, recording a command, the YAML file)
 import {build} from 'esbuild'
 import {readdirSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {basename, join, relative, resolve} from 'node:path'
+import {join} from 'node:path'
 
 const outdir = process.argv[2] ?? 'dist'
 
@@ -48,8 +44,11 @@ const builtinsWithoutFacade = {
 }
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
-const shared = {
+const commands = readdirSync('src/commands/telemetry').map((file) => join('src/commands/telemetry', file))
+const {metafile} = await build({
   bundle: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: ['src/hooks/index.ts', 'src/index.ts', 'src/sender/main.ts', ...commands],
   // Dependencies stay external, but for env-paths: on every command's path, where as a package of
   // its own it would load two more modules and three builtin facades (0.2% of a command, measured).
   external: Object.keys(pkg.dependencies).filter((name) => name !== 'env-paths'),
@@ -58,66 +57,23 @@ const shared = {
   logLevel: 'warning',
   metafile: true,
   minify: true,
-  platform: 'node',
-  target: 'node20',
-}
-
-// The hooks' files: every module they need bundled into each, so an opted-out command loads one file
-// and a recorded one two (split into shared chunks they were 2 and 6: each file costs ~0.45M
-// instructions to load, and each kB of code ~0.2M to parse, measured with callgrind; rules 5 to 7
-// apart from recording, as a third file, cost a recorded command more than they saved elsewhere). A lazy import
-// of another of them stays a lazy import of that file: a module that holds state (the run being
-// recorded) must exist once.
-const hookFiles = {
-  'src/hooks/index.ts': 'index',
-  'src/runtime/first-run.ts': 'first-run',
-  'src/runtime/record.ts': 'record',
-  'src/sender/lock.ts': 'lock',
-  'src/shared-config/yaml-file.ts': 'yaml-file',
-}
-const lazyHookFiles = {
-  name: 'lazy-hook-files',
-  setup(b) {
-    b.onResolve({filter: /^\./}, (args) => {
-      if (args.kind !== 'dynamic-import') return
-      // Imports name the .js that tsc would write; the table names the sources (paths from the root).
-      const target = hookFiles[relative('.', resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts')]
-      if (!target)
-        throw new Error(`${args.importer}: lazily imports ${args.path}, which is not one of the hooks' files`)
-      return {external: true, path: `./${target}.js`}
-    })
-  },
-}
-const hooks = await build({
-  ...shared,
-  entryNames: '[name]',
-  entryPoints: Object.entries(hookFiles).map(([input, output]) => ({in: input, out: output})),
-  outdir: join(outdir, 'hooks'),
-  plugins: [lazyHookFiles, builtinsWithoutFacade],
-})
-
-// track() finds the run being recorded in the hooks' file, where the init hook left it.
-const hooksFromIndex = {
-  name: 'hooks-from-index',
-  setup(b) {
-    b.onResolve({filter: /\/hooks\/index\.js$/}, () => ({external: true, path: './hooks/index.js'}))
-  },
-}
-const commands = readdirSync('src/commands/telemetry').map((file) => join('src/commands/telemetry', file))
-await build({
-  ...shared,
-  chunkNames: 'chunks/[name]-[hash]',
-  entryPoints: ['src/index.ts', 'src/sender/main.ts', ...commands],
   outbase: 'src',
   outdir,
-  plugins: [hooksFromIndex, builtinsWithoutFacade],
+  platform: 'node',
+  plugins: [builtinsWithoutFacade],
   splitting: true,
+  target: 'node20',
 })
 
-// Every command loads dist/hooks/index.js: nothing else statically (no chunk, no dependency package).
-for (const [file, output] of Object.entries(hooks.metafile.outputs)) {
-  const loaded = output.imports.filter((i) => i.kind === 'import-statement')
-  if (basename(file) === 'index.js' && loaded.length > 0) {
-    throw new Error(`${file} loads ${loaded.map((i) => i.path).join(', ')} on every command: import it lazily`)
-  }
+// Every command of the host CLI loads the hooks' file and what it imports. The code they share with
+// the commands and the sender is one chunk as long as every module on that path is reached by the
+// same entry points (a module that a lazily imported chunk also imports becomes a chunk of its own):
+// fail the build rather than let a second file onto every command's path unnoticed.
+const hooks = metafile.outputs[join(outdir, 'hooks', 'index.js')]
+const loaded = hooks.imports.filter((i) => !i.external && i.kind === 'import-statement')
+if (loaded.length > 1) {
+  throw new Error(
+    `dist/hooks/index.js loads ${loaded.length} chunks on every command (${loaded.map((i) => i.path).join(', ')}): ` +
+      'keep the modules the hooks import statically out of the static imports of lazily imported ones',
+  )
 }

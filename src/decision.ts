@@ -37,27 +37,16 @@ export interface DecisionInput {
   settings: () => Settings
 }
 
-/** What rules 1 to 4 look at: the environment and the opt-out files, neither settings nor config. */
-export type OptOutInput = Pick<DecisionInput, 'cwd' | 'env' | 'family'>
-
-const missing: SharedConfigState = {kind: 'missing'}
-const off = (rule: Rule, reason: string, sharedConfig: SharedConfigState = missing): Decision => ({
-  enabled: false,
-  reason,
-  rule,
-  sharedConfig,
-})
-
 /** Applies the rules of docs/decision.md in order: the first that applies decides. Never writes a file. */
-export async function decide(input: DecisionInput): Promise<Decision> {
-  return optOutRule(input) ?? configRule(input)
-}
+export async function decide({cwd, env, family, paths, settings}: DecisionInput): Promise<Decision> {
+  const missing: SharedConfigState = {kind: 'missing'}
+  const off = (rule: Rule, reason: string, sharedConfig: SharedConfigState = missing): Decision => ({
+    enabled: false,
+    reason,
+    rule,
+    sharedConfig,
+  })
 
-/**
- * Rules 1 to 4, the decision of a user who opted out, if one applies. Every command of the host CLI
- * asks them first (the init hook, before it loads anything more), so they cost a few system calls.
- */
-export function optOutRule({cwd, env, family}: OptOutInput): Decision | undefined {
   // Rules 1 and 2.
   const variable = environmentOptOut(env, family.envPrefix)
   if (variable) return off('environment', `${variable} is set in the environment`)
@@ -67,11 +56,6 @@ export function optOutRule({cwd, env, family}: OptOutInput): Decision | undefine
   // Rule 4.
   const repository = cwd === undefined ? undefined : findRepositoryOptOut(family.namespace, cwd)
   if (repository) return off('repository-opt-out-file', `the opt-out file ${repository} applies to this directory`)
-  return undefined
-}
-
-/** Rules 5 to 7, once optOutRule() found that none of rules 1 to 4 applies. */
-export async function configRule({env, family, paths, settings}: DecisionInput): Promise<Decision> {
   // Rule 5.
   const {cli, endpoint, endpointError, product} = settings()
   if (!endpoint && !debugMode(env, family.envPrefix)) {

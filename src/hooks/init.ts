@@ -1,8 +1,14 @@
 import type {Hook} from '@oclif/core'
 
-import {optOutRule} from '../decision.js'
+import type {Paths} from '../paths.js'
+import type {Settings} from '../settings.js'
+
+import {decide, maySend} from '../decision.js'
+import {telemetryPaths} from '../paths.js'
 import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
-import {familyOf} from '../settings.js'
+import {familyOf, readSettings} from '../settings.js'
+import {loadSharedConfig} from '../shared-config/load.js'
+import {debugMode} from '../variables.js'
 
 /**
  * Decides once whether this command is recorded (docs/decision.md) and hands the decision to the
@@ -14,13 +20,39 @@ const hook: Hook.Init = async function ({config, id}) {
     const startedAt = performance.now()
     const {env} = process
     const family = familyOf(config)
-    // Rules 1 to 4 first, from this file alone: an opted-out command loads nothing more.
-    if (optOutRule({cwd: process.cwd(), env, family})) return
-    // The rest of the decision, and recording, are one more file (the build's dist/hooks/record.js):
-    // loaded here rather than by the finally hook, a recorded command loads two files in all.
-    const {startRun} = await import('../runtime/record.js')
-    const run = await startRun({config, env, family, startedAt})
-    if (run) recordThisRun(config, run)
+    let settings: Settings | undefined
+    let paths: Paths | undefined
+    const decision = await decide({
+      cwd: process.cwd(),
+      env,
+      family,
+      paths() {
+        paths ??= telemetryPaths(family.namespace, family.envPrefix, env)
+        return paths
+      },
+      settings() {
+        settings ??= readSettings(config, env)
+        return settings
+      },
+    })
+    // Rules 1 to 4 decided before settings and paths were needed: nothing more to do or to say.
+    if (!settings || !paths) return
+    const debug = debugMode(env, family.envPrefix)
+    const log = (line: string) => process.stderr.write(line + '\n')
+    let instanceId = maySend(decision) ? decision.sharedConfig.instanceId : undefined
+    if (decision.rule === 'first-run') {
+      const {firstRun} = await import('../runtime/first-run.js')
+      instanceId = firstRun({debug, log, paths, settings})
+      // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
+      await loadSharedConfig(paths)
+    } else if (debug) {
+      const {enabled, reason, sharedConfig: state} = decision
+      log(
+        `[telemetry] ${enabled ? 'on' : 'off'}: ${reason}; ${state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`}`,
+      )
+    }
+
+    if (instanceId) recordThisRun(config, {debug, decision, instanceId, paths, settings, startedAt})
   } catch (error) {
     this.debug(error)
   }

@@ -8,10 +8,9 @@ import {startSenderIfDue} from '../sender/start.js'
 import {enqueue} from './enqueue.js'
 
 export {startSender} from '../sender/start.js'
-// The init hook takes startRun() from here, track() enqueue() and `delete` startSender() (dynamic
-// imports): the hooks' build makes this module and all it imports one file (dist/hooks/record.js).
+// track() takes enqueue() from here, and `delete` startSender() (dynamic imports): each then lives in
+// this module's chunk alone, not in one more file that a recorded command loads.
 export {enqueue} from './enqueue.js'
-export {startRun} from './start-run.js'
 
 export async function recordCommand(
   run: RunState,
