@@ -11,7 +11,7 @@ import {DICT_COLUMNS} from './codec.js'
 import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
-import {type AggRow, type RollupReader} from './rollup/query.js'
+import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
 import {TALLY_KIND} from './rollup/tallies.js'
 import {mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
@@ -131,11 +131,11 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     return rows.map((r) => ({dim: r.dim, events: Number(r.events)}))
   }
 
-  async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
+  async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {
     const {rows} = await this.pool.query<AggRow>(
       `SELECT period, value, events, failures, histogram, instances FROM agg
-       WHERE period = ANY($1::int[]) AND level = $2 AND dim = $3`,
-      [periods, level, dim],
+       WHERE period = ANY($1::int[]) AND level = $2 AND dim = $3${values === undefined ? '' : ' AND value = ANY($4::int[])'}`,
+      values === undefined ? [periods, level, dim] : [periods, level, dim, values],
     )
     return rows
   }
@@ -146,6 +146,15 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       [kind, periods],
     )
     return [...sumCounts(rows.map((r) => r.cells))].map(([cell, n]) => ({cell, n}))
+  }
+
+  async totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]> {
+    const {rows} = await this.pool.query<{events: string; failures: string; value: number}>(
+      `SELECT value, SUM(events) AS events, SUM(failures) AS failures FROM agg
+       WHERE period = ANY($1::int[]) AND level = $2 AND dim = $3 GROUP BY value HAVING SUM(events) > 0`,
+      [periods, level, dim],
+    )
+    return rows.map((r) => ({events: Number(r.events), failures: Number(r.failures), value: r.value}))
   }
 
   /** Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to any more. */

@@ -183,8 +183,9 @@ export class PostgresStore implements Store {
         dayBounds: (dim) => rollups.dayBounds(dim),
         dims: (periods, level) => rollups.dims(periods, level),
         rawFacts: (filter) => this.rawFacts(filter),
-        rows: (periods, level, dim) => rollups.rows(periods, level, dim),
+        rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
         tallies: (periods, kind) => rollups.tallies(periods, kind),
+        totals: (periods, level, dim) => rollups.totals(periods, level, dim),
       },
       this.dict,
     )

@@ -10,7 +10,7 @@ import {addHistogram, encodeHistogram} from './rollup/codecs.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
-import {type AggRow, type RollupReader} from './rollup/query.js'
+import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
 import {TALLY_KIND} from './rollup/tallies.js'
 import {type Counts, mergeCounts, sumCounts, tallyChanges} from './rollup/tally-sets.js'
 
@@ -170,13 +170,14 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       .all(...periods, level) as {dim: number; events: number}[]
   }
 
-  async rows(periods: number[], level: number, dim: number): Promise<AggRow[]> {
+  async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {
+    const only = values === undefined ? '' : ` AND value IN (${list(values.length)})`
     return this.db
       .prepare(
         `SELECT period, value, events, failures, histogram, instances FROM agg
-         WHERE period IN (${list(periods.length)}) AND level = ? AND dim = ?`,
+         WHERE period IN (${list(periods.length)}) AND level = ? AND dim = ?${only}`,
       )
-      .all(...periods, level, dim) as AggRow[]
+      .all(...periods, level, dim, ...(values ?? [])) as AggRow[]
   }
 
   async tallies(periods: number[], kind: number) {
@@ -185,6 +186,15 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       .pluck()
       .all(kind, ...periods) as Buffer[]
     return [...sumCounts(sets)].map(([cell, n]) => ({cell, n}))
+  }
+
+  async totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]> {
+    return this.db
+      .prepare(
+        `SELECT value, SUM(events) AS events, SUM(failures) AS failures FROM agg
+         WHERE period IN (${list(periods.length)}) AND level = ? AND dim = ? GROUP BY value HAVING SUM(events) > 0`,
+      )
+      .all(...periods, level, dim) as ValueTotal[]
   }
 
   /**

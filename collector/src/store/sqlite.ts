@@ -643,7 +643,8 @@ function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
     closedThrough: async () => rollups.closedThrough() ?? Number.NEGATIVE_INFINITY,
     dayBounds: (dim) => rollups.dayBounds(dim),
     dims: (periods, level) => rollups.dims(periods, level),
-    rows: (periods, level, dim) => rollups.rows(periods, level, dim),
+    rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
     tallies: (periods, kind) => rollups.tallies(periods, kind),
+    totals: (periods, level, dim) => rollups.totals(periods, level, dim),
   }
 }

@@ -37,6 +37,13 @@ export interface AggRow {
   value: number
 }
 
+/** A value's events and failures summed over periods. */
+export interface ValueTotal {
+  events: number
+  failures: number
+  value: number
+}
+
 export interface RollupReader {
   /** The day through which weeks and months have rows (see periods.ts); -Infinity when none. */
   closedThrough(): Promise<number>
@@ -46,10 +53,12 @@ export interface RollupReader {
   dims(periods: number[], level: number): Promise<{dim: number; events: number}[]>
   /** Events passing the filter (or a superset of them), as report facts: the raw path. */
   rawFacts(filter: ReportFilter): Promise<Fact[]>
-  /** Rows of one level and dimension in the periods. */
-  rows(periods: number[], level: number, dim: number): Promise<AggRow[]>
+  /** Rows of one level and dimension in the periods (of some values only, when given). */
+  rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]>
   /** Tallies of one kind summed over the periods, per cell (zero sums left out). */
   tallies(periods: number[], kind: number): Promise<{cell: number; n: number}[]>
+  /** Events and failures per value of one level and dimension over the periods (values with events). */
+  totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]>
 }
 
 const FILTERS = ['product', 'version', 'event', 'command', 'outcome'] as const
@@ -74,18 +83,9 @@ export function levelFor(filter: ReportFilter, dict: Dictionary): 'raw' | number
   return levelOf(kind, id(filter[kind]!)!)
 }
 
-interface Group {
-  events: number
-  failures: number
-  rows: AggRow[]
-}
-
 export class RollupQueries {
   private readonly parsed = new Map<number, unknown[]>()
-  private readonly steps = new Map<
-    number,
-    {command: null | string; from: string; outcome: null | string; product: string; to: string}
-  >()
+  private readonly steps = new Map<number, Step>()
 
   constructor(
     private readonly reader: RollupReader,
@@ -174,46 +174,45 @@ export class RollupQueries {
       weeks: by !== 'day' && by !== 'month',
     })
     if (periods.length === 0) return []
-    const rows = await this.reader.rows(periods, level, dim)
-    const groups = new Map<number | string, Group>()
-    for (const r of rows) {
-      if (r.events <= 0) continue
-      const key = time ? timeLabel(by as 'day' | 'month' | 'week', r.period) : r.value
-      let group = groups.get(key)
-      if (!group) groups.set(key, (group = {events: 0, failures: 0, rows: []}))
-      group.events += r.events
-      group.failures += r.failures
-      group.rows.push(r)
+    // Ranked on counts summed by the database first: only the rows shown are read whole and merge
+    // their histograms and instance sets (a property has thousands of values, each a row per period).
+    let ranked: (Pick<ReportRow, 'events' | 'failures' | 'key'> & {rows: AggRow[]})[]
+    if (time) {
+      const groups = new Map<string, {events: number; failures: number; key: string; rows: AggRow[]}>()
+      for (const r of await this.reader.rows(periods, level, dim)) {
+        if (r.events <= 0) continue
+        const key = timeLabel(by as 'day' | 'month' | 'week', r.period)
+        let group = groups.get(key)
+        if (!group) groups.set(key, (group = {events: 0, failures: 0, key, rows: []}))
+        group.events += r.events
+        group.failures += r.failures
+        group.rows.push(r)
+      }
+
+      ranked = [...groups.values()].sort(compareRows).slice(0, query.limit)
+    } else {
+      const totals = await this.reader.totals(periods, level, dim)
+      const top = totals
+        .map((t) => ({...t, key: this.dict.decode(t.value) as null | string, rows: [] as AggRow[]}))
+        .sort(compareRows)
+        .slice(0, query.limit)
+      const byValue = new Map(top.map((t) => [t.value, t]))
+      const values = top.length === totals.length ? undefined : top.map((t) => t.value)
+      for (const r of await this.reader.rows(periods, level, dim, values)) byValue.get(r.value)?.rows.push(r)
+      ranked = top
     }
 
-    // Ranked on the counts first: only the rows shown merge their histograms and instance sets.
-    const ranked = [...groups].map(([key, group]) => ({
-      events: group.events,
-      group,
-      key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
-    }))
-    return ranked
-      .sort(compareRows)
-      .slice(0, query.limit)
-      .map(({group, key}) => {
-        const histogram: Histogram = new Map()
-        const sets: Uint8Array[] = []
-        for (const r of group.rows) {
-          addHistogram(histogram, r.histogram)
-          if (r.instances !== null) sets.push(r.instances)
-        }
+    return ranked.map(({events, failures, key, rows}) => {
+      const histogram: Histogram = new Map()
+      const sets: Uint8Array[] = []
+      for (const r of rows) {
+        addHistogram(histogram, r.histogram)
+        if (r.instances !== null) sets.push(r.instances)
+      }
 
-        const [p50, p90, p99] = quantiles(histogram, [0.5, 0.9, 0.99])
-        return {
-          events: group.events,
-          failures: group.failures,
-          instances: instancesOf(sets),
-          key,
-          p50_ms: p50,
-          p90_ms: p90,
-          p99_ms: p99,
-        }
-      })
+      const [p50, p90, p99] = quantiles(histogram, [0.5, 0.9, 0.99])
+      return {events, failures, instances: instancesOf(sets), key, p50_ms: p50, p90_ms: p90, p99_ms: p99}
+    })
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
@@ -233,17 +232,16 @@ export class RollupQueries {
       sessions += r.n
     }
 
-    const groups = new Map<
-      string,
-      {command: null | string; next: Map<string, number>; outcome: null | string; total: number}
-    >()
+    const groups = new Map<string, NextGroup>()
     for (const r of transitionRows) {
       const step = this.step(r.cell)
       if (query.product !== undefined && step.product !== query.product) continue
       let group = groups.get(step.from)
       if (!group)
         groups.set(step.from, (group = {command: step.command, next: new Map(), outcome: step.outcome, total: 0}))
-      group.next.set(step.to, (group.next.get(step.to) ?? 0) + r.n)
+      const to = group.next.get(step.to)
+      if (to) to.count += r.n
+      else group.next.set(step.to, {count: r.n, ended: step.ended, next: step.next})
       group.total += r.n
     }
 
@@ -280,19 +278,15 @@ export class RollupQueries {
   }
 
   /** A transition tally's parts, with its group keys (cached: a report reads thousands). */
-  private step(id: number): {
-    command: null | string
-    from: string
-    outcome: null | string
-    product: string
-    to: string
-  } {
+  private step(id: number): Step {
     let step = this.steps.get(id)
     if (!step) {
       const key = this.cell(id) as ['t', string, null | string, null | string, null | string, number]
       step = {
         command: key[2],
+        ended: key[5] === 1,
         from: JSON.stringify([key[2], key[3]]),
+        next: key[4],
         outcome: key[3],
         product: key[1],
         to: JSON.stringify([key[4], key[5]]),
@@ -318,18 +312,32 @@ function timeLabel(by: 'day' | 'month' | 'week', period: number): string {
   return by === 'week' ? weekOf(period * DAY_MS) : monthOf(period * DAY_MS)
 }
 
-function nextRows(
-  groups: {command: null | string; next: Map<string, number>; outcome: null | string; total: number}[],
-  limit: number,
-): SessionsReport['next'] {
+/** A transition tally's key, parsed: from (command, outcome) to (next command, or the end). */
+interface Step {
+  command: null | string
+  ended: boolean
+  /** Group keys. */
+  from: string
+  next: null | string
+  outcome: null | string
+  product: string
+  to: string
+}
+
+/** The steps from one command and outcome: where they led ("to" keys), with their counts. */
+interface NextGroup {
+  command: null | string
+  next: Map<string, {count: number; ended: boolean; next: null | string}>
+  outcome: null | string
+  total: number
+}
+
+function nextRows(groups: NextGroup[], limit: number): SessionsReport['next'] {
   return rankNext(
     groups.map((group) => ({
       command: group.command,
       outcome: group.outcome,
-      steps: [...group.next].map(([to, count]) => {
-        const [next, ended] = JSON.parse(to) as [null | string, number]
-        return {count, ended: ended === 1, next}
-      }),
+      steps: [...group.next.values()],
       total: group.total,
     })),
     limit,
