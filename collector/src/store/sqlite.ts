@@ -3,21 +3,24 @@ import {randomUUID} from 'node:crypto'
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
+import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
-import {Dictionary, MissingString} from './dictionary.js'
+import {type Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {CHUNK_EVENTS} from './rollup/aggregator.js'
 import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
 import {FIXED_DIMS, type IdOf, isDimName, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
 import {AGG_TABLES, SQLITE_AGG_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
+import {SqliteSharedLock} from './sqlite-shared-lock.js'
+import {SqliteStrings, STRINGS_GENERATION_SCHEMA} from './sqlite-strings.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -94,6 +97,9 @@ const MIGRATIONS: string[] = [
   // 4: aggregate rows per reported dimension, folded in by the background aggregator from its
   // watermark (0 here: the aggregates are rebuilt from the raw events).
   SQLITE_AGG_SCHEMA,
+  // 5: the dictionary's generation, now that two connections (the server's and its aggregator
+  // thread's) write the strings table.
+  STRINGS_GENERATION_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -124,6 +130,13 @@ export interface SqliteStoreOptions {
   /** Open an existing file for reading only (reports while a server owns the file). */
   readonly?: boolean
   /**
+   * `aggregator`: the aggregator thread's own connection, which folds when told to (foldNext) and
+   * runs deletion, purge and rebuild itself. Otherwise a writable store hands those to that thread.
+   */
+  role?: 'aggregator'
+  /** The aggregator thread's side of the write lock it shares with the server's connection. */
+  sharedLock?: SqliteSharedLock
+  /**
    * `full` (default): every commit is fsynced, so an answered request survives power loss.
    * `normal`: in WAL mode commits survive a crash of the process (SIGKILL) but the last
    * transactions may be lost on power loss.
@@ -152,22 +165,23 @@ function privateFile(path: string): void {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
-  /** Strings added by the running write transaction. */
-  private added: string[] = []
-  private readonly aggregator: Aggregator | undefined
   private readonly db: Database.Database
-  private readonly dict = new Dictionary()
+  private readonly dict: Dictionary
   private readonly foldTx: Database.Transaction<() => number>
   private readonly id: IdOf
   private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
-  /** Highest string id loaded from the table. */
-  private loaded = 0
+  /** The write lock as this connection and the other one of this process share it. */
+  private readonly lock: SqliteSharedLock | undefined
   private readonly queries: RollupQueries
   private readonly rollups: SqliteRollups
   private readonly statements = new Map<string, Database.Statement>()
+  private readonly strings: SqliteStrings
+  /** The aggregator thread of the server's connection. */
+  private readonly thread: SqliteAggregatorThread | undefined
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file path')
+    this.lock = options.sharedLock
     if (options.readonly) {
       this.db = new Database(path, {fileMustExist: true, readonly: true})
     } else {
@@ -185,7 +199,10 @@ export class SqliteStore implements Store {
     }
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
-    if (!options.readonly) this.migrate()
+    // The aggregator thread opens the file once the server's connection has migrated it.
+    if (!options.readonly && options.role !== 'aggregator') this.migrate()
+    this.strings = new SqliteStrings(this.db)
+    this.dict = this.strings.dict
     this.rollups = new SqliteRollups(this.db, this.dict)
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
     this.queries = new RollupQueries(
@@ -193,13 +210,13 @@ export class SqliteStore implements Store {
       this.dict,
     )
     this.insertTx = this.makeInsert()
-    this.foldTx = this.db.transaction(() => this.foldChunk())
-    this.loadStrings()
-    if (!options.readonly) {
+    this.foldTx = this.transaction(() => this.foldChunk())
+    if (!options.readonly && options.role !== 'aggregator') {
       this.convertLegacyEvents()
-      this.aggregator = new Aggregator(async () => this.write(() => this.foldTx.immediate()))
+      this.thread = new SqliteAggregatorThread({path, synchronous: options.synchronous})
+      this.lock = this.thread.lock
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
-      this.aggregator.poke()
+      if (this.watermark() < this.lastEventId()) this.thread.poke()
     }
   }
 
@@ -210,11 +227,12 @@ export class SqliteStore implements Store {
 
   /** Fold every stored event into the aggregates now (reports do so before answering). */
   async aggregate(): Promise<void> {
-    await this.aggregator?.catchUp()
+    const upTo = this.lastEventId()
+    if (this.thread && this.watermark() < upTo) await this.thread.call('catchUp', upTo)
   }
 
   async close(): Promise<void> {
-    await this.aggregator?.close()
+    await this.thread?.close()
     if (this.db.open) this.db.close()
   }
 
@@ -223,9 +241,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
+    if (this.thread) return this.thread.call('deleteInstance', instanceId)
     const hash = hashInstanceId(instanceId)
     const uid = uuidBytes(instanceId.toLowerCase())
-    const tx = this.db.transaction(() => {
+    const tx = this.transaction(() => {
       const requestedAt = new Date().toISOString()
       this.db
         .prepare('INSERT INTO tombstones (instance_hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
@@ -269,6 +288,11 @@ export class SqliteStore implements Store {
     return record
   }
 
+  /** The aggregator thread's step: fold the next chunk; the events folded (0: caught up). */
+  async foldNext(): Promise<number> {
+    return this.write(() => this.foldTx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
+  }
+
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
     return this.db
       .prepare('SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = ?')
@@ -285,8 +309,9 @@ export class SqliteStore implements Store {
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events: Incoming[] = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    const result = await this.write(() => this.insertTx.immediate(events))
-    if (result.accepted > 0) this.aggregator?.poke()
+    const insert = async () => this.write(() => this.insertTx.immediate(events))
+    const result = await (this.thread ? this.thread.ingesting(insert) : insert())
+    if (result.accepted > 0) this.thread?.poke()
     return result
   }
 
@@ -301,7 +326,8 @@ export class SqliteStore implements Store {
 
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     if (Number.isNaN(cutoff.getTime())) throw new Error('purge: invalid cutoff date')
-    const tx = this.db.transaction(() => {
+    if (this.thread) return this.thread.call('purge', cutoff, options)
+    const tx = this.transaction(() => {
       // The aggregates keep what the purged events added.
       this.catchUpSync()
       const events = this.db
@@ -335,12 +361,13 @@ export class SqliteStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    const tx = this.db.transaction(() => {
+    if (this.thread) return this.thread.call('rebuild')
+    const tx = this.transaction(() => {
       for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
       this.db.prepare('UPDATE aggregator SET watermark = 0').run()
       return {events: this.catchUpSync()}
     })
-    const result = await retryBusy(() => this.undoStringsOnFailure(() => tx.immediate()), SQLITE_ADMIN_GIVE_UP_MS)
+    const result = await this.write(() => tx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
     await this.checkpoint()
     return result
   }
@@ -355,21 +382,14 @@ export class SqliteStore implements Store {
     return this.read(() => this.queries.sessions(query))
   }
 
-  /**
-   * Strings new to the dictionary, added inside the caller's write transaction (see write(): they
-   * leave the cache again if it rolls back).
-   */
+  /** The highest event id folded into the aggregates. */
+  watermark(): number {
+    return (this.statement('SELECT watermark FROM aggregator').get() as {watermark: number}).watermark
+  }
+
+  /** Strings new to the dictionary, added inside the caller's write transaction. */
   private addStrings(values: Iterable<DictValue>): void {
-    const missing = this.dict.missing(values)
-    if (missing.length === 0) return
-    const insert = this.statement('INSERT INTO strings (value) VALUES (?) RETURNING id')
-    for (const value of missing) {
-      const {id} = insert.get(value) as {id: number}
-      this.dict.set(id, value)
-      this.added.push(value)
-      // Only this process writes: the strings it adds need no loading back.
-      this.loaded = Math.max(this.loaded, id)
-    }
+    this.strings.add(values)
   }
 
   /** Fold every event above the watermark, inside the caller's transaction; returns the events folded. */
@@ -399,7 +419,7 @@ export class SqliteStore implements Store {
     const read = this.db.prepare('SELECT message FROM events_v1')
     const batch: Incoming[] = []
     const flush = () => {
-      this.undoStringsOnFailure(() => this.insertTx.immediate(batch))
+      this.strings.undoOnFailure(() => this.insertTx.immediate(batch))
       batch.length = 0
     }
 
@@ -447,22 +467,14 @@ export class SqliteStore implements Store {
     }
 
     for (const key of delta.tallyStrings()) candidates.add(this.dict.idOf(key)!)
-    const overwrite = this.statement('UPDATE strings SET value = char(0) || id WHERE id = ?')
-    for (const unused of this.rollups.unused(candidates)) {
-      const value = this.dict.decode(unused)
-      overwrite.run(unused)
-      if (typeof value === 'string') this.dict.forget(value)
-    }
+    // The other connection sees the table's generation change and loads it again.
+    this.strings.overwrite(this.rollups.unused(candidates))
   }
 
-  /** Strings added since the last load (all of them the first time). */
-  private loadStrings(): void {
-    const rows = this.statement('SELECT id, value FROM strings WHERE id > ? ORDER BY id').all(this.loaded) as {
-      id: number
-      value: string
-    }[]
-    for (const {id, value} of rows) this.dict.set(id, value)
-    if (rows.length > 0) this.loaded = rows.at(-1)!.id
+  /** The newest event id ever used (ids only grow, even after deletions). */
+  private lastEventId(): number {
+    const sql = 'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id'
+    return (this.statement(sql).get() as {id: number}).id
   }
 
   private makeInsert(): Database.Transaction<(events: Incoming[]) => InsertResult> {
@@ -478,7 +490,7 @@ export class SqliteStore implements Store {
     const lastId = this.db.prepare(
       'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id',
     )
-    return this.db.transaction((events: Incoming[]) => {
+    return this.transaction((events: Incoming[]) => {
       this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
@@ -560,12 +572,12 @@ export class SqliteStore implements Store {
 
   /** Reports read strings another process may have added (the filter values too): load them first. */
   private async read<T>(query: () => Promise<T>): Promise<T> {
-    this.loadStrings()
+    this.strings.sync()
     try {
       return await query()
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
-      this.loadStrings()
+      this.strings.sync()
       return query()
     }
   }
@@ -598,16 +610,16 @@ export class SqliteStore implements Store {
     return out
   }
 
-  private undoStringsOnFailure<T>(work: () => T): T {
-    this.added = []
-    try {
-      return work()
-    } catch (error) {
-      for (const value of this.added) this.dict.forget(value)
-      throw error
-    } finally {
-      this.added = []
-    }
+  /**
+   * A write transaction that first loads the strings the other connection added (holding the write
+   * lock, so the cache is exact for the whole transaction).
+   */
+  private transaction<A extends unknown[], T>(work: (...args: A) => T): Database.Transaction<(...args: A) => T> {
+    return this.db.transaction((...args: A) => {
+      this.lock?.set(true)
+      this.strings.sync()
+      return work(...args)
+    })
   }
 
   /** Run `read`, reloading the dictionary once if a row names a string added by another process. */
@@ -616,14 +628,27 @@ export class SqliteStore implements Store {
       return read()
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
-      this.loadStrings()
+      this.strings.sync()
       return read()
     }
   }
 
-  /** Run a write transaction; busy waits are async. Strings it added leave the cache if it fails. */
-  private async write<T>(work: () => T): Promise<T> {
-    return retryBusy(() => this.undoStringsOnFailure(work))
+  /**
+   * Run a write transaction; busy waits are async, and last while the other connection of this
+   * process holds the lock (its transactions end). Strings it added leave the cache if it fails.
+   */
+  private async write<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS): Promise<T> {
+    return retryBusy(
+      () => {
+        try {
+          return this.strings.undoOnFailure(work)
+        } finally {
+          this.lock?.set(false)
+        }
+      },
+      giveUpMs,
+      () => this.lock?.peerHolds() ?? false,
+    )
   }
 }
 
