@@ -402,7 +402,15 @@ export class SqliteStore implements Store {
   /** Move the WAL's content into the file and truncate it, so no old page version stays readable. */
   private async checkpoint(): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const [status] = this.db.pragma('wal_checkpoint(TRUNCATE)') as {busy: number}[]
+      // A truncating checkpoint takes the write lock too: the other connection waits for it.
+      this.lock?.set(true)
+      let status: {busy: number}
+      try {
+        ;[status] = this.db.pragma('wal_checkpoint(TRUNCATE)') as {busy: number}[]
+      } finally {
+        this.lock?.set(false)
+      }
+
       if (status.busy === 0) return
       // A reader (report in another process) holds an old snapshot: try again shortly.
       // eslint-disable-next-line no-await-in-loop -- retries are sequential
