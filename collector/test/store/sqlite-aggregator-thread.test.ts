@@ -6,8 +6,9 @@
  * backlog is folded, and stop promptly on SIGTERM/SIGINT while the worker is busy.
  */
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -16,7 +17,7 @@ import {startServer} from '../../src/server.js'
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
 import {factOf} from '../../src/store/report/facts.js'
-import {startCollector} from '../support/child.js'
+import {collectorDir, startCollector} from '../support/child.js'
 import {fleet} from '../support/fleet.js'
 import {postJson, send} from '../support/http.js'
 import {batch} from '../support/messages.js'
@@ -171,5 +172,45 @@ describe('SQLite aggregator thread', () => {
       assert.ok(ms < 5000, `${signal}: exited after ${ms.toFixed(0)} ms`)
       assert.match(collector.stderr(), /shutting down/)
     }
+  })
+
+  // eslint-disable-next-line mocha/handle-done-callback -- node:test passes a context, not done
+  it('runs from the installed bin: the built worker (dist/) when built, else the sources through tsx', async (t) => {
+    const built = existsSync(join(collectorDir, 'dist', 'store', 'sqlite-aggregator-worker.js'))
+    t.diagnostic(built ? 'dist/ is built: the compiled worker' : 'no dist/: the TypeScript worker through tsx')
+    const child = spawn(
+      process.execPath,
+      [join(collectorDir, 'bin', 'telemetry-collector.js'), 'serve', '--port', '0', '--store', join(dir, 'bin.db')],
+      {env: {...process.env, COLLECTOR_ADMIN_TOKEN: TOKEN}, stdio: ['ignore', 'pipe', 'pipe']},
+    )
+    let stderr = ''
+    child.stderr.on('data', (c) => {
+      stderr += c
+    })
+    const exited = new Promise<null | number>((resolve) => {
+      child.on('exit', resolve)
+    })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (c) => {
+          out += c
+          const match = /^listening on (\S+)$/m.exec(out)
+          if (match) resolve(match[1])
+        })
+        exited.then(() => reject(new Error(`the collector exited: ${stderr}`)))
+      })
+      assert.equal((await postJson(`${url}/events`, batch(7, {product: 'from-bin'}))).status, 200)
+      const report = await send(`${url}/report?by=product`, {headers: {authorization: `Bearer ${TOKEN}`}})
+      assert.equal(report.status, 200, report.text)
+      assert.deepEqual(
+        report.json.rows.map((r: {events: number; key: string}) => [r.key, r.events]),
+        [['from-bin', 7]],
+      )
+    } finally {
+      child.kill('SIGTERM')
+    }
+
+    assert.equal(await exited, 0, stderr)
   })
 })
