@@ -24,22 +24,32 @@ export function isBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
 }
 
+/** The write lock as held by this process's other connection to the same file (see sqlite-shared-lock.ts). */
+export interface PeerLock {
+  peerHolds(): boolean
+  /** Resolves when the other connection releases the lock, or after `timeoutMs`. */
+  peerReleased(timeoutMs: number): Promise<void>
+}
+
 /**
- * Run `work` until it is not busy, for `giveUpMs`; while `ownLock()` says this process's other
- * connection holds the lock, up to SQLITE_ADMIN_GIVE_UP_MS.
+ * Run `work` until it is not busy, for `giveUpMs`. While this process's other connection (`peer`)
+ * holds the lock, wait for it here, up to SQLITE_ADMIN_GIVE_UP_MS: its transactions end, and
+ * SQLite's own busy handler would wait with the event loop blocked.
  */
-export async function retryBusy<T>(
-  work: () => T,
-  giveUpMs = SQLITE_BUSY_GIVE_UP_MS,
-  ownLock: () => boolean = () => false,
-): Promise<T> {
+export async function retryBusy<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS, peer?: PeerLock): Promise<T> {
   const start = Date.now()
   for (let delay = 5; ; delay = Math.min(delay * 2, 40)) {
+    if (peer?.peerHolds()) {
+      // eslint-disable-next-line no-await-in-loop -- waits are sequential
+      await peer.peerReleased(Math.max(0, SQLITE_ADMIN_GIVE_UP_MS - (Date.now() - start)))
+    }
+
     try {
       return work()
     } catch (error) {
       const waited = Date.now() - start
-      if (!isBusy(error) || (waited > giveUpMs && !(ownLock() && waited < SQLITE_ADMIN_GIVE_UP_MS))) throw error
+      const ownLock = peer?.peerHolds() && waited < SQLITE_ADMIN_GIVE_UP_MS
+      if (!isBusy(error) || (waited > giveUpMs && !ownLock)) throw error
     }
 
     // eslint-disable-next-line no-await-in-loop -- retries are sequential

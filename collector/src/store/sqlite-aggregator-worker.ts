@@ -20,8 +20,11 @@ import {SqliteStore} from './sqlite.js'
 
 /** Ingest is running if an insert ended less than this long ago (requests arrive in bursts). */
 const QUIET_MS = 50
-/** The longest a background chunk waits for ingest to pause: under steady load, folding goes on. */
-const MAX_DEFER_MS = 1000
+/**
+ * The longest a background chunk waits for ingest to pause (inserts wait for a chunk, which takes
+ * up to seconds): under steady load, folding goes on.
+ */
+const MAX_DEFER_MS = 2000
 
 const data = workerData as AggregatorWorkerData
 const port = parentPort!

@@ -111,6 +111,21 @@ interface Incoming {
   encoded: EncodedEvent
 }
 
+/** A request's batch waiting for the group commit. */
+interface QueuedInsert {
+  events: Incoming[]
+  reject(error: unknown): void
+  resolve(result: InsertResult): void
+}
+
+/** Events per group commit, at most (plus the last batch taken). */
+const GROUP_COMMIT_EVENTS = 2000
+/**
+ * How long a batch waits for others to join its commit: requests inflate and parse over several
+ * loop turns, and an fsync (several ms) costs far more than this.
+ */
+const GROUP_COMMIT_WAIT_MS = 2
+
 interface SqliteRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
   instance_id: Buffer
   message_id: Buffer
@@ -165,14 +180,18 @@ function privateFile(path: string): void {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
+  /** A group commit is scheduled or running. */
+  private committing = false
   private readonly db: Database.Database
   private readonly dict: Dictionary
   private readonly foldTx: Database.Transaction<() => number>
   private readonly id: IdOf
-  private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
+  private readonly insertTx: Database.Transaction<(batches: Incoming[][]) => InsertResult[]>
   /** The write lock as this connection and the other one of this process share it. */
   private readonly lock: SqliteSharedLock | undefined
   private readonly queries: RollupQueries
+  /** Inserts waiting for the next group commit. */
+  private queued: QueuedInsert[] = []
   private readonly rollups: SqliteRollups
   private readonly statements = new Map<string, Database.Statement>()
   private readonly strings: SqliteStrings
@@ -306,11 +325,20 @@ export class SqliteStore implements Store {
     return this.withStrings(() => decodeMessage(encodedFromRow(eventRow(row), this.dict)))
   }
 
+  /**
+   * Group commit: the batches of requests that arrive together (or while a commit or the aggregator
+   * holds the write lock) are stored in one transaction, so one fsync makes them all durable; each
+   * call returns its own counts once its events are committed.
+   */
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events: Incoming[] = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    const insert = async () => this.write(() => this.insertTx.immediate(events))
-    const result = await (this.thread ? this.thread.ingesting(insert) : insert())
+    const queued = async () =>
+      new Promise<InsertResult>((resolve, reject) => {
+        this.queued.push({events, reject, resolve})
+        this.commitSoon()
+      })
+    const result = await (this.thread ? this.thread.ingesting(queued) : queued())
     if (result.accepted > 0) this.thread?.poke()
     return result
   }
@@ -420,6 +448,36 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Commit the queued batches once the current loop turn has queued what arrived with them. */
+  private commitSoon(): void {
+    if (this.committing) return
+    this.committing = true
+    setTimeout(() => {
+      let events = 0
+      const group: QueuedInsert[] = []
+      // A bounded group: one transaction keeps the event loop for a few milliseconds at most.
+      while (this.queued.length > 0 && events < GROUP_COMMIT_EVENTS) {
+        const next = this.queued.shift()!
+        group.push(next)
+        events += next.events.length
+      }
+
+      this.write(() => this.insertTx.immediate(group.map((g) => g.events)))
+        .then(
+          (results) => {
+            for (const [i, g] of group.entries()) g.resolve(results[i])
+          },
+          (error: unknown) => {
+            for (const g of group) g.reject(error)
+          },
+        )
+        .finally(() => {
+          this.committing = false
+          if (this.queued.length > 0) this.commitSoon()
+        })
+    }, GROUP_COMMIT_WAIT_MS)
+  }
+
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
   private convertLegacyEvents(): void {
     const legacy = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_v1'").get()
@@ -427,7 +485,7 @@ export class SqliteStore implements Store {
     const read = this.db.prepare('SELECT message FROM events_v1')
     const batch: Incoming[] = []
     const flush = () => {
-      this.strings.undoOnFailure(() => this.insertTx.immediate(batch))
+      this.strings.undoOnFailure(() => this.insertTx.immediate([batch]))
       batch.length = 0
     }
 
@@ -485,7 +543,8 @@ export class SqliteStore implements Store {
     return (this.statement(sql).get() as {id: number}).id
   }
 
-  private makeInsert(): Database.Transaction<(events: Incoming[]) => InsertResult> {
+  /** One transaction storing several batches (see insert()), each with its own counts. */
+  private makeInsert(): Database.Transaction<(batches: Incoming[][]) => InsertResult[]> {
     const isTombstoned = this.db.prepare('SELECT 1 AS one FROM tombstones WHERE instance_hash = ?')
     const findInstance = this.db.prepare('SELECT id FROM instances WHERE uid = ?')
     const addInstance = this.db.prepare('INSERT INTO instances (uid) VALUES (?)')
@@ -498,7 +557,7 @@ export class SqliteStore implements Store {
     const lastId = this.db.prepare(
       'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id',
     )
-    return this.transaction((events: Incoming[]) => {
+    const insertBatch = (events: Incoming[]): InsertResult => {
       this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
@@ -537,7 +596,9 @@ export class SqliteStore implements Store {
       }
 
       return result
-    })
+    }
+
+    return this.transaction((batches: Incoming[][]) => batches.map((events) => insertBatch(events)))
   }
 
   /** Apply pending migrations; returns the versions applied. */
@@ -655,7 +716,7 @@ export class SqliteStore implements Store {
         }
       },
       giveUpMs,
-      () => this.lock?.peerHolds() ?? false,
+      this.lock,
     )
   }
 }

@@ -105,6 +105,40 @@ describe('SQLite aggregator thread', () => {
     }
   })
 
+  it('commits concurrent inserts together, each with its own counts', async () => {
+    const store = await openStore(join(dir, 'group.db'))
+    try {
+      const deleted = randomUUID()
+      await store.deleteInstance(deleted)
+      const shared = batch(10)
+      const calls = Array.from({length: 30}, (_, i) => [
+        ...batch(5),
+        ...(i % 3 === 0 ? shared : []),
+        ...(i === 7 ? batch(4, {instance_id: deleted}) : []),
+      ])
+      const results = await Promise.all(
+        calls.map(async (messages) => store.insert(messages.map((m) => prepareMessage(m)))),
+      )
+      // The shared messages are stored once, whichever call got there first.
+      assert.equal(
+        results.reduce((n, r) => n + r.accepted, 0),
+        30 * 5 + 10,
+      )
+      assert.equal(
+        results.reduce((n, r) => n + r.duplicates, 0),
+        9 * 10,
+      )
+      assert.deepEqual(
+        results.map((r) => r.suppressed),
+        calls.map((_, i) => (i === 7 ? 4 : 0)),
+      )
+      for (const [i, r] of results.entries()) assert.equal(r.accepted + r.duplicates + r.suppressed, calls[i].length)
+      assert.equal(await store.countEvents(), 30 * 5 + 10)
+    } finally {
+      await store.close()
+    }
+  })
+
   // eslint-disable-next-line mocha/handle-done-callback -- node:test passes a context, not done
   it('answers /healthz while it folds a large backlog', async (t) => {
     const file = join(dir, 'backlog.db')
