@@ -185,6 +185,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database
   private readonly dict: Dictionary
   private readonly foldTx: Database.Transaction<() => number>
+  /** The last group commit stored several batches. */
+  private grouping = false
   private readonly id: IdOf
   private readonly insertTx: Database.Transaction<(batches: Incoming[][]) => InsertResult[]>
   /** The write lock as this connection and the other one of this process share it. */
@@ -448,34 +450,42 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Commit the queued batches once the current loop turn has queued what arrived with them. */
+  /** Commit the next group of queued batches (bounded: one transaction keeps the event loop briefly). */
+  private commitQueued(): void {
+    let events = 0
+    const group: QueuedInsert[] = []
+    while (this.queued.length > 0 && events < GROUP_COMMIT_EVENTS) {
+      const next = this.queued.shift()!
+      group.push(next)
+      events += next.events.length
+    }
+
+    // Batches arrive together: the next ones wait a little for company. One client alone never waits.
+    this.grouping = group.length > 1
+    this.write(() => this.insertTx.immediate(group.map((g) => g.events)))
+      .then(
+        (results) => {
+          for (const [i, g] of group.entries()) g.resolve(results[i])
+        },
+        (error: unknown) => {
+          for (const g of group) g.reject(error)
+        },
+      )
+      .finally(() => {
+        this.committing = false
+        if (this.queued.length > 0) this.commitSoon()
+      })
+  }
+
+  /**
+   * Commit the queued batches once the current loop turn has queued what arrived with them (and, when
+   * batches arrive together, once GROUP_COMMIT_WAIT_MS has passed).
+   */
   private commitSoon(): void {
     if (this.committing) return
     this.committing = true
-    setTimeout(() => {
-      let events = 0
-      const group: QueuedInsert[] = []
-      // A bounded group: one transaction keeps the event loop for a few milliseconds at most.
-      while (this.queued.length > 0 && events < GROUP_COMMIT_EVENTS) {
-        const next = this.queued.shift()!
-        group.push(next)
-        events += next.events.length
-      }
-
-      this.write(() => this.insertTx.immediate(group.map((g) => g.events)))
-        .then(
-          (results) => {
-            for (const [i, g] of group.entries()) g.resolve(results[i])
-          },
-          (error: unknown) => {
-            for (const g of group) g.reject(error)
-          },
-        )
-        .finally(() => {
-          this.committing = false
-          if (this.queued.length > 0) this.commitSoon()
-        })
-    }, GROUP_COMMIT_WAIT_MS)
+    if (this.grouping) setTimeout(() => this.commitQueued(), GROUP_COMMIT_WAIT_MS)
+    else setImmediate(() => this.commitQueued())
   }
 
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
