@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Scale benchmark: realistic events (20k instances, 5 products, 50 commands with a long tail,
 // 5% failures, log-normal durations, sessions, custom events with a Zipf `cookbook` property, over
-// 90 days) ingested through the store's insert path in batches of at most 100 (one instance's
-// sessions of a day, as the plugin sends them); ingest rate per million events, bytes per event,
+// 90 days) ingested through the store's insert path in batches of 100 (consecutive sessions, in
+// time order); ingest rate per million events, bytes per event,
 // and each report's latency (median of 5) at every checkpoint, on SQLite and PostgreSQL. The
 // ingest rate includes the background aggregator's work: it runs in this process as events
 // arrive, and each measured stretch ends only once it has folded every event (store.aggregate()).
@@ -11,7 +11,8 @@
 //
 //   npm run bench:scale -- [--events 1000000] [--checkpoints 1000000,10000000] [--only sqlite|postgres]
 //                          [--store <file|postgres URL>] [--keep] [--clients 4] [--check]
-// --store with --keep fills a store (for the dashboard, say) and leaves it in place.
+// --store with --keep fills a store (for the dashboard, say) and leaves it in place; --store with
+// --events 0 measures a filled store's reports and size without adding to it.
 import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -100,6 +101,22 @@ async function bytesOf(location) {
   return total
 }
 
+/** The fleet's sessions regrouped, in order, into batches of `size` events (as a busy collector receives them). */
+function* batchesOf(size, sessions) {
+  let batch = []
+  for (const messages of sessions) {
+    for (const m of messages) {
+      batch.push(m)
+      if (batch.length === size) {
+        yield batch
+        batch = []
+      }
+    }
+  }
+
+  if (batch.length > 0) yield batch
+}
+
 /** The fleet's intensity for about `events` events over 90 days. */
 function intensityFor(events) {
   // ~5 events per session, mean activity rate 1/4 (see fleet.ts).
@@ -110,8 +127,9 @@ async function run(name, location) {
   const store = await openStore(location, {poolSize: CLIENTS + 2})
   const result = {checkpoints: [], location, name, perMillion: []}
   try {
-    const batches = fleet({days: 90, instances: INSTANCES, intensity: intensityFor(EVENTS), seed: 42})
-    let stored = 0
+    const batches = batchesOf(100, fleet({days: 90, instances: INSTANCES, intensity: intensityFor(EVENTS), seed: 42}))
+    // --events 0 on a kept store: no ingest, its reports and size measured as they are.
+    let stored = EVENTS === 0 ? await store.countEvents() : 0
     let chunkStart = process.hrtime.bigint()
     let chunkEvents = 0
     const next = CHECKPOINTS.filter((c) => c <= EVENTS)
@@ -119,7 +137,7 @@ async function run(name, location) {
     const pull = () => {
       if (done) return
       const item = batches.next()
-      if (item.done || stored >= EVENTS) {
+      if (item.done || stored >= EVENTS || EVENTS === 0) {
         done = true
         return
       }

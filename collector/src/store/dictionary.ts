@@ -56,6 +56,11 @@ export class Dictionary {
     this.ids.set(value, id)
     this.values.set(id, value)
   }
+
+  /** Strings known. */
+  size(): number {
+    return this.values.size
+  }
 }
 
 /** A row names a string this process has not loaded (another process added it): reload and retry. */

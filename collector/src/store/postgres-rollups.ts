@@ -8,10 +8,12 @@ import type pg from 'pg'
 import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
-import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {closedRows, type DayRow, partsOf} from './rollup/close.js'
+import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader} from './rollup/query.js'
-import {tallyKind} from './rollup/tallies.js'
+import {TALLY_KIND} from './rollup/tallies.js'
+import {mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
 export const POSTGRES_AGG_SCHEMA = `
@@ -31,6 +33,17 @@ export const POSTGRES_AGG_SCHEMA = `
   CREATE INDEX tallies_cell ON tallies (cell);
   CREATE TABLE aggregator (id INTEGER PRIMARY KEY CHECK (id = 1), watermark BIGINT NOT NULL);
   INSERT INTO aggregator (id, watermark) VALUES (1, 0);`
+
+/** 5: weeks and months get rows once closed (see rollup/periods.ts); the aggregates are rebuilt. */
+export const POSTGRES_CLOSED_PERIODS = `
+  TRUNCATE agg;
+  DROP TABLE tallies;
+  -- Session tallies packed per period and kind (see rollup/tally-sets.ts).
+  CREATE TABLE tally_sets (
+    period INTEGER NOT NULL, kind SMALLINT NOT NULL, cells BYTEA NOT NULL, PRIMARY KEY (period, kind)
+  );
+  ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
+  UPDATE aggregator SET watermark = 0;`
 
 function columns<T extends unknown[]>(rows: T[], width: number): unknown[][] {
   const out: unknown[][] = Array.from({length: width}, () => [])
@@ -60,71 +73,45 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
    * key order. `removed`: the deleted instance, taken out of the sets of the rows it touched.
    */
   async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
-    const changes = delta.sortedRows()
-    if (changes.length > 0) {
-      const keys = columns(
-        changes.map((c) => [c.period, c.level, c.dim, c.value]),
-        4,
-      )
-      const {rows} = await client.query<StoredRow>(
-        `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
-         FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
-           ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
-        keys,
-      )
-      const existing = new Map(rows.map((r) => [`${r.period} ${r.level} ${r.dim} ${r.value}`, r]))
-      const put: unknown[][] = []
-      const gone: unknown[][] = []
-      for (const c of changes) {
-        const key = [c.period, c.level, c.dim, c.value]
-        const old = existing.get(key.join(' '))
-        const row = mergeRow(old, c, removed)
-        if (row) put.push([...key, row.events, row.failures, row.histogram, row.instances])
-        else if (old) gone.push(key)
-      }
+    await this.applyRows(client, delta.sortedRows(), removed)
+    await this.addTallies(client, tallyChanges(delta, this.dict))
+  }
 
-      if (put.length > 0) {
-        await client.query(
-          `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
-           SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
-           ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
-             failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
-          columns(put, 8),
-        )
-      }
+  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
+  async close(client: pg.PoolClient, period: number, closedThrough: number): Promise<void> {
+    const parts = partsOf(period, closedThrough)
+    const {rows} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
+      `SELECT level::text AS level, dim, value, events, failures, histogram, instances FROM agg
+       WHERE period = ANY($1::int[])`,
+      [parts],
+    )
+    await this.applyRows(
+      client,
+      closedRows(
+        period,
+        rows.map((r) => ({...r, level: Number(r.level)})),
+      ),
+    )
+    const {rows: sets} = await client.query<{cells: Buffer; kind: number}>(
+      'SELECT kind, cells FROM tally_sets WHERE period = ANY($1::int[])',
+      [parts],
+    )
+    await this.addTallies(
+      client,
+      Object.values(TALLY_KIND).map((kind) => ({
+        changes: sumCounts(sets.filter((t) => t.kind === kind).map((t) => t.cells)),
+        kind,
+        period,
+      })),
+    )
+  }
 
-      if (gone.length > 0) {
-        await client.query(
-          `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
-           WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
-          columns(gone, 4),
-        )
-      }
-    }
-
-    const tallies: [number, number, number, number][] = []
-    for (const [pk, n] of delta.tallies) {
-      const [period, key] = splitPeriodKey(pk)
-      tallies.push([period, tallyKind(key), this.dict.idOf(key)!, n])
-    }
-
-    if (tallies.length > 0) {
-      tallies.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
-      const [periods, kinds, cells, ns] = columns(tallies, 4)
-      await client.query(
-        `INSERT INTO tallies (period, kind, cell, n)
-         SELECT * FROM unnest($1::int[], $2::smallint[], $3::int[], $4::int[])
-         ON CONFLICT (period, kind, cell) DO UPDATE SET n = tallies.n + excluded.n`,
-        [periods, kinds, cells, ns],
-      )
-      if (tallies.some((t) => t[3] < 0)) {
-        await client.query(
-          `DELETE FROM tallies t USING unnest($1::int[], $2::smallint[], $3::int[]) AS u(period, kind, cell)
-           WHERE t.period = u.period AND t.kind = u.kind AND t.cell = u.cell AND t.n = 0`,
-          [periods, kinds, cells],
-        )
-      }
-    }
+  /** The day through which weeks and months have rows (-Infinity before the first chunk). */
+  async closedThrough(client?: pg.PoolClient): Promise<number> {
+    const {rows} = await (client ?? this.pool).query<{closed_through: null | number}>(
+      'SELECT closed_through FROM aggregator',
+    )
+    return rows[0].closed_through ?? Number.NEGATIVE_INFINITY
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
@@ -154,11 +141,11 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   }
 
   async tallies(periods: number[], kind: number) {
-    const {rows} = await this.pool.query<{cell: number; n: number; period: number}>(
-      'SELECT period, cell, n FROM tallies WHERE kind = $1 AND period = ANY($2::int[])',
+    const {rows} = await this.pool.query<{cells: Buffer}>(
+      'SELECT cells FROM tally_sets WHERE kind = $1 AND period = ANY($2::int[])',
       [kind, periods],
     )
-    return rows
+    return [...sumCounts(rows.map((r) => r.cells))].map(([cell, n]) => ({cell, n}))
   }
 
   /** Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to any more. */
@@ -167,11 +154,13 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     if (all.length === 0) return []
     const {rows} = await client.query<{id: number}>(
       `SELECT u.id FROM unnest($1::int[]) AS u(id)
-       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)
-         AND NOT EXISTS (SELECT 1 FROM tallies WHERE cell = u.id)`,
+       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)`,
       [all],
     )
-    const candidates = rows.map((r) => r.id)
+    // Tally keys: every packed set is read (a deletion is rare; the sets are a few per period).
+    const {rows: sets} = await client.query<{cells: Buffer}>('SELECT cells FROM tally_sets')
+    const inTallies = sumCounts(sets.map((r) => r.cells))
+    const candidates = rows.map((r) => r.id).filter((id) => !inTallies.has(id))
     if (candidates.length === 0) return []
     // Raw events not aggregated any more (purged aggregates) may still name one: one scan, rarely.
     const {rows: named} = await client.query<Record<string, null | number>>(
@@ -181,5 +170,84 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     const inEvents = new Set<number>()
     for (const row of named) for (const c of DICT_COLUMNS) if (row[c] !== null) inEvents.add(row[c])
     return candidates.filter((id) => !inEvents.has(id))
+  }
+
+  /** Add to packed tallies (changes in key order), inside the caller's transaction. */
+  private async addTallies(client: pg.PoolClient, changes: TallyChange[]): Promise<void> {
+    const wanted = changes.filter((c) => c.changes.size > 0)
+    if (wanted.length === 0) return
+    const {rows} = await client.query<{cells: Buffer; kind: number; period: number}>(
+      `SELECT t.period, t.kind, t.cells FROM tally_sets t
+       JOIN unnest($1::int[], $2::smallint[]) AS u(period, kind) ON t.period = u.period AND t.kind = u.kind`,
+      [wanted.map((c) => c.period), wanted.map((c) => c.kind)],
+    )
+    const stored = new Map(rows.map((r) => [`${r.period} ${r.kind}`, r.cells]))
+    const put: unknown[][] = []
+    const gone: unknown[][] = []
+    for (const {changes: counts, kind, period} of wanted) {
+      const cells = mergeCounts(stored.get(`${period} ${kind}`) ?? null, counts)
+      if (cells) put.push([period, kind, cells])
+      else gone.push([period, kind])
+    }
+
+    if (put.length > 0) {
+      await client.query(
+        `INSERT INTO tally_sets (period, kind, cells)
+         SELECT * FROM unnest($1::int[], $2::smallint[], $3::bytea[])
+         ON CONFLICT (period, kind) DO UPDATE SET cells = excluded.cells`,
+        columns(put, 3),
+      )
+    }
+
+    if (gone.length > 0) {
+      await client.query(
+        `DELETE FROM tally_sets t USING unnest($1::int[], $2::smallint[]) AS u(period, kind)
+         WHERE t.period = u.period AND t.kind = u.kind`,
+        columns(gone, 2),
+      )
+    }
+  }
+
+  /** Rows read, merged and upserted in key order (inside the caller's transaction). */
+  private async applyRows(client: pg.PoolClient, changes: RowDelta[], removed?: number): Promise<void> {
+    if (changes.length === 0) return
+    const keys = columns(
+      changes.map((c) => [c.period, c.level, c.dim, c.value]),
+      4,
+    )
+    const {rows} = await client.query<StoredRow>(
+      `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
+       FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+         ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+      keys,
+    )
+    const existing = new Map(rows.map((r) => [`${r.period} ${r.level} ${r.dim} ${r.value}`, r]))
+    const put: unknown[][] = []
+    const gone: unknown[][] = []
+    for (const c of changes) {
+      const key = [c.period, c.level, c.dim, c.value]
+      const old = existing.get(key.join(' '))
+      const row = mergeRow(old, c, removed)
+      if (row) put.push([...key, row.events, row.failures, row.histogram, row.instances])
+      else if (old) gone.push(key)
+    }
+
+    if (put.length > 0) {
+      await client.query(
+        `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
+         SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
+         ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
+           failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
+        columns(put, 8),
+      )
+    }
+
+    if (gone.length > 0) {
+      await client.query(
+        `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+         WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
+        columns(gone, 4),
+      )
+    }
   }
 }

@@ -5,10 +5,11 @@ import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from '.
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {POSTGRES_ROLLUP_SCHEMA} from './postgres-legacy.js'
-import {POSTGRES_AGG_SCHEMA, PostgresRollups} from './postgres-rollups.js'
+import {POSTGRES_AGG_SCHEMA, POSTGRES_CLOSED_PERIODS, PostgresRollups} from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
@@ -100,6 +101,8 @@ const MIGRATIONS: string[] = [
   // 4: aggregate rows per reported dimension, folded in by the background aggregator from its
   // watermark (0 here: the aggregates are rebuilt from the raw events).
   POSTGRES_AGG_SCHEMA,
+  // 5: week and month rows only once those periods close; rebuilt in the background.
+  POSTGRES_CLOSED_PERIODS,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -176,6 +179,7 @@ export class PostgresStore implements Store {
     const {rollups} = this
     this.queries = new RollupQueries(
       {
+        closedThrough: () => rollups.closedThrough(),
         dayBounds: (dim) => rollups.dayBounds(dim),
         dims: (periods, level) => rollups.dims(periods, level),
         rawFacts: (filter) => this.rawFacts(filter),
@@ -256,7 +260,10 @@ export class PostgresStore implements Store {
         ])
         const facts = await this.factsOf(own)
         const stored = await this.storedSessions(client, sessionIds(facts), watermark)
-        const delta = deletionDelta(instance, facts, stored, this.id)
+        const delta = deletionDelta(instance, facts, stored, {
+          closedThrough: await this.rollups.closedThrough(client),
+          id: this.id,
+        })
         await this.addStrings(delta.tallyStrings())
         await this.rollups.apply(client, delta, instance)
         deleted = (await client.query('DELETE FROM events WHERE instance = $1', [instance])).rowCount ?? 0
@@ -373,7 +380,7 @@ export class PostgresStore implements Store {
         await client.query(`DELETE FROM ${table}`)
       }
 
-      await client.query('UPDATE aggregator SET watermark = 0')
+      await client.query('UPDATE aggregator SET watermark = 0, closed_through = NULL')
       const {events} = await this.foldAll(client)
       return {events}
     })
@@ -485,7 +492,9 @@ export class PostgresStore implements Store {
    */
   private async foldChunk(client: pg.PoolClient): Promise<number> {
     const horizon = await this.horizon(client)
-    const {rows: state} = await client.query<{watermark: string}>('SELECT watermark FROM aggregator FOR UPDATE')
+    const {rows: state} = await client.query<{closed_through: null | number; watermark: string}>(
+      'SELECT watermark, closed_through FROM aggregator FOR UPDATE',
+    )
     const watermark = Number(state[0].watermark)
     if (horizon <= watermark) return 0
     const {rows} = await client.query<EventRow & {id: string}>(
@@ -498,10 +507,18 @@ export class PostgresStore implements Store {
     const strings = new Set<string>(FIXED_DIMS)
     for (const fact of facts) stringsOf(fact, strings)
     await this.addStrings(strings)
-    const delta = chunkDelta(facts, await this.storedSessions(client, sessionIds(facts), watermark, facts), this.id)
+    const closedThrough = startingClosedThrough(state[0].closed_through, facts)
+    const sessions = await this.storedSessions(client, sessionIds(facts), watermark, facts)
+    const delta = chunkDelta(facts, sessions, {closedThrough, id: this.id})
     await this.addStrings(delta.tallyStrings())
     await this.rollups.apply(client, delta)
-    await client.query('UPDATE aggregator SET watermark = $1', [last])
+    const next = advance(closedThrough, facts)
+    for (const period of next.periods) {
+      // eslint-disable-next-line no-await-in-loop -- one period after another, in this transaction
+      await this.rollups.close(client, period, next.closedThrough)
+    }
+
+    await client.query('UPDATE aggregator SET watermark = $1, closed_through = $2', [last, next.closedThrough])
     return rows.length
   }
 

@@ -5,12 +5,14 @@ import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
 import {addTo, type Histogram} from './report/histogram.js'
+import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {addHistogram, encodeHistogram} from './rollup/codecs.js'
-import {type AggDelta, splitPeriodKey} from './rollup/delta.js'
+import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader} from './rollup/query.js'
-import {tallyKind} from './rollup/tallies.js'
+import {TALLY_KIND} from './rollup/tallies.js'
+import {type Counts, mergeCounts, sumCounts, tallyChanges} from './rollup/tally-sets.js'
 
 export const SQLITE_AGG_SCHEMA = `
   DROP TABLE IF EXISTS counters;
@@ -40,8 +42,19 @@ export const SQLITE_AGG_SCHEMA = `
   DROP TABLE instances;
   ALTER TABLE instances_v4 RENAME TO instances;`
 
+/** 5: weeks and months get rows once closed (see rollup/periods.ts); the aggregates are rebuilt. */
+export const SQLITE_CLOSED_PERIODS = `
+  DELETE FROM agg;
+  DROP TABLE tallies;
+  -- Session tallies packed per period and kind (see rollup/tally-sets.ts).
+  CREATE TABLE tally_sets (
+    period INTEGER NOT NULL, kind INTEGER NOT NULL, cells BLOB NOT NULL, PRIMARY KEY (period, kind)
+  ) WITHOUT ROWID;
+  ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
+  UPDATE aggregator SET watermark = 0;`
+
 /** Tables the aggregates live in (rebuild empties them). */
-export const AGG_TABLES = ['agg', 'tallies'] as const
+export const AGG_TABLES = ['agg', 'tally_sets'] as const
 
 const list = (n: number) => Array.from({length: n}, () => '?').join(', ')
 
@@ -78,7 +91,7 @@ export function mergeRow(
   return {events, failures: (row?.failures ?? 0) + d.failures, histogram, instances}
 }
 
-export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
+export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawFacts'> {
   private readonly statements
 
   constructor(
@@ -86,6 +99,7 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
     private readonly dict: Dictionary,
   ) {
     this.statements = {
+      closedThrough: db.prepare('SELECT closed_through FROM aggregator'),
       get: db.prepare(
         'SELECT events, failures, histogram, instances FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?',
       ),
@@ -93,10 +107,11 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
         'INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       remove: db.prepare('DELETE FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?'),
-      tallyAdd: db.prepare(
-        'INSERT INTO tallies (period, kind, cell, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
+      tallyGet: db.prepare('SELECT cells FROM tally_sets WHERE period = ? AND kind = ?').pluck(),
+      tallyPut: db.prepare(
+        'INSERT INTO tally_sets (period, kind, cells) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cells = excluded.cells',
       ),
-      tallyClean: db.prepare('DELETE FROM tallies WHERE period = ? AND kind = ? AND cell = ? AND n = 0'),
+      tallyRemove: db.prepare('DELETE FROM tally_sets WHERE period = ? AND kind = ?'),
       update: db.prepare(
         'UPDATE agg SET events = ?, failures = ?, histogram = ?, instances = ? WHERE period = ? AND level = ? AND dim = ? AND value = ?',
       ),
@@ -108,23 +123,31 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
    * instance, taken out of the sets of the rows it touched.
    */
   apply(delta: AggDelta, removed?: number): void {
-    const s = this.statements
-    const sorted = delta.sortedRows()
-    for (const d of sorted) {
-      const key = [d.period, d.level, d.dim, d.value]
-      const old = s.get.get(...key) as StoredRow | undefined
-      const row = mergeRow(old, d, removed)
-      if (!row) s.remove.run(...key)
-      else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
-      else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
-    }
+    this.applyRows(delta.sortedRows(), removed)
+    for (const {changes, kind, period} of tallyChanges(delta, this.dict)) this.addTallies(period, kind, changes)
+  }
 
-    for (const [pk, n] of delta.tallies) {
-      const [period, key] = splitPeriodKey(pk)
-      const cell = this.dict.idOf(key)!
-      s.tallyAdd.run(period, tallyKind(key), cell, n)
-      if (n < 0) s.tallyClean.run(period, tallyKind(key), cell)
+  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
+  close(period: number, closedThrough: number): void {
+    const parts = partsOf(period, closedThrough)
+    const days = this.db
+      .prepare(
+        `SELECT level, dim, value, events, failures, histogram, instances FROM agg WHERE period IN (${list(parts.length)})`,
+      )
+      .all(...parts) as DayRow[]
+    this.applyRows(closedRows(period, days))
+    const sets = this.db
+      .prepare(`SELECT kind, cells FROM tally_sets WHERE period IN (${list(parts.length)})`)
+      .all(...parts) as {cells: Buffer; kind: number}[]
+    for (const kind of Object.values(TALLY_KIND)) {
+      const sum = sumCounts(sets.filter((t) => t.kind === kind).map((t) => t.cells))
+      if (sum.size > 0) this.addTallies(period, kind, sum)
     }
+  }
+
+  /** The day through which weeks and months are closed; null before the first chunk. */
+  closedThrough(): null | number {
+    return (this.statements.closedThrough.get() as {closed_through: null | number}).closed_through
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {
@@ -157,9 +180,11 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
   }
 
   async tallies(periods: number[], kind: number) {
-    return this.db
-      .prepare(`SELECT period, cell, n FROM tallies WHERE kind = ? AND period IN (${list(periods.length)})`)
-      .all(kind, ...periods) as {cell: number; n: number; period: number}[]
+    const sets = this.db
+      .prepare(`SELECT cells FROM tally_sets WHERE kind = ? AND period IN (${list(periods.length)})`)
+      .pluck()
+      .all(kind, ...periods) as Buffer[]
+    return [...sumCounts(sets)].map(([cell, n]) => ({cell, n}))
   }
 
   /**
@@ -167,11 +192,16 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
    * any more: the deletion overwrites them, so no value only the deleted instance sent stays.
    */
   unused(ids: Iterable<number>): number[] {
-    const used = this.db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM agg WHERE value = @id AND level = 0)
-         OR EXISTS (SELECT 1 FROM tallies WHERE cell = @id) AS used`,
-    )
-    const candidates = [...ids].filter((id) => (used.get({id}) as {used: number}).used === 0)
+    const used = this.db.prepare('SELECT EXISTS (SELECT 1 FROM agg WHERE value = ? AND level = 0) AS used')
+    let candidates = [...ids].filter((id) => (used.get(id) as {used: number}).used === 0)
+    if (candidates.length === 0) return []
+    // Tally keys: every packed set is read (a deletion is rare; the sets are a few per period).
+    const inTallies = new Set<number>()
+    for (const cells of this.db.prepare('SELECT cells FROM tally_sets').pluck().iterate() as Iterable<Buffer>) {
+      for (const cell of sumCounts([cells]).keys()) inTallies.add(cell)
+    }
+
+    candidates = candidates.filter((id) => !inTallies.has(id))
     if (candidates.length === 0) return []
     // Raw events not aggregated any more (purged aggregates) may still name one: one scan, rarely.
     const wanted = new Set(candidates)
@@ -183,5 +213,26 @@ export class SqliteRollups implements Omit<RollupReader, 'rawFacts'> {
       .iterate(...DICT_COLUMNS.flatMap(() => candidates)) as Iterable<Record<string, null | number>>
     for (const row of rows) for (const c of DICT_COLUMNS) if (wanted.has(row[c]!)) inEvents.add(row[c]!)
     return candidates.filter((id) => !inEvents.has(id))
+  }
+
+  /** Add to one period's and kind's packed tallies. */
+  private addTallies(period: number, kind: number, changes: Counts): void {
+    const s = this.statements
+    const stored = s.tallyGet.get(period, kind) as Buffer | undefined
+    const cells = mergeCounts(stored ?? null, changes)
+    if (cells === null) s.tallyRemove.run(period, kind)
+    else s.tallyPut.run(period, kind, cells)
+  }
+
+  private applyRows(sorted: RowDelta[], removed?: number): void {
+    const s = this.statements
+    for (const d of sorted) {
+      const key = [d.period, d.level, d.dim, d.value]
+      const old = s.get.get(...key) as StoredRow | undefined
+      const row = mergeRow(old, d, removed)
+      if (!row) s.remove.run(...key)
+      else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
+      else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
+    }
   }
 }

@@ -10,6 +10,7 @@ import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMess
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {CHUNK_EVENTS} from './rollup/aggregator.js'
+import {advance, startingClosedThrough} from './rollup/close.js'
 import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
@@ -18,7 +19,7 @@ import {FIXED_DIMS, type IdOf, isDimName, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
 import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
-import {AGG_TABLES, SQLITE_AGG_SCHEMA, SqliteRollups} from './sqlite-rollups.js'
+import {AGG_TABLES, SQLITE_AGG_SCHEMA, SQLITE_CLOSED_PERIODS, SqliteRollups} from './sqlite-rollups.js'
 import {SqliteSharedLock} from './sqlite-shared-lock.js'
 import {SqliteStrings, STRINGS_GENERATION_SCHEMA} from './sqlite-strings.js'
 import {
@@ -97,7 +98,9 @@ const MIGRATIONS: string[] = [
   // 4: aggregate rows per reported dimension, folded in by the background aggregator from its
   // watermark (0 here: the aggregates are rebuilt from the raw events).
   SQLITE_AGG_SCHEMA,
-  // 5: the dictionary's generation, now that two connections (the server's and its aggregator
+  // 5: week and month rows only once those periods close; rebuilt in the background.
+  SQLITE_CLOSED_PERIODS,
+  // 6: the dictionary's generation, now that two connections (the server's and its aggregator
   // thread's) write the strings table.
   STRINGS_GENERATION_SCHEMA,
 ]
@@ -282,7 +285,7 @@ export class SqliteStore implements Store {
           instance.id,
           facts,
           this.storedSessions(sessionIds(facts), Number.MAX_SAFE_INTEGER),
-          this.id,
+          {closedThrough: this.rollups.closedThrough() ?? Number.NEGATIVE_INFINITY, id: this.id},
         )
         this.addStrings(delta.tallyStrings())
         this.rollups.apply(delta, instance.id)
@@ -394,7 +397,7 @@ export class SqliteStore implements Store {
     if (this.thread) return this.thread.call('rebuild')
     const tx = this.transaction(() => {
       for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
-      this.db.prepare('UPDATE aggregator SET watermark = 0').run()
+      this.db.prepare('UPDATE aggregator SET watermark = 0, closed_through = NULL').run()
       return {events: this.catchUpSync()}
     })
     const result = await this.write(() => tx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
@@ -514,20 +517,27 @@ export class SqliteStore implements Store {
    * in id order, merged in memory and written row by row in key order. Returns the events folded.
    */
   private foldChunk(): number {
-    const {watermark} = this.statement('SELECT watermark FROM aggregator').get() as {watermark: number}
+    const state = this.statement('SELECT watermark, closed_through FROM aggregator').get() as {
+      closed_through: null | number
+      watermark: number
+    }
     const rows = this.statement(
       `${SELECT_ROW.replace('SELECT ', 'SELECT e.id, ')} WHERE e.id > ? ORDER BY e.id LIMIT ${CHUNK_EVENTS}`,
-    ).all(watermark) as (SqliteRow & {id: number})[]
+    ).all(state.watermark) as (SqliteRow & {id: number})[]
     if (rows.length === 0) return 0
     const last = rows.at(-1)!.id
     const facts = this.rowsToFacts(rows)
     const strings = new Set<string>(FIXED_DIMS)
     for (const fact of facts) stringsOf(fact, strings)
     this.addStrings(strings)
-    const delta = chunkDelta(facts, this.storedSessions(sessionIds(facts), watermark, facts), this.id)
+    const closedThrough = startingClosedThrough(state.closed_through, facts)
+    const sessions = this.storedSessions(sessionIds(facts), state.watermark, facts)
+    const delta = chunkDelta(facts, sessions, {closedThrough, id: this.id})
     this.addStrings(delta.tallyStrings())
     this.rollups.apply(delta)
-    this.statement('UPDATE aggregator SET watermark = ?').run(last)
+    const next = advance(closedThrough, facts)
+    for (const period of next.periods) this.rollups.close(period, next.closedThrough)
+    this.statement('UPDATE aggregator SET watermark = ?, closed_through = ?').run(last, next.closedThrough)
     return rows.length
   }
 
@@ -734,6 +744,7 @@ export class SqliteStore implements Store {
 /** A reader's methods bound to it (spread into the queries' reader). */
 function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
   return {
+    closedThrough: async () => rollups.closedThrough() ?? Number.NEGATIVE_INFINITY,
     dayBounds: (dim) => rollups.dayBounds(dim),
     dims: (periods, level) => rollups.dims(periods, level),
     rows: (periods, level, dim) => rollups.rows(periods, level, dim),

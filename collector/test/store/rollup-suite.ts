@@ -130,6 +130,31 @@ export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
       }
     })
 
+    it('close weeks and months from their days as time goes on, and add late events to them', async () => {
+      // Folded a tenth of the fleet at a time, in time order (weeks and months close on the way),
+      // every seventh batch held back and sent at the end (late events of closed periods).
+      const late = batches.filter((_, i) => i % 7 === 3)
+      const onTime = batches.filter((_, i) => i % 7 !== 3)
+      const store = await fresh()
+      try {
+        const step = Math.ceil(onTime.length / 10)
+        for (let i = 0; i < onTime.length; i += step) {
+          await ingest(store, onTime.slice(i, i + step))
+          await store.aggregate()
+        }
+
+        await ingest(store, late)
+        assertSame(await everyReport(store), expectedReports(facts))
+        // A deletion takes the instance out of closed and open periods alike.
+        const gone = batches[0][0].instance_id
+        await store.deleteInstance(gone)
+        const number = instances.indexOf(gone)
+        assertSame(await everyReport(store), expectedReports(facts.filter((f) => f.instance !== number)))
+      } finally {
+        await store.close()
+      }
+    })
+
     it('after deleting an instance, equal a store that never had it; rebuild changes nothing', async () => {
       // The busiest instance: many sessions, days and cells.
       const counts = new Map<string, number>()

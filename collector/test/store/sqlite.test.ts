@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
@@ -7,6 +8,8 @@ import {after, describe, it} from 'node:test'
 
 import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
+import {daysOf, WEEK} from '../../src/store/rollup/periods.js'
+import {fleet} from '../support/fleet.js'
 import {batch} from '../support/messages.js'
 import {rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
@@ -19,6 +22,33 @@ storeSuite('SQLite', () => openStore(file), {reopen: () => openStore(file)})
 
 let fresh = 0
 rollupSuite('SQLite', () => openStore(join(dir, `fresh-${++fresh}.db`)))
+
+describe('SQLite aggregates of closed periods', () => {
+  it('exist for the weeks and months that ended before the newest events, and only for them', async () => {
+    const path = join(dir, 'closing.db')
+    const store = await openStore(path)
+    try {
+      for (const b of fleet({days: 45, instances: 40, seed: 5})) await store.insert(b.map((m) => prepareMessage(m)))
+      await store.aggregate()
+    } finally {
+      await store.close()
+    }
+
+    const db = new Database(path, {readonly: true})
+    try {
+      const {closed_through: closed} = db.prepare('SELECT closed_through FROM aggregator').get() as {
+        closed_through: number
+      }
+      // The fleet ends on 2026-10-31 (day 20,757): closed two days before it.
+      assert.equal(closed, Date.UTC(2026, 9, 31) / 86_400_000 - 2)
+      const wider = db.prepare('SELECT DISTINCT period FROM agg WHERE period >= ?').all(WEEK) as {period: number}[]
+      assert.ok(wider.length >= 6, `${wider.length} weeks and months`)
+      for (const {period} of wider) assert.ok(daysOf(period)[1] <= closed, `period ${period} is open`)
+    } finally {
+      db.close()
+    }
+  })
+})
 
 const files = (path: string) => [path, `${path}-wal`, `${path}-shm`].filter((f) => existsSync(f))
 

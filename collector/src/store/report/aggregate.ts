@@ -47,7 +47,7 @@ export class Cell {
 }
 
 /** Most events first; then the key, null last. */
-export function compareRows(a: ReportRow, b: ReportRow): number {
+export function compareRows(a: Pick<ReportRow, 'events' | 'key'>, b: Pick<ReportRow, 'events' | 'key'>): number {
   if (a.events !== b.events) return b.events - a.events
   if (a.key === b.key) return 0
   if (a.key === null) return 1

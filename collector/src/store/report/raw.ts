@@ -44,7 +44,52 @@ export function sharedParser(): (json: string) => unknown {
   }
 }
 
+/**
+ * A row's report fact. A command event whose every field sits in its typed columns (no `extra`
+ * JSON: the usual case) is read straight from them; any other event is rebuilt into its message
+ * first, so both give what factOf() gives for the message as received.
+ */
 export function factFromRow(row: EventRow, dict: Dictionary, parseShared?: (json: string) => unknown): Fact {
-  const encoded = encodedFromRow(row, dict)
-  return factOf(decodeMessage(encoded, parseShared), row.instance, row.message_id, row.ts)
+  const event = dict.decode(row.event)
+  if (row.extra !== null || event !== 'command') {
+    return factOf(decodeMessage(encodedFromRow(row, dict), parseShared), row.instance, row.message_id, row.ts)
+  }
+
+  const text = (id: null | number) => {
+    const value = dict.decode(id)
+    return typeof value === 'string' ? value : null
+  }
+
+  const flags = dict.decode(row.flags)
+  const version = dict.decode(row.version)
+  return {
+    arch: text(row.arch),
+    ci: text(row.ci),
+    command: text(row.command),
+    duration: row.duration !== null && row.duration >= 0 ? row.duration : null,
+    error: text(row.error),
+    event,
+    flags: typeof flags === 'string' ? distinctFlags(flags, parseShared) : [],
+    instance: row.instance,
+    messageId: row.message_id,
+    node: text(row.node),
+    os: text(row.os),
+    outcome: text(row.outcome),
+    product: dict.decode(row.product) as string,
+    properties: null,
+    session: row.session,
+    suggestion: text(row.suggestion),
+    ts: row.ts,
+    version: typeof version === 'string' ? version : null,
+  }
+}
+
+const distinct = new WeakMap<readonly string[], readonly string[]>()
+
+/** A flags column's names, each once (shared between events when `parseShared` memoises). */
+function distinctFlags(json: string, parseShared: (json: string) => unknown = JSON.parse): readonly string[] {
+  const all = parseShared(json) as readonly string[]
+  let out = distinct.get(all)
+  if (!out) distinct.set(all, (out = [...new Set(all)]))
+  return out
 }

@@ -8,7 +8,7 @@ import type {Fact} from '../report/facts.js'
 import {sessionOrder} from '../report/aggregate.js'
 import {bucketOf, type Histogram} from '../report/histogram.js'
 import {DAY_MS} from '../report/time.js'
-import {dayNumber, periodsOf} from './periods.js'
+import {dayNumber, isClosed, periodsOf} from './periods.js'
 import {dimsOf, type IdOf, levelsOf} from './rows.js'
 import {lengthKey, transitionKey} from './tallies.js'
 
@@ -74,7 +74,11 @@ export class AggDelta {
   /** Day rows; week and month rows are summed from them when asked for (many events share a day row). */
   private readonly days = new Map<number, PeriodRows>()
 
-  constructor(readonly sign: -1 | 1) {}
+  /** `closedThrough`: weeks and months ending by this day have rows (see periods.ts); the rest only days. */
+  constructor(
+    readonly sign: -1 | 1,
+    readonly closedThrough: number,
+  ) {}
 
   /** An event's rows (its strings are in the dictionary already). */
   addEvent(fact: Fact, id: IdOf): void {
@@ -122,6 +126,7 @@ export class AggDelta {
     const list = [...commands].sort(sessionOrder)
     const tally = (ts: number, key: string) => {
       for (const period of periodsOf(ts)) {
+        if (!isClosed(period, this.closedThrough)) continue
         const pk = periodKey(period, key)
         const n = (this.tallies.get(pk) ?? 0) + sign
         if (n === 0) this.tallies.delete(pk)
@@ -133,13 +138,14 @@ export class AggDelta {
     for (const [i, fact] of list.entries()) tally(fact.ts, transitionKey(fact, list[i + 1]))
   }
 
-  /** Day, week and month rows. */
+  /** Day rows, and the rows of closed weeks and months. */
   *rows(): Generator<RowDelta> {
     yield* rowsOf(this.days)
     const wider = new Map<number, PeriodRows>()
     for (const d of rowsOf(this.days)) {
       const [, week, month] = periodsOf(d.period * DAY_MS)
       for (const period of [week, month]) {
+        if (!isClosed(period, this.closedThrough)) continue
         const row = addRow(wider, period, d.level, d.dim, d.value)
         row.events += d.events
         row.failures += d.failures

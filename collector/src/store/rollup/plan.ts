@@ -20,8 +20,18 @@ export function sessionIds(facts: Iterable<Fact>): string[] {
  * Events folded into the aggregates: their rows, and for each session they touch the session's
  * new shape minus its old one (`stored`: the session's aggregated command events, these included).
  */
-export function chunkDelta(chunk: readonly Fact[], stored: Map<string, Fact[]>, id: IdOf): AggDelta {
-  const delta = new AggDelta(1)
+/** What a delta needs of the store: dictionary ids, and the day through which periods are closed. */
+export interface FoldContext {
+  closedThrough: number
+  id: IdOf
+}
+
+export function chunkDelta(
+  chunk: readonly Fact[],
+  stored: Map<string, Fact[]>,
+  {closedThrough, id}: FoldContext,
+): AggDelta {
+  const delta = new AggDelta(1, closedThrough)
   const fresh = new Set<string>()
   for (const fact of chunk) {
     delta.addEvent(fact, id)
@@ -44,9 +54,9 @@ export function deletionDelta(
   instance: number,
   facts: readonly Fact[],
   stored: Map<string, Fact[]>,
-  id: IdOf,
+  {closedThrough, id}: FoldContext,
 ): AggDelta {
-  const delta = new AggDelta(-1)
+  const delta = new AggDelta(-1, closedThrough)
   for (const fact of facts) delta.addEvent(fact, id)
   for (const [, all] of stored) {
     delta.addSession(all, -1)

@@ -24,7 +24,7 @@ import {
 } from '../report/types.js'
 import {addHistogram} from './codecs.js'
 import {setSize, Union} from './instance-set.js'
-import {cover, dayNumber, kindOf, labelOf, type PeriodKind, periodOfDay} from './periods.js'
+import {cover, dayNumber, daysOf, kindOf, labelOf, periodOfDay} from './periods.js'
 import {LEVEL_KIND, levelOf, PROPERTY_PREFIX, propertyDim, TOTAL_DIM} from './rows.js'
 import {TALLY_KIND} from './tallies.js'
 
@@ -38,6 +38,8 @@ export interface AggRow {
 }
 
 export interface RollupReader {
+  /** The day through which weeks and months have rows (see periods.ts); -Infinity when none. */
+  closedThrough(): Promise<number>
   /** First and last day number with events, if any. */
   dayBounds(totalDim: number): Promise<[number, number] | undefined>
   /** Events per dimension at one level in the periods (dimensions with events only). */
@@ -46,7 +48,8 @@ export interface RollupReader {
   rawFacts(filter: ReportFilter): Promise<Fact[]>
   /** Rows of one level and dimension in the periods. */
   rows(periods: number[], level: number, dim: number): Promise<AggRow[]>
-  tallies(periods: number[], kind: number): Promise<{cell: number; n: number; period: number}[]>
+  /** Tallies of one kind summed over the periods, per cell (zero sums left out). */
+  tallies(periods: number[], kind: number): Promise<{cell: number; n: number}[]>
 }
 
 const FILTERS = ['product', 'version', 'event', 'command', 'outcome'] as const
@@ -71,20 +74,10 @@ export function levelFor(filter: ReportFilter, dict: Dictionary): 'raw' | number
   return levelOf(kind, id(filter[kind]!)!)
 }
 
-/** Periods of a kind from the one holding day `first` to the one holding day `last`. */
-function periodsBetween(kind: PeriodKind, first: number, last: number): number[] {
-  const out: number[] = []
-  if (kind === 'day') for (let d = first; d <= last; d++) out.push(d)
-  else if (kind === 'week') for (let w = first; w <= last; w += 7) out.push(w)
-  else for (let m = first; m <= last; m++) out.push(m)
-  return out
-}
-
 interface Group {
   events: number
   failures: number
-  histogram: Histogram
-  sets: Uint8Array[]
+  rows: AggRow[]
 }
 
 export class RollupQueries {
@@ -111,14 +104,25 @@ export class RollupQueries {
     if (total === undefined) return []
     const bounds = await this.reader.dayBounds(total)
     if (!bounds) return []
-    const from = query.from ?? labelOf(bounds[0])
-    const to = query.to ?? labelOf(bounds[1])
-    const periods = periodsBetween(query.period, periodOfDay(query.period, from), periodOfDay(query.period, to))
-    const rows = await this.reader.rows(periods, level, total)
-    return rows
-      .filter((r) => r.events > 0)
-      .sort((a, b) => a.period - b.period)
-      .map((r) => ({events: r.events, instances: setSize(r.instances), period: labelOf(r.period)}))
+    // Whole periods from the one holding `from` to the one holding `to`: closed ones read as they
+    // are, open ones from their days.
+    const first = daysOf(periodOfDay(query.period, query.from ?? labelOf(bounds[0])))[0]
+    const last = daysOf(periodOfDay(query.period, query.to ?? labelOf(bounds[1])))[1]
+    const kinds = {months: query.period === 'month', weeks: query.period === 'week'}
+    const periods = cover(first, last, kinds, await this.reader.closedThrough())
+    const groups = new Map<string, {events: number; sets: Uint8Array[]}>()
+    for (const r of await this.reader.rows(periods, level, total)) {
+      if (r.events <= 0) continue
+      const label = timeLabel(query.period, r.period)
+      let group = groups.get(label)
+      if (!group) groups.set(label, (group = {events: 0, sets: []}))
+      group.events += r.events
+      if (r.instances !== null) group.sets.push(r.instances)
+    }
+
+    return [...groups]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([period, group]) => ({events: group.events, instances: instancesOf(group.sets), period}))
   }
 
   /**
@@ -176,28 +180,40 @@ export class RollupQueries {
       if (r.events <= 0) continue
       const key = time ? timeLabel(by as 'day' | 'month' | 'week', r.period) : r.value
       let group = groups.get(key)
-      if (!group) groups.set(key, (group = {events: 0, failures: 0, histogram: new Map(), sets: []}))
+      if (!group) groups.set(key, (group = {events: 0, failures: 0, rows: []}))
       group.events += r.events
       group.failures += r.failures
-      addHistogram(group.histogram, r.histogram)
-      if (r.instances !== null) group.sets.push(r.instances)
+      group.rows.push(r)
     }
 
-    const out: ReportRow[] = []
-    for (const [key, group] of groups) {
-      const [p50, p90, p99] = quantiles(group.histogram, [0.5, 0.9, 0.99])
-      out.push({
-        events: group.events,
-        failures: group.failures,
-        instances: instancesOf(group.sets),
-        key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
-        p50_ms: p50,
-        p90_ms: p90,
-        p99_ms: p99,
+    // Ranked on the counts first: only the rows shown merge their histograms and instance sets.
+    const ranked = [...groups].map(([key, group]) => ({
+      events: group.events,
+      group,
+      key: typeof key === 'string' ? key : (this.dict.decode(key) as null | string),
+    }))
+    return ranked
+      .sort(compareRows)
+      .slice(0, query.limit)
+      .map(({group, key}) => {
+        const histogram: Histogram = new Map()
+        const sets: Uint8Array[] = []
+        for (const r of group.rows) {
+          addHistogram(histogram, r.histogram)
+          if (r.instances !== null) sets.push(r.instances)
+        }
+
+        const [p50, p90, p99] = quantiles(histogram, [0.5, 0.9, 0.99])
+        return {
+          events: group.events,
+          failures: group.failures,
+          instances: instancesOf(sets),
+          key,
+          p50_ms: p50,
+          p90_ms: p90,
+          p99_ms: p99,
+        }
       })
-    }
-
-    return out.sort(compareRows).slice(0, query.limit)
   }
 
   async sessions(query: SessionsQuery): Promise<SessionsReport> {
@@ -260,7 +276,7 @@ export class RollupQueries {
     if (!bounds) return []
     const first = filter.from === undefined ? bounds[0] : Math.max(bounds[0], dayNumber(dayStart(filter.from)))
     const last = filter.to === undefined ? bounds[1] : Math.min(bounds[1], dayNumber(dayStart(filter.to)))
-    return first > last ? [] : cover(first, last, kinds)
+    return first > last ? [] : cover(first, last, kinds, await this.reader.closedThrough())
   }
 
   /** A transition tally's parts, with its group keys (cached: a report reads thousands). */

@@ -1,0 +1,98 @@
+/**
+ * Closing weeks and months (see periods.ts): when the newest event folded is GRACE_DAYS past a
+ * period's last day, its rows are summed once from its days' rows, inside the aggregator's chunk
+ * transaction; from then on its events add to them directly.
+ */
+import type {Fact} from '../report/facts.js'
+
+import {type Histogram} from '../report/histogram.js'
+import {addHistogram} from './codecs.js'
+import {byRowKey, type RowDelta} from './delta.js'
+import {decodeSet} from './instance-set.js'
+import {closing, cover, dayNumber, daysOf, GRACE_DAYS} from './periods.js'
+
+/** A stored day row, as the stores read it to close a period. */
+export interface DayRow {
+  dim: number
+  events: number
+  failures: number
+  histogram: null | Uint8Array
+  instances: null | Uint8Array
+  level: number
+  value: number
+}
+
+/**
+ * The closed-through day to fold a chunk with: the stored one, or before the chunk's first day
+ * when nothing is closed yet (no period ending before it has events).
+ */
+export function startingClosedThrough(stored: null | number, chunk: readonly Fact[]): number {
+  if (stored !== null) return stored
+  let first = Number.POSITIVE_INFINITY
+  for (const fact of chunk) first = Math.min(first, dayNumber(fact.ts))
+  return first - 1
+}
+
+/**
+ * The closed-through day after a chunk, and the periods it closes. Never past today (less the
+ * grace): one event dated in the future must not close the periods ahead of it.
+ */
+export function advance(
+  closedThrough: number,
+  chunk: readonly Fact[],
+  now = Date.now(),
+): {closedThrough: number; periods: number[]} {
+  let newest = Number.NEGATIVE_INFINITY
+  for (const fact of chunk) newest = Math.max(newest, dayNumber(fact.ts))
+  const next = Math.min(newest, dayNumber(now)) - GRACE_DAYS
+  if (next <= closedThrough) return {closedThrough, periods: []}
+  return {closedThrough: next, periods: closing(closedThrough, next)}
+}
+
+/**
+ * The stored periods a closing week or month is summed from: a week from its days, a month from
+ * its closed weeks and the days around them (a quarter of the rows its days would be).
+ */
+export function partsOf(period: number, closedThrough: number): number[] {
+  const [first, last] = daysOf(period)
+  return cover(first, last, {months: false, weeks: daysOf(period)[1] - first > 6}, closedThrough)
+}
+
+/** A closing period's rows, summed from its parts' rows (instance sets unioned), in upsert order. */
+export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
+  const byKey = new Map<number, Map<number, Map<number, RowDelta>>>()
+  for (const d of days) {
+    let dims = byKey.get(d.level)
+    if (!dims) byKey.set(d.level, (dims = new Map()))
+    let values = dims.get(d.dim)
+    if (!values) dims.set(d.dim, (values = new Map()))
+    let row = values.get(d.value)
+    if (!row) {
+      row = {
+        dim: d.dim,
+        events: 0,
+        failures: 0,
+        histogram: undefined,
+        instances: [],
+        level: d.level,
+        period,
+        value: d.value,
+      }
+      values.set(d.value, row)
+    }
+
+    row.events += d.events
+    row.failures += d.failures
+    if (d.histogram !== null) {
+      const histogram: Histogram = row.histogram ?? new Map()
+      addHistogram(histogram, d.histogram)
+      row.histogram = histogram
+    }
+
+    for (const instance of decodeSet(d.instances)) row.instances.push(instance)
+  }
+
+  const out: RowDelta[] = []
+  for (const dims of byKey.values()) for (const values of dims.values()) out.push(...values.values())
+  return out.sort(byRowKey)
+}
