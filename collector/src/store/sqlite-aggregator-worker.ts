@@ -39,10 +39,12 @@ let lastPoke = 0
 let waiting = 0
 /** The newest event a report asked for. */
 let target = 0
+/** The server's store is closing: no new background chunk. */
+let closing = false
 
 /** Whether a background chunk should wait: ingest is running and no report waits for the aggregates. */
 function ingestGoesFirst(): boolean {
-  return waiting === 0 && (Atomics.load(ingesting, 0) > 0 || Date.now() - lastPoke < QUIET_MS)
+  return !closing && waiting === 0 && (Atomics.load(ingesting, 0) > 0 || Date.now() - lastPoke < QUIET_MS)
 }
 
 async function ingestPause(): Promise<void> {
@@ -55,7 +57,8 @@ async function ingestPause(): Promise<void> {
 
 const aggregator = new Aggregator(async (background) => {
   if (background) await ingestPause()
-  else if (store.watermark() >= target) return 0
+  // In the background, until the store closes; for a report, up to the newest event it asked for.
+  if (background ? closing : store.watermark() >= target) return 0
   return store.foldNext()
 })
 
@@ -102,6 +105,7 @@ port.on('message', (request: AggregatorRequest) => {
     }
 
     case 'close': {
+      closing = true
       aggregator
         .close()
         .then(async () => store.close())
