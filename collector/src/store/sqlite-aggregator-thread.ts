@@ -118,7 +118,11 @@ export class SqliteAggregatorThread {
     this.start().postMessage({type: 'poke'} as AggregatorRequest)
   }
 
-  private start(): Worker {
+  /**
+   * Start the worker now (the server's store does, when it opens): loading its modules takes a
+   * moment, which the first insert, report or deletion should not wait for.
+   */
+  start(): Worker {
     if (this.worker) return this.worker
     const workerData: AggregatorWorkerData = {
       ...this.settings,

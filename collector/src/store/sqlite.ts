@@ -239,6 +239,7 @@ export class SqliteStore implements Store {
       this.convertLegacyEvents()
       this.thread = new SqliteAggregatorThread({path, synchronous: options.synchronous})
       this.lock = this.thread.lock
+      this.thread.start()
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
       if (this.watermark() < this.lastEventId()) this.thread.poke()
     }
