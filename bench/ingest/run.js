@@ -7,6 +7,7 @@
 // Spec budget: HTTP ingest >= 50% of the minimal store. Exit code 1 when the ratio misses it.
 //
 //   node bench/ingest/run.js [--rounds 7] [--batches 40] [--clients 4] [--only sqlite|postgres]
+//                            [--cpu-prof DIR]  (CPU profiles of the collector child, its threads too)
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -36,6 +37,7 @@ const {values} = parseArgs({
   options: {
     batches: {default: '40', type: 'string'},
     clients: {default: '4', type: 'string'},
+    'cpu-prof': {type: 'string'},
     only: {type: 'string'},
     rounds: {default: '7', type: 'string'},
   },
@@ -128,6 +130,7 @@ function startCollector(storeLocation) {
   const child = spawn(
     process.execPath,
     [
+      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       '--import',
       'tsx',
       join(collectorDir, 'src/cli.ts'),

@@ -5,6 +5,12 @@ export class Dictionary {
   private readonly ids = new Map<string, number>()
   private readonly values = new Map<number, string>()
 
+  /** Forget every string (another connection overwrote some: everything is loaded again). */
+  clear(): void {
+    this.ids.clear()
+    this.values.clear()
+  }
+
   /** SQL value of a string column: NULL when absent, 0 for JSON null, else the string's id. */
   code(value: DictValue): null | number {
     if (value === undefined) return null

@@ -3,13 +3,13 @@ import {randomUUID} from 'node:crypto'
 import {chmodSync, closeSync, existsSync, mkdirSync, openSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
+import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
-import {Dictionary, MissingString} from './dictionary.js'
+import {type Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {CHUNK_EVENTS} from './rollup/aggregator.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
@@ -17,8 +17,11 @@ import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
 import {FIXED_DIMS, type IdOf, isDimName, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
 import {AGG_TABLES, SQLITE_AGG_SCHEMA, SQLITE_CLOSED_PERIODS, SqliteRollups} from './sqlite-rollups.js'
+import {SqliteSharedLock} from './sqlite-shared-lock.js'
+import {SqliteStrings, STRINGS_GENERATION_SCHEMA} from './sqlite-strings.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -97,6 +100,9 @@ const MIGRATIONS: string[] = [
   SQLITE_AGG_SCHEMA,
   // 5: week and month rows only once those periods close; rebuilt in the background.
   SQLITE_CLOSED_PERIODS,
+  // 6: the dictionary's generation, now that two connections (the server's and its aggregator
+  // thread's) write the strings table.
+  STRINGS_GENERATION_SCHEMA,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -107,6 +113,21 @@ const SELECT_ROW = `SELECT e.message_id, e.instance, i.uid AS instance_id, e.ts,
 interface Incoming {
   encoded: EncodedEvent
 }
+
+/** A request's batch waiting for the group commit. */
+interface QueuedInsert {
+  events: Incoming[]
+  reject(error: unknown): void
+  resolve(result: InsertResult): void
+}
+
+/** Events per group commit, at most (plus the last batch taken). */
+const GROUP_COMMIT_EVENTS = 2000
+/**
+ * How long a batch waits for others to join its commit: requests inflate and parse over several
+ * loop turns, and an fsync (several ms) costs far more than this.
+ */
+const GROUP_COMMIT_WAIT_MS = 2
 
 interface SqliteRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
   instance_id: Buffer
@@ -126,6 +147,13 @@ function eventRow(row: SqliteRow): EventRow {
 export interface SqliteStoreOptions {
   /** Open an existing file for reading only (reports while a server owns the file). */
   readonly?: boolean
+  /**
+   * `aggregator`: the aggregator thread's own connection, which folds when told to (foldNext) and
+   * runs deletion, purge and rebuild itself. Otherwise a writable store hands those to that thread.
+   */
+  role?: 'aggregator'
+  /** The aggregator thread's side of the write lock it shares with the server's connection. */
+  sharedLock?: SqliteSharedLock
   /**
    * `full` (default): every commit is fsynced, so an answered request survives power loss.
    * `normal`: in WAL mode commits survive a crash of the process (SIGKILL) but the last
@@ -155,22 +183,29 @@ function privateFile(path: string): void {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
-  /** Strings added by the running write transaction. */
-  private added: string[] = []
-  private readonly aggregator: Aggregator | undefined
+  /** A group commit is scheduled or running. */
+  private committing = false
   private readonly db: Database.Database
-  private readonly dict = new Dictionary()
+  private readonly dict: Dictionary
   private readonly foldTx: Database.Transaction<() => number>
+  /** The last group commit stored several batches. */
+  private grouping = false
   private readonly id: IdOf
-  private readonly insertTx: Database.Transaction<(events: Incoming[]) => InsertResult>
-  /** Highest string id loaded from the table. */
-  private loaded = 0
+  private readonly insertTx: Database.Transaction<(batches: Incoming[][]) => InsertResult[]>
+  /** The write lock as this connection and the other one of this process share it. */
+  private readonly lock: SqliteSharedLock | undefined
   private readonly queries: RollupQueries
+  /** Inserts waiting for the next group commit. */
+  private queued: QueuedInsert[] = []
   private readonly rollups: SqliteRollups
   private readonly statements = new Map<string, Database.Statement>()
+  private readonly strings: SqliteStrings
+  /** The aggregator thread of the server's connection. */
+  private readonly thread: SqliteAggregatorThread | undefined
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file path')
+    this.lock = options.sharedLock
     if (options.readonly) {
       this.db = new Database(path, {fileMustExist: true, readonly: true})
     } else {
@@ -188,7 +223,10 @@ export class SqliteStore implements Store {
     }
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
-    if (!options.readonly) this.migrate()
+    // The aggregator thread opens the file once the server's connection has migrated it.
+    if (!options.readonly && options.role !== 'aggregator') this.migrate()
+    this.strings = new SqliteStrings(this.db)
+    this.dict = this.strings.dict
     this.rollups = new SqliteRollups(this.db, this.dict)
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
     this.queries = new RollupQueries(
@@ -196,13 +234,14 @@ export class SqliteStore implements Store {
       this.dict,
     )
     this.insertTx = this.makeInsert()
-    this.foldTx = this.db.transaction(() => this.foldChunk())
-    this.loadStrings()
-    if (!options.readonly) {
+    this.foldTx = this.transaction(() => this.foldChunk())
+    if (!options.readonly && options.role !== 'aggregator') {
       this.convertLegacyEvents()
-      this.aggregator = new Aggregator(async () => this.write(() => this.foldTx.immediate()))
+      this.thread = new SqliteAggregatorThread({path, synchronous: options.synchronous})
+      this.lock = this.thread.lock
+      this.thread.start()
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
-      this.aggregator.poke()
+      if (this.watermark() < this.lastEventId()) this.thread.poke()
     }
   }
 
@@ -213,11 +252,12 @@ export class SqliteStore implements Store {
 
   /** Fold every stored event into the aggregates now (reports do so before answering). */
   async aggregate(): Promise<void> {
-    await this.aggregator?.catchUp()
+    const upTo = this.lastEventId()
+    if (this.thread && this.watermark() < upTo) await this.thread.call('catchUp', upTo)
   }
 
   async close(): Promise<void> {
-    await this.aggregator?.close()
+    await this.thread?.close()
     if (this.db.open) this.db.close()
   }
 
@@ -226,9 +266,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteInstance(instanceId: string): Promise<DeletionRecord> {
+    if (this.thread) return this.thread.call('deleteInstance', instanceId)
     const hash = hashInstanceId(instanceId)
     const uid = uuidBytes(instanceId.toLowerCase())
-    const tx = this.db.transaction(() => {
+    const tx = this.transaction(() => {
       const requestedAt = new Date().toISOString()
       this.db
         .prepare('INSERT INTO tombstones (instance_hash, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
@@ -272,6 +313,11 @@ export class SqliteStore implements Store {
     return record
   }
 
+  /** The aggregator thread's step: fold the next chunk; the events folded (0: caught up). */
+  async foldNext(): Promise<number> {
+    return this.write(() => this.foldTx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
+  }
+
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
     return this.db
       .prepare('SELECT deletion_id, requested_at, completed_at, events_deleted FROM deletions WHERE deletion_id = ?')
@@ -285,11 +331,21 @@ export class SqliteStore implements Store {
     return this.withStrings(() => decodeMessage(encodedFromRow(eventRow(row), this.dict)))
   }
 
+  /**
+   * Group commit: the batches of requests that arrive together (or while a commit or the aggregator
+   * holds the write lock) are stored in one transaction, so one fsync makes them all durable; each
+   * call returns its own counts once its events are committed.
+   */
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events: Incoming[] = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    const result = await this.write(() => this.insertTx.immediate(events))
-    if (result.accepted > 0) this.aggregator?.poke()
+    const queued = async () =>
+      new Promise<InsertResult>((resolve, reject) => {
+        this.queued.push({events, reject, resolve})
+        this.commitSoon()
+      })
+    const result = await (this.thread ? this.thread.ingesting(queued) : queued())
+    if (result.accepted > 0) this.thread?.poke()
     return result
   }
 
@@ -304,7 +360,8 @@ export class SqliteStore implements Store {
 
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     if (Number.isNaN(cutoff.getTime())) throw new Error('purge: invalid cutoff date')
-    const tx = this.db.transaction(() => {
+    if (this.thread) return this.thread.call('purge', cutoff, options)
+    const tx = this.transaction(() => {
       // The aggregates keep what the purged events added.
       this.catchUpSync()
       const events = this.db
@@ -338,12 +395,13 @@ export class SqliteStore implements Store {
   }
 
   async rebuild(): Promise<RebuildResult> {
-    const tx = this.db.transaction(() => {
+    if (this.thread) return this.thread.call('rebuild')
+    const tx = this.transaction(() => {
       for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
       this.db.prepare('UPDATE aggregator SET watermark = 0, closed_through = NULL').run()
       return {events: this.catchUpSync()}
     })
-    const result = await retryBusy(() => this.undoStringsOnFailure(() => tx.immediate()), SQLITE_ADMIN_GIVE_UP_MS)
+    const result = await this.write(() => tx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
     await this.checkpoint()
     return result
   }
@@ -358,21 +416,14 @@ export class SqliteStore implements Store {
     return this.read(() => this.queries.sessions(query))
   }
 
-  /**
-   * Strings new to the dictionary, added inside the caller's write transaction (see write(): they
-   * leave the cache again if it rolls back).
-   */
+  /** The highest event id folded into the aggregates. */
+  watermark(): number {
+    return (this.statement('SELECT watermark FROM aggregator').get() as {watermark: number}).watermark
+  }
+
+  /** Strings new to the dictionary, added inside the caller's write transaction. */
   private addStrings(values: Iterable<DictValue>): void {
-    const missing = this.dict.missing(values)
-    if (missing.length === 0) return
-    const insert = this.statement('INSERT INTO strings (value) VALUES (?) RETURNING id')
-    for (const value of missing) {
-      const {id} = insert.get(value) as {id: number}
-      this.dict.set(id, value)
-      this.added.push(value)
-      // Only this process writes: the strings it adds need no loading back.
-      this.loaded = Math.max(this.loaded, id)
-    }
+    this.strings.add(values)
   }
 
   /** Fold every event above the watermark, inside the caller's transaction; returns the events folded. */
@@ -385,7 +436,15 @@ export class SqliteStore implements Store {
   /** Move the WAL's content into the file and truncate it, so no old page version stays readable. */
   private async checkpoint(): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const [status] = this.db.pragma('wal_checkpoint(TRUNCATE)') as {busy: number}[]
+      // A truncating checkpoint takes the write lock too: the other connection waits for it.
+      this.lock?.set(true)
+      let status: {busy: number}
+      try {
+        ;[status] = this.db.pragma('wal_checkpoint(TRUNCATE)') as {busy: number}[]
+      } finally {
+        this.lock?.set(false)
+      }
+
       if (status.busy === 0) return
       // A reader (report in another process) holds an old snapshot: try again shortly.
       // eslint-disable-next-line no-await-in-loop -- retries are sequential
@@ -395,6 +454,44 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Commit the next group of queued batches (bounded: one transaction keeps the event loop briefly). */
+  private commitQueued(): void {
+    let events = 0
+    const group: QueuedInsert[] = []
+    while (this.queued.length > 0 && events < GROUP_COMMIT_EVENTS) {
+      const next = this.queued.shift()!
+      group.push(next)
+      events += next.events.length
+    }
+
+    // Batches arrive together: the next ones wait a little for company. One client alone never waits.
+    this.grouping = group.length > 1
+    this.write(() => this.insertTx.immediate(group.map((g) => g.events)))
+      .then(
+        (results) => {
+          for (const [i, g] of group.entries()) g.resolve(results[i])
+        },
+        (error: unknown) => {
+          for (const g of group) g.reject(error)
+        },
+      )
+      .finally(() => {
+        this.committing = false
+        if (this.queued.length > 0) this.commitSoon()
+      })
+  }
+
+  /**
+   * Commit the queued batches once the current loop turn has queued what arrived with them (and, when
+   * batches arrive together, once GROUP_COMMIT_WAIT_MS has passed).
+   */
+  private commitSoon(): void {
+    if (this.committing) return
+    this.committing = true
+    if (this.grouping) setTimeout(() => this.commitQueued(), GROUP_COMMIT_WAIT_MS)
+    else setImmediate(() => this.commitQueued())
+  }
+
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
   private convertLegacyEvents(): void {
     const legacy = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events_v1'").get()
@@ -402,7 +499,7 @@ export class SqliteStore implements Store {
     const read = this.db.prepare('SELECT message FROM events_v1')
     const batch: Incoming[] = []
     const flush = () => {
-      this.undoStringsOnFailure(() => this.insertTx.immediate(batch))
+      this.strings.undoOnFailure(() => this.insertTx.immediate([batch]))
       batch.length = 0
     }
 
@@ -457,25 +554,18 @@ export class SqliteStore implements Store {
     }
 
     for (const key of delta.tallyStrings()) candidates.add(this.dict.idOf(key)!)
-    const overwrite = this.statement('UPDATE strings SET value = char(0) || id WHERE id = ?')
-    for (const unused of this.rollups.unused(candidates)) {
-      const value = this.dict.decode(unused)
-      overwrite.run(unused)
-      if (typeof value === 'string') this.dict.forget(value)
-    }
+    // The other connection sees the table's generation change and loads it again.
+    this.strings.overwrite(this.rollups.unused(candidates))
   }
 
-  /** Strings added since the last load (all of them the first time). */
-  private loadStrings(): void {
-    const rows = this.statement('SELECT id, value FROM strings WHERE id > ? ORDER BY id').all(this.loaded) as {
-      id: number
-      value: string
-    }[]
-    for (const {id, value} of rows) this.dict.set(id, value)
-    if (rows.length > 0) this.loaded = rows.at(-1)!.id
+  /** The newest event id ever used (ids only grow, even after deletions). */
+  private lastEventId(): number {
+    const sql = 'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id'
+    return (this.statement(sql).get() as {id: number}).id
   }
 
-  private makeInsert(): Database.Transaction<(events: Incoming[]) => InsertResult> {
+  /** One transaction storing several batches (see insert()), each with its own counts. */
+  private makeInsert(): Database.Transaction<(batches: Incoming[][]) => InsertResult[]> {
     const isTombstoned = this.db.prepare('SELECT 1 AS one FROM tombstones WHERE instance_hash = ?')
     const findInstance = this.db.prepare('SELECT id FROM instances WHERE uid = ?')
     const addInstance = this.db.prepare('INSERT INTO instances (uid) VALUES (?)')
@@ -488,7 +578,7 @@ export class SqliteStore implements Store {
     const lastId = this.db.prepare(
       'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id',
     )
-    return this.db.transaction((events: Incoming[]) => {
+    const insertBatch = (events: Incoming[]): InsertResult => {
       this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
@@ -527,7 +617,9 @@ export class SqliteStore implements Store {
       }
 
       return result
-    })
+    }
+
+    return this.transaction((batches: Incoming[][]) => batches.map((events) => insertBatch(events)))
   }
 
   /** Apply pending migrations; returns the versions applied. */
@@ -570,12 +662,12 @@ export class SqliteStore implements Store {
 
   /** Reports read strings another process may have added (the filter values too): load them first. */
   private async read<T>(query: () => Promise<T>): Promise<T> {
-    this.loadStrings()
+    this.strings.sync()
     try {
       return await query()
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
-      this.loadStrings()
+      this.strings.sync()
       return query()
     }
   }
@@ -608,16 +700,16 @@ export class SqliteStore implements Store {
     return out
   }
 
-  private undoStringsOnFailure<T>(work: () => T): T {
-    this.added = []
-    try {
-      return work()
-    } catch (error) {
-      for (const value of this.added) this.dict.forget(value)
-      throw error
-    } finally {
-      this.added = []
-    }
+  /**
+   * A write transaction that first loads the strings the other connection added (holding the write
+   * lock, so the cache is exact for the whole transaction).
+   */
+  private transaction<A extends unknown[], T>(work: (...args: A) => T): Database.Transaction<(...args: A) => T> {
+    return this.db.transaction((...args: A) => {
+      this.lock?.set(true)
+      this.strings.sync()
+      return work(...args)
+    })
   }
 
   /** Run `read`, reloading the dictionary once if a row names a string added by another process. */
@@ -626,14 +718,27 @@ export class SqliteStore implements Store {
       return read()
     } catch (error) {
       if (!(error instanceof MissingString)) throw error
-      this.loadStrings()
+      this.strings.sync()
       return read()
     }
   }
 
-  /** Run a write transaction; busy waits are async. Strings it added leave the cache if it fails. */
-  private async write<T>(work: () => T): Promise<T> {
-    return retryBusy(() => this.undoStringsOnFailure(work))
+  /**
+   * Run a write transaction; busy waits are async, and last while the other connection of this
+   * process holds the lock (its transactions end). Strings it added leave the cache if it fails.
+   */
+  private async write<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS): Promise<T> {
+    return retryBusy(
+      () => {
+        try {
+          return this.strings.undoOnFailure(work)
+        } finally {
+          this.lock?.set(false)
+        }
+      },
+      giveUpMs,
+      this.lock,
+    )
   }
 }
 

@@ -44,7 +44,7 @@ function fromRawEvents(filter: ReportFilter): boolean {
 }
 
 /** Every report the API offers, as [name, answer] pairs. */
-async function everyReport(store: Store): Promise<[string, unknown][]> {
+export async function everyReport(store: Store): Promise<[string, unknown][]> {
   const out: [string, unknown][] = []
   for (const filter of FILTERS) {
     for (const by of DIMENSIONS) {
@@ -69,7 +69,7 @@ async function everyReport(store: Store): Promise<[string, unknown][]> {
   return out
 }
 
-function expectedReports(facts: Fact[]): [string, unknown][] {
+export function expectedReports(facts: Fact[]): [string, unknown][] {
   const out: [string, unknown][] = []
   for (const filter of FILTERS) {
     const kept = facts.filter((f) => matches(f, filter))
@@ -95,7 +95,7 @@ function expectedReports(facts: Fact[]): [string, unknown][] {
   return out
 }
 
-function assertSame(actual: [string, unknown][], expected: [string, unknown][]): void {
+export function assertSame(actual: [string, unknown][], expected: [string, unknown][]): void {
   assert.equal(actual.length, expected.length)
   for (const [i, [name, value]] of actual.entries()) assert.deepEqual(value, expected[i][1], name)
 }

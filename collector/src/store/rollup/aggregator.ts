@@ -15,8 +15,11 @@ export class Aggregator {
   private running: Promise<void> | undefined
   private timer: NodeJS.Timeout | undefined
 
-  /** `step` folds one chunk and returns the events it folded (0: caught up). */
-  constructor(private readonly step: () => Promise<number>) {}
+  /**
+   * `step` folds one chunk and returns the events it folded (0: caught up); `background` is false
+   * when someone waits for it (catchUp).
+   */
+  constructor(private readonly step: (background: boolean) => Promise<number>) {}
 
   /** Fold every event stored so far, now (reports, deletions, tests). */
   async catchUp(): Promise<void> {
@@ -72,7 +75,7 @@ export class Aggregator {
     for (;;) {
       if (background && this.closed) return
       // eslint-disable-next-line no-await-in-loop -- one chunk after another
-      if ((await this.step()) === 0) return
+      if ((await this.step(background)) === 0) return
       // eslint-disable-next-line no-await-in-loop -- let requests run between chunks
       await yieldToEvents()
     }
