@@ -21,6 +21,7 @@ export function send(
   } = {},
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
+    let answered = false
     const body =
       options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body)
     const req = httpRequest(
@@ -35,6 +36,7 @@ export function send(
         method: options.method ?? (body ? 'POST' : 'GET'),
       },
       (res) => {
+        answered = true
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
@@ -54,6 +56,10 @@ export function send(
     // The server may answer (413) and close before the whole body is written.
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error)
+    })
+    // A connection closed with no answer at all fails the test instead of leaving it waiting forever.
+    req.on('close', () => {
+      if (!answered) reject(new Error(`${url}: the connection closed without an answer`))
     })
     if (body) req.write(body)
     req.end()
