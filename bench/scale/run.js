@@ -238,8 +238,11 @@ let failed = false
 for (const r of results) {
   const v = verdicts(r)
   console.log(`\n${r.name}: ${r.checkpoints.at(-1).events} events`)
-  console.log(`  ingest ev/s per million: ${r.perMillion.map((p) => p.eventsPerSecond.toFixed(0)).join(', ')}`)
-  console.log(`  ingest at the end / first million: ${v.ingestRatio.toFixed(2)} (budget >= ${BUDGET.ingestRatio})`)
+  if (r.perMillion.length > 0) {
+    console.log(`  ingest ev/s per million: ${r.perMillion.map((p) => p.eventsPerSecond.toFixed(0)).join(', ')}`)
+    console.log(`  ingest at the end / first million: ${v.ingestRatio.toFixed(2)} (budget >= ${BUDGET.ingestRatio})`)
+  }
+
   for (const c of r.checkpoints) {
     console.log(`  at ${c.events} events: ${c.bytesPerEvent.toFixed(0)} bytes/event`)
     for (const [name, ms] of Object.entries(c.reportMs))
