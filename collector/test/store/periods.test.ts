@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {advance, partsOf, startingClosedThrough} from '../../src/store/rollup/close.js'
+import {advance, closedRows, type DayRow, partsOf, startingClosedThrough} from '../../src/store/rollup/close.js'
+import {encodeSorted} from '../../src/store/rollup/instance-set.js'
 import {
   closing,
   cover,
@@ -18,6 +19,18 @@ import {
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000
 const labels = (periods: number[]) => periods.map((p) => labelOf(p))
 const fact = (iso: string) => ({ts: Date.parse(`${iso}T12:00:00Z`)}) as Parameters<typeof advance>[1][number]
+
+const range = (from: number, to: number, step: number) =>
+  Array.from({length: Math.floor((to - from) / step) + 1}, (_, i) => from + i * step)
+const part = (value: number, numbers: number[]): DayRow => ({
+  dim: 2,
+  events: numbers.length,
+  failures: 1,
+  histogram: null,
+  instances: encodeSorted(numbers),
+  level: 0,
+  value,
+})
 
 describe('aggregate periods', () => {
   it('know the first and last day of a day, an ISO week and a month', () => {
@@ -88,5 +101,31 @@ describe('aggregate periods', () => {
       '2026-W21',
       '2026-W22',
     ])
+  })
+
+  it('sum a closing period from its parts: counts added, instance sets unioned, small and large', () => {
+    // Value 1: large sets (bitmaps and long lists); value 2: a few numbers each.
+    const rows = closedRows(WEEK + day('2026-05-04'), [
+      part(1, range(0, 19_999, 2)),
+      part(1, range(1, 9999, 3)),
+      part(1, range(15_000, 15_400, 1)),
+      part(2, [5, 9]),
+      part(2, [9, 400]),
+    ])
+    assert.deepEqual(
+      rows.map((r) => [r.value, r.events, r.failures]),
+      [
+        [1, 10_000 + 3333 + 401, 3],
+        [2, 4, 2],
+      ],
+    )
+    const expected = [...new Set([...range(0, 19_999, 2), ...range(1, 9999, 3), ...range(15_000, 15_400, 1)])].sort(
+      (a, b) => a - b,
+    )
+    assert.deepEqual(rows[0].instances, expected)
+    assert.deepEqual(
+      [...new Set(rows[1].instances)].sort((a, b) => a - b),
+      [5, 9, 400],
+    )
   })
 })

@@ -8,7 +8,7 @@ import type {Fact} from '../report/facts.js'
 import {type Histogram} from '../report/histogram.js'
 import {addHistogram} from './codecs.js'
 import {byRowKey, type RowDelta} from './delta.js'
-import {decodeSet} from './instance-set.js'
+import {decodeSet, Union} from './instance-set.js'
 import {closing, cover, dayNumber, daysOf, GRACE_DAYS} from './periods.js'
 
 /** A stored day row, as the stores read it to close a period. */
@@ -60,15 +60,15 @@ export function partsOf(period: number, closedThrough: number): number[] {
 
 /** A closing period's rows, summed from its parts' rows (instance sets unioned), in upsert order. */
 export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
-  const byKey = new Map<number, Map<number, Map<number, RowDelta>>>()
+  const byKey = new Map<number, Map<number, Map<number, {row: RowDelta; sets: Uint8Array[]}>>>()
   for (const d of days) {
     let dims = byKey.get(d.level)
     if (!dims) byKey.set(d.level, (dims = new Map()))
     let values = dims.get(d.dim)
     if (!values) dims.set(d.dim, (values = new Map()))
-    let row = values.get(d.value)
-    if (!row) {
-      row = {
+    let sum = values.get(d.value)
+    if (!sum) {
+      const row = {
         dim: d.dim,
         events: 0,
         failures: 0,
@@ -78,9 +78,10 @@ export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
         period,
         value: d.value,
       }
-      values.set(d.value, row)
+      values.set(d.value, (sum = {row, sets: []}))
     }
 
+    const {row} = sum
     row.events += d.events
     row.failures += d.failures
     if (d.histogram !== null) {
@@ -89,10 +90,29 @@ export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
       row.histogram = histogram
     }
 
-    for (const instance of decodeSet(d.instances)) row.instances.push(instance)
+    if (d.instances !== null) sum.sets.push(d.instances)
   }
 
   const out: RowDelta[] = []
-  for (const dims of byKey.values()) for (const values of dims.values()) out.push(...values.values())
+  for (const dims of byKey.values()) {
+    for (const values of dims.values()) {
+      for (const {row, sets} of values.values()) {
+        row.instances = unionOf(sets)
+        out.push(row)
+      }
+    }
+  }
+
   return out.sort(byRowKey)
+}
+
+/** The numbers of stored sets together: small ones listed, larger ones ORed in a bitmap (no sorting). */
+function unionOf(sets: Uint8Array[]): number[] {
+  if (sets.length === 1) return decodeSet(sets[0])
+  let bytes = 0
+  for (const set of sets) bytes += set.byteLength
+  if (bytes < 256) return sets.flatMap((set) => decodeSet(set))
+  const union = new Union()
+  for (const set of sets) union.add(set)
+  return union.numbers()
 }

@@ -127,6 +127,18 @@ export class Union {
     for (const n of list) this.bits[n >> 3] |= 1 << (n & 7)
   }
 
+  /** The numbers in the union, ascending. */
+  numbers(): number[] {
+    const out: number[] = []
+    for (let i = 0; i < this.bits.length; i++) {
+      const byte = this.bits[i]
+      if (byte === 0) continue
+      for (let b = 0; b < 8; b++) if (byte & (1 << b)) out.push((i << 3) + b)
+    }
+
+    return out
+  }
+
   size(): number {
     return popcount(this.bits)
   }
