@@ -12,8 +12,7 @@ import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {TALLY_KIND} from './rollup/tallies.js'
-import {mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
+import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
 export const POSTGRES_AGG_SCHEMA = `
@@ -96,14 +95,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       'SELECT kind, cells FROM tally_sets WHERE period = ANY($1::int[])',
       [parts],
     )
-    await this.addTallies(
-      client,
-      Object.values(TALLY_KIND).map((kind) => ({
-        changes: sumCounts(sets.filter((t) => t.kind === kind).map((t) => t.cells)),
-        kind,
-        period,
-      })),
-    )
+    await this.addTallies(client, closedTallies(period, sets))
   }
 
   /** The day through which weeks and months have rows (-Infinity before the first chunk). */

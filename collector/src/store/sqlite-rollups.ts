@@ -11,8 +11,7 @@ import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {TALLY_KIND} from './rollup/tallies.js'
-import {type Counts, mergeCounts, sumCounts, tallyChanges} from './rollup/tally-sets.js'
+import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 
 export const SQLITE_AGG_SCHEMA = `
   DROP TABLE IF EXISTS counters;
@@ -124,7 +123,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
    */
   apply(delta: AggDelta, removed?: number): void {
     this.applyRows(delta.sortedRows(), removed)
-    for (const {changes, kind, period} of tallyChanges(delta, this.dict)) this.addTallies(period, kind, changes)
+    this.addTallies(tallyChanges(delta, this.dict))
   }
 
   /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
@@ -139,10 +138,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     const sets = this.db
       .prepare(`SELECT kind, cells FROM tally_sets WHERE period IN (${list(parts.length)})`)
       .all(...parts) as {cells: Buffer; kind: number}[]
-    for (const kind of Object.values(TALLY_KIND)) {
-      const sum = sumCounts(sets.filter((t) => t.kind === kind).map((t) => t.cells))
-      if (sum.size > 0) this.addTallies(period, kind, sum)
-    }
+    this.addTallies(closedTallies(period, sets))
   }
 
   /** The day through which weeks and months are closed; null before the first chunk. */
@@ -225,13 +221,14 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     return candidates.filter((id) => !inEvents.has(id))
   }
 
-  /** Add to one period's and kind's packed tallies. */
-  private addTallies(period: number, kind: number, changes: Counts): void {
+  /** Add to packed tallies (changes in key order), inside the caller's transaction. */
+  private addTallies(changes: TallyChange[]): void {
     const s = this.statements
-    const stored = s.tallyGet.get(period, kind) as Buffer | undefined
-    const cells = mergeCounts(stored ?? null, changes)
-    if (cells === null) s.tallyRemove.run(period, kind)
-    else s.tallyPut.run(period, kind, cells)
+    for (const {changes: counts, kind, period} of changes) {
+      const cells = mergeCounts((s.tallyGet.get(period, kind) as Buffer | undefined) ?? null, counts)
+      if (cells === null) s.tallyRemove.run(period, kind)
+      else s.tallyPut.run(period, kind, cells)
+    }
   }
 
   private applyRows(sorted: RowDelta[], removed?: number): void {

@@ -15,6 +15,8 @@ import {commandMessage} from '../support/messages.js'
 const MESSAGE_ID = '00000000-0000-4000-8000-000000000000'
 
 /** The row a store keeps for a message; its strings are added to `dict`. */
+let lastId = 0
+
 function rowOf(message: TelemetryMessage, dict: Dictionary): EventRow {
   const encoded = encodeMessage(message, message.message_id ?? MESSAGE_ID)
   const row: Record<string, unknown> = {
@@ -28,7 +30,7 @@ function rowOf(message: TelemetryMessage, dict: Dictionary): EventRow {
   }
   for (const column of DICT_COLUMNS) {
     const value = encoded.dict[column]
-    if (typeof value === 'string' && dict.idOf(value) === undefined) dict.set(dict.size() + 1, value)
+    if (typeof value === 'string' && dict.idOf(value) === undefined) dict.set(++lastId, value)
     row[column] = dict.code(value)
   }
 

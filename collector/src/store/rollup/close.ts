@@ -5,9 +5,8 @@
  */
 import type {Fact} from '../report/facts.js'
 
-import {type Histogram} from '../report/histogram.js'
 import {addHistogram} from './codecs.js'
-import {byRowKey, type RowDelta} from './delta.js'
+import {addRow, byRowKey, type PeriodRows, type RowDelta, rowsOf} from './delta.js'
 import {decodeSet, Union} from './instance-set.js'
 import {closing, cover, dayNumber, daysOf, GRACE_DAYS} from './periods.js'
 
@@ -60,55 +59,31 @@ export function partsOf(period: number, closedThrough: number): number[] {
 
 /** A closing period's rows, summed from its parts' rows (instance sets unioned), in upsert order. */
 export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
-  const byKey = new Map<number, Map<number, Map<number, {row: RowDelta; sets: Uint8Array[]}>>>()
+  const target = new Map<number, PeriodRows>()
+  const sets = new Map<RowDelta, Uint8Array[]>()
   for (const d of days) {
-    let dims = byKey.get(d.level)
-    if (!dims) byKey.set(d.level, (dims = new Map()))
-    let values = dims.get(d.dim)
-    if (!values) dims.set(d.dim, (values = new Map()))
-    let sum = values.get(d.value)
-    if (!sum) {
-      const row = {
-        dim: d.dim,
-        events: 0,
-        failures: 0,
-        histogram: undefined,
-        instances: [],
-        level: d.level,
-        period,
-        value: d.value,
-      }
-      values.set(d.value, (sum = {row, sets: []}))
-    }
-
-    const {row} = sum
+    const row = addRow(target, period, d.level, d.dim, d.value)
     row.events += d.events
     row.failures += d.failures
     if (d.histogram !== null) {
-      const histogram: Histogram = row.histogram ?? new Map()
-      addHistogram(histogram, d.histogram)
-      row.histogram = histogram
+      row.histogram ??= new Map()
+      addHistogram(row.histogram, d.histogram)
     }
 
-    if (d.instances !== null) sum.sets.push(d.instances)
+    if (d.instances === null) continue
+    const list = sets.get(row)
+    if (list) list.push(d.instances)
+    else sets.set(row, [d.instances])
   }
 
-  const out: RowDelta[] = []
-  for (const dims of byKey.values()) {
-    for (const values of dims.values()) {
-      for (const {row, sets} of values.values()) {
-        row.instances = unionOf(sets)
-        out.push(row)
-      }
-    }
-  }
-
+  const out = [...rowsOf(target)]
+  for (const row of out) row.instances = unionOf(sets.get(row) ?? [])
   return out.sort(byRowKey)
 }
 
 /** The numbers of stored sets together: small ones listed, larger ones ORed in a bitmap (no sorting). */
 function unionOf(sets: Uint8Array[]): number[] {
-  if (sets.length === 1) return decodeSet(sets[0])
+  if (sets.length <= 1) return decodeSet(sets[0] ?? null)
   let bytes = 0
   for (const set of sets) bytes += set.byteLength
   if (bytes < 256) return sets.flatMap((set) => decodeSet(set))

@@ -4,7 +4,7 @@
  */
 import type {Histogram} from '../report/histogram.js'
 
-import {decodeVarints, encodeVarints, unzigzag, zigzag} from './varint.js'
+import {encodeVarints, forEachPair, zigzag} from './varint.js'
 
 export function encodeHistogram(histogram: Histogram): Buffer {
   const keys = [...histogram.keys()].sort((a, b) => a - b)
@@ -20,12 +20,9 @@ export function encodeHistogram(histogram: Histogram): Buffer {
 
 export function addHistogram(target: Histogram, bytes: null | Uint8Array, sign = 1): void {
   if (bytes === null) return
-  const values = decodeVarints(bytes)
-  let key = 0
-  for (let i = 0; i < values.length; i += 2) {
-    key += unzigzag(values[i])
-    const next = (target.get(key) ?? 0) + sign * values[i + 1]
+  forEachPair(bytes, (key, count) => {
+    const next = (target.get(key) ?? 0) + sign * count
     if (next === 0) target.delete(key)
     else target.set(key, next)
-  }
+  })
 }

@@ -44,9 +44,15 @@ export function byRowKey(a: RowDelta, b: RowDelta): number {
 
 type ValueMap = Map<number, RowDelta>
 /** level -> dim -> value -> row, for one period. */
-type PeriodRows = Map<number, Map<number, ValueMap>>
+export type PeriodRows = Map<number, Map<number, ValueMap>>
 
-function addRow(target: Map<number, PeriodRows>, period: number, level: number, dim: number, value: number): RowDelta {
+export function addRow(
+  target: Map<number, PeriodRows>,
+  period: number,
+  level: number,
+  dim: number,
+  value: number,
+): RowDelta {
   let levels = target.get(period)
   if (!levels) target.set(period, (levels = new Map()))
   let dims = levels.get(level)
@@ -62,7 +68,7 @@ function addRow(target: Map<number, PeriodRows>, period: number, level: number, 
   return row
 }
 
-function* rowsOf(target: Map<number, PeriodRows>): Generator<RowDelta> {
+export function* rowsOf(target: Map<number, PeriodRows>): Generator<RowDelta> {
   for (const levels of target.values()) {
     for (const dims of levels.values()) for (const values of dims.values()) yield* values.values()
   }

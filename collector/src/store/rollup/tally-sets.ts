@@ -6,10 +6,10 @@
 import type {Dictionary} from '../dictionary.js'
 
 import {addTo} from '../report/histogram.js'
-/* eslint-disable no-bitwise -- varint decoding */
 import {addHistogram as addCounts, encodeHistogram as encodeCounts} from './codecs.js'
 import {type AggDelta, splitPeriodKey} from './delta.js'
-import {tallyKind} from './tallies.js'
+import {TALLY_KIND, tallyKind} from './tallies.js'
+import {forEachPair} from './varint.js'
 
 /** Cell -> count. */
 export type Counts = Map<number, number>
@@ -42,46 +42,30 @@ export function mergeCounts(stored: null | Uint8Array, changes: Counts): Buffer 
   return counts.size === 0 ? null : encodeCounts(counts)
 }
 
+/** A closing period's tallies: its parts' sets (`kind`, `cells`) summed per kind. */
+export function closedTallies(period: number, parts: readonly {cells: Uint8Array; kind: number}[]): TallyChange[] {
+  return Object.values(TALLY_KIND)
+    .map((kind) => ({changes: sumCounts(parts.filter((t) => t.kind === kind).map((t) => t.cells)), kind, period}))
+    .filter((t) => t.changes.size > 0)
+}
+
 /**
- * The sum of stored sets. Decoded in place into an array indexed by cell (a report sums tens of
- * thousands of cells per period: no intermediate arrays, no map).
+ * The sum of stored sets, into an array indexed by cell (a report sums tens of thousands of cells
+ * per period: no map until the end).
  */
 export function sumCounts(sets: Iterable<null | Uint8Array>): Counts {
   let sums = new Float64Array(1024)
-  for (const bytes of sets) {
-    if (bytes === null) continue
-    let cell = 0
-    let i = 0
-    while (i < bytes.length) {
-      // A pair: zigzag gap to the previous cell, then the count (unsigned LEB128 varints, see codecs.ts).
-      let gap = 0
-      let scale = 1
-      let byte: number
-      do {
-        byte = bytes[i++]
-        gap += (byte & 0x7f) * scale
-        scale *= 0x80
-      } while (byte & 0x80)
-
-      cell += gap % 2 === 0 ? gap / 2 : -(gap + 1) / 2
-      let n = 0
-      scale = 1
-      do {
-        byte = bytes[i++]
-        n += (byte & 0x7f) * scale
-        scale *= 0x80
-      } while (byte & 0x80)
-
-      if (cell >= sums.length) {
-        const grown = new Float64Array(Math.max(cell + 1, sums.length * 2))
-        grown.set(sums)
-        sums = grown
-      }
-
-      sums[cell] += n
+  const add = (cell: number, n: number) => {
+    if (cell >= sums.length) {
+      const grown = new Float64Array(Math.max(cell + 1, sums.length * 2))
+      grown.set(sums)
+      sums = grown
     }
+
+    sums[cell] += n
   }
 
+  for (const bytes of sets) if (bytes !== null) forEachPair(bytes, add)
   const counts: Counts = new Map()
   for (let cell = 0; cell < sums.length; cell++) if (sums[cell] !== 0) counts.set(cell, sums[cell])
   return counts

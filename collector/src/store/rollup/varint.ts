@@ -40,6 +40,35 @@ export function decodeVarints(bytes: Uint8Array, start = 0): number[] {
   return out
 }
 
+/**
+ * The (key, count) pairs of a counts map as codecs.ts encodes it (zigzag gaps between ascending
+ * keys, then counts), decoded in place: no array of the integers is built.
+ */
+export function forEachPair(bytes: Uint8Array, visit: (key: number, count: number) => void): void {
+  let key = 0
+  let gap = -1
+  let value = 0
+  let scale = 1
+  for (const byte of bytes) {
+    value += (byte & 0x7f) * scale
+    if (byte >= 0x80) {
+      scale *= 0x80
+      continue
+    }
+
+    if (gap < 0) {
+      gap = value
+    } else {
+      key += unzigzag(gap)
+      visit(key, value)
+      gap = -1
+    }
+
+    value = 0
+    scale = 1
+  }
+}
+
 /** Signed to unsigned (0, -1, 1, -2 ... -> 0, 1, 2, 3 ...). */
 export function zigzag(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1
