@@ -1,7 +1,7 @@
 /** The collector as a real child process: crash safety, shutdown, and the report/purge commands. */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -147,6 +147,47 @@ describe('collector process', () => {
       const down = await runCli(['purge', '--url', 'http://127.0.0.1:9', '--older-than', '1d'], env)
       assert.equal(down.code, 1)
       assert.match(down.stderr, /cannot reach the collector/)
+    } finally {
+      collector.child.kill('SIGTERM')
+      await collector.exited
+    }
+  })
+
+  it('keeps --property-cap values of a property a day, the rest as "(other)", and refuses a bad cap', async () => {
+    for (const bad of ['0', '-3', '2.5', 'many', '100001']) {
+      const refused = await runCli([
+        'serve',
+        '--port',
+        '0',
+        '--store',
+        join(dir, 'bad-cap.db'),
+        `--property-cap=${bad}`,
+      ])
+      assert.equal(refused.code, 1, bad)
+      assert.match(refused.stderr, new RegExp(`invalid --property-cap ${bad}: a whole number from 1 to 100000`))
+    }
+
+    assert.equal(existsSync(join(dir, 'bad-cap.db')), false)
+    const file = join(dir, 'cap.db')
+    const collector = await startCollector(['--store', file, '--property-cap', '2'])
+    try {
+      // Boxes sent 4, 3, 2 and 1 times on one day: two kept, the other two counted together.
+      const boxes = ['debian', 'debian', 'debian', 'debian', 'alpine', 'alpine', 'alpine', 'arch', 'arch', 'nixos']
+      const messages = boxes.map((box) =>
+        commandMessage({payload: {event: 'box_added', properties: {box}}, timestamp: '2026-11-02T10:00:00.000Z'}),
+      )
+      assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(messages)})).status, 200)
+      const report = await runCli(['report', '--store', file, '--by', 'property.box', '--json'])
+      assert.equal(report.code, 0, report.stderr)
+      const {rows} = JSON.parse(report.stdout) as {rows: {events: number; key: string}[]}
+      assert.deepEqual(
+        rows.map((r) => [r.key, r.events]),
+        [
+          ['debian', 4],
+          ['(other)', 3],
+          ['alpine', 3],
+        ],
+      )
     } finally {
       collector.child.kill('SIGTERM')
       await collector.exited

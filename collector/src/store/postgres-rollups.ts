@@ -8,10 +8,12 @@ import type pg from 'pg'
 import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
+import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
+import {PROPERTY_PREFIX} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
@@ -44,6 +46,23 @@ export const POSTGRES_CLOSED_PERIODS = `
   ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
   UPDATE aggregator SET watermark = 0;`
 
+/**
+ * 7: the property cap (see rollup/cap.ts): the rows of values their day does not keep move to
+ * agg_spill, which reports do not read; capStoredDays() caps the days stored before.
+ */
+export const POSTGRES_PROPERTY_CAP = `
+  CREATE TABLE agg_spill (
+    period INTEGER NOT NULL, level BIGINT NOT NULL, dim INTEGER NOT NULL, value INTEGER NOT NULL,
+    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BYTEA, instances BYTEA,
+    -- Read by day and property, across levels (ranking a day, summing OTHER).
+    PRIMARY KEY (period, dim, level, value)
+  );
+  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;`
+
+type RowTable = 'agg' | 'agg_spill'
+
+const ROW_COLUMNS = 'period, level, dim, value, events, failures, histogram, instances'
+
 function columns<T extends unknown[]>(rows: T[], width: number): unknown[][] {
   const out: unknown[][] = Array.from({length: width}, () => [])
   for (const row of rows) for (let i = 0; i < width; i++) out[i].push(row[i])
@@ -62,18 +81,51 @@ interface StoredRow {
 }
 
 export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
+  private readonly isProperty = new Map<number, boolean>()
+
+  /** `cap`: values a property keeps per day (see rollup/cap.ts). */
   constructor(
     private readonly pool: pg.Pool,
     private readonly dict: Dictionary,
+    private readonly cap = PROPERTY_CAP,
   ) {}
 
   /**
    * Apply a delta inside the caller's transaction (which holds the aggregator row's lock), rows in
-   * key order. `removed`: the deleted instance, taken out of the sets of the rows it touched.
+   * key order, capping properties (see rollup/cap.ts). `removed`: the deleted instance, taken out
+   * of the sets of the rows it touched.
    */
   async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
+    const other = this.dict.idOf(OTHER)!
+    const pairs = delta.dayDims((dim) => this.property(dim))
+    const kept = new Map(pairs.map(([day, dim]) => [`${day} ${dim}`, new Set<number>()]))
+    if (pairs.length > 0) {
+      const {rows} = await client.query<{dim: number; period: number; value: number}>(
+        `SELECT a.period, a.dim, a.value FROM agg a JOIN unnest($1::int[], $2::int[]) AS u(period, dim)
+           ON a.period = u.period AND a.level = 0 AND a.dim = u.dim
+         WHERE a.value != $3`,
+        [...columns(pairs, 2), other],
+      )
+      for (const r of rows) kept.get(`${r.period} ${r.dim}`)!.add(r.value)
+    }
+
+    const touched = delta.capProperties((day, dim) => kept.get(`${day} ${dim}`), this.cap, other)
     await this.applyRows(client, delta.sortedRows(), removed)
+    await this.applyRows(client, delta.sortedSpill(), removed, 'agg_spill')
     await this.addTallies(client, tallyChanges(delta, this.dict))
+    await this.recap(client, touched, delta.closedThrough)
+  }
+
+  /**
+   * Caps the property days stored before the cap existed (schema 7), inside the caller's
+   * transaction: every day ranked as if it had changed.
+   */
+  async capStoredDays(client: pg.PoolClient): Promise<void> {
+    const {rows} = await client.query<{dim: number; period: number}>(
+      `SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`,
+    )
+    const pairs = rows.filter((r) => this.property(r.dim)).map((r): [number, number] => [r.period, r.dim])
+    await this.recap(client, pairs, await this.closedThrough(client))
   }
 
   /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
@@ -123,6 +175,14 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     return rows.map((r) => ({dim: r.dim, events: Number(r.events)}))
   }
 
+  async kept(days: number[], dim: number): Promise<{period: number; value: number}[]> {
+    const {rows} = await this.pool.query<{period: number; value: number}>(
+      'SELECT period, value FROM agg WHERE period = ANY($1::int[]) AND level = 0 AND dim = $2 AND value != $3',
+      [days, dim, this.dict.idOf(OTHER) ?? 0],
+    )
+    return rows
+  }
+
   async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {
     const {rows} = await this.pool.query<AggRow>(
       `SELECT period, value, events, failures, histogram, instances FROM agg
@@ -155,7 +215,8 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     if (all.length === 0) return []
     const {rows} = await client.query<{id: number}>(
       `SELECT u.id FROM unnest($1::int[]) AS u(id)
-       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)`,
+       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)
+         AND NOT EXISTS (SELECT 1 FROM agg_spill WHERE value = u.id AND level = 0)`,
       [all],
     )
     // Tally keys: every packed set is read (a deletion is rare; the sets are a few per period).
@@ -210,7 +271,12 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   }
 
   /** Rows read, merged and upserted in key order (inside the caller's transaction). */
-  private async applyRows(client: pg.PoolClient, changes: RowDelta[], removed?: number): Promise<void> {
+  private async applyRows(
+    client: pg.PoolClient,
+    changes: RowDelta[],
+    removed?: number,
+    table: RowTable = 'agg',
+  ): Promise<void> {
     if (changes.length === 0) return
     const keys = columns(
       changes.map((c) => [c.period, c.level, c.dim, c.value]),
@@ -218,7 +284,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     )
     const {rows} = await client.query<StoredRow>(
       `SELECT a.period, a.level::text AS level, a.dim, a.value, a.events, a.failures, a.histogram, a.instances
-       FROM agg a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+       FROM ${table} a JOIN unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
          ON a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
       keys,
     )
@@ -235,7 +301,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
 
     if (put.length > 0) {
       await client.query(
-        `INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances)
+        `INSERT INTO ${table} (${ROW_COLUMNS})
          SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::bytea[], $8::bytea[])
          ON CONFLICT (period, level, dim, value) DO UPDATE SET events = excluded.events,
            failures = excluded.failures, histogram = excluded.histogram, instances = excluded.instances`,
@@ -245,10 +311,104 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
 
     if (gone.length > 0) {
       await client.query(
-        `DELETE FROM agg a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
+        `DELETE FROM ${table} a USING unnest($1::int[], $2::bigint[], $3::int[], $4::int[]) AS u(period, level, dim, value)
          WHERE a.period = u.period AND a.level = u.level AND a.dim = u.dim AND a.value = u.value`,
         columns(gone, 4),
       )
     }
+  }
+
+  /** Moves a day's rows of some values of a dimension to one table from the other (every level). */
+  private async move(client: pg.PoolClient, day: number, dim: number, values: number[], to: RowTable): Promise<void> {
+    if (values.length === 0) return
+    const from = to === 'agg' ? 'agg_spill' : 'agg'
+    await client.query(
+      `WITH moved AS (DELETE FROM ${from} WHERE period = $1 AND dim = $2 AND value = ANY($3::int[]) RETURNING *)
+       INSERT INTO ${to} (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM moved`,
+      [day, dim, values],
+    )
+  }
+
+  /** Whether a dimension id names a custom property. */
+  private property(dim: number): boolean {
+    let is = this.isProperty.get(dim)
+    if (is === undefined) {
+      const name = this.dict.decode(dim)
+      is = typeof name === 'string' && name.startsWith(PROPERTY_PREFIX)
+      this.isProperty.set(dim, is)
+    }
+
+    return is
+  }
+
+  /**
+   * Ranks changed property days again from their exact rows (kept and spilled): values that enter
+   * or leave a day's kept set move between agg and agg_spill, OTHER's rows of the day are summed
+   * again from the spilled ones, and so are the rows of those values in the day's closed week and
+   * month (from their parts, weeks before months). The same steps as SQLite's.
+   */
+  private async recap(client: pg.PoolClient, touched: [number, number][], closedThrough: number): Promise<void> {
+    const other = this.dict.idOf(OTHER)!
+    const resums = new Resums(other, closedThrough)
+    /* eslint-disable no-await-in-loop -- one day after another, inside one transaction */
+    for (const [day, dim] of touched) {
+      const {rows: totals} = await client.query<{events: number; spilled: boolean; value: number}>(
+        `SELECT value, events, false AS spilled FROM agg WHERE period = $1 AND level = 0 AND dim = $2
+         UNION ALL SELECT value, events, true FROM agg_spill WHERE period = $1 AND dim = $2 AND level = 0`,
+        [day, dim],
+      )
+      const kept = new Set(totals.filter((t) => !t.spilled && t.value !== other).map((t) => t.value))
+      const {enter, leave} = moves(
+        kept,
+        keptValues(totals, this.cap, (id) => this.dict.decode(id) as string, other),
+      )
+      if (enter.length === 0 && leave.length === 0) continue
+      await this.move(client, day, dim, leave, 'agg_spill')
+      await this.move(client, day, dim, enter, 'agg')
+      await client.query('DELETE FROM agg WHERE period = $1 AND dim = $2 AND value = $3', [day, dim, other])
+      const {rows: spilled} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
+        `SELECT level::text AS level, dim, value, events, failures, histogram, instances FROM agg_spill
+         WHERE period = $1 AND dim = $2`,
+        [day, dim],
+      )
+      await this.applyRows(
+        client,
+        closedRows(
+          day,
+          spilled.map((r) => ({...r, level: Number(r.level), value: other})),
+        ),
+      )
+      resums.add(day, dim, [...enter, ...leave])
+    }
+
+    for (const [period, dim, values] of resums.ordered()) await this.resum(client, period, dim, values, closedThrough)
+    /* eslint-enable no-await-in-loop */
+  }
+
+  /** A closed week's or month's rows of some values of a dimension, summed again from its parts. */
+  private async resum(
+    client: pg.PoolClient,
+    period: number,
+    dim: number,
+    values: number[],
+    closedThrough: number,
+  ): Promise<void> {
+    await client.query('DELETE FROM agg WHERE period = $1 AND dim = $2 AND value = ANY($3::int[])', [
+      period,
+      dim,
+      values,
+    ])
+    const {rows} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
+      `SELECT level::text AS level, dim, value, events, failures, histogram, instances FROM agg
+       WHERE period = ANY($1::int[]) AND dim = $2 AND value = ANY($3::int[])`,
+      [partsOf(period, closedThrough), dim, values],
+    )
+    await this.applyRows(
+      client,
+      closedRows(
+        period,
+        rows.map((r) => ({...r, level: Number(r.level)})),
+      ),
+    )
   }
 }

@@ -5,15 +5,21 @@ import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from '.
 import {Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {POSTGRES_ROLLUP_SCHEMA} from './postgres-legacy.js'
-import {POSTGRES_AGG_SCHEMA, POSTGRES_CLOSED_PERIODS, PostgresRollups} from './postgres-rollups.js'
+import {
+  POSTGRES_AGG_SCHEMA,
+  POSTGRES_CLOSED_PERIODS,
+  POSTGRES_PROPERTY_CAP,
+  PostgresRollups,
+} from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {OTHER} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
-import {FIXED_DIMS, type IdOf, stringsOf} from './rollup/rows.js'
+import {FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
 import {AGG_TABLES} from './sqlite-rollups.js'
 import {
@@ -103,6 +109,8 @@ const MIGRATIONS: string[] = [
   POSTGRES_AGG_SCHEMA,
   // 5: week and month rows only once those periods close; rebuilt in the background.
   POSTGRES_CLOSED_PERIODS,
+  // 6: the property cap; the days stored before are capped by capStoredDays().
+  POSTGRES_PROPERTY_CAP,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -153,6 +161,8 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 export interface PostgresStoreOptions {
   /** Pool size (default 10). */
   max?: number
+  /** Values a custom property keeps per day (see rollup/cap.ts); PROPERTY_CAP unless given. */
+  propertyCap?: number
 }
 
 /**
@@ -173,15 +183,16 @@ export class PostgresStore implements Store {
   /** The VACUUM that follows deletions (one at a time, coalesced). */
   private vacuuming: Promise<void> | undefined
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, propertyCap: number | undefined) {
     this.pool = pool
-    this.rollups = new PostgresRollups(pool, this.dict)
+    this.rollups = new PostgresRollups(pool, this.dict, propertyCap)
     const {rollups} = this
     this.queries = new RollupQueries(
       {
         closedThrough: () => rollups.closedThrough(),
         dayBounds: (dim) => rollups.dayBounds(dim),
         dims: (periods, level) => rollups.dims(periods, level),
+        kept: (days, dim) => rollups.kept(days, dim),
         rawFacts: (filter) => this.rawFacts(filter),
         rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
         tallies: (periods, kind) => rollups.tallies(periods, kind),
@@ -197,11 +208,12 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({connectionString: url, max: options.max ?? 10})
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {})
-    const store = new PostgresStore(pool)
+    const store = new PostgresStore(pool, options.propertyCap)
     try {
-      await store.migrate()
+      const applied = await store.migrate()
       await store.loadStrings()
       await store.convertLegacyEvents()
+      if (applied.includes(MIGRATIONS.indexOf(POSTGRES_PROPERTY_CAP) + 1)) await store.capStoredDays()
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
       store.aggregator.poke()
     } catch (error) {
@@ -423,6 +435,18 @@ export class PostgresStore implements Store {
     for (const {id, value} of rows) this.dict.set(id, value)
   }
 
+  /**
+   * Schema 6: the days aggregated before the property cap existed are capped, once (see
+   * rollup/cap.ts), holding the aggregator row's lock as a chunk does.
+   */
+  private async capStoredDays(): Promise<void> {
+    await this.addStrings([OTHER])
+    await this.transaction(async (client) => {
+      await client.query('SELECT 1 FROM aggregator FOR UPDATE')
+      await this.rollups.capStoredDays(client)
+    })
+  }
+
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
   private async convertLegacyEvents(): Promise<void> {
     const {rows: legacy} = await this.pool.query("SELECT to_regclass('events_v1') IS NOT NULL AS present")
@@ -505,7 +529,7 @@ export class PostgresStore implements Store {
     if (rows.length === 0) return 0
     const last = Number(rows.at(-1)!.id)
     const facts = await this.factsOf(rows)
-    const strings = new Set<string>(FIXED_DIMS)
+    const strings = new Set<string>(FIXED_STRINGS)
     for (const fact of facts) stringsOf(fact, strings)
     await this.addStrings(strings)
     const closedThrough = startingClosedThrough(state[0].closed_through, facts)

@@ -5,12 +5,14 @@ import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
 import {addTo, type Histogram} from './report/histogram.js'
+import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {addHistogram, encodeHistogram} from './rollup/codecs.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
+import {PROPERTY_PREFIX} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 
 export const SQLITE_AGG_SCHEMA = `
@@ -52,8 +54,23 @@ export const SQLITE_CLOSED_PERIODS = `
   ALTER TABLE aggregator ADD COLUMN closed_through INTEGER;
   UPDATE aggregator SET watermark = 0;`
 
+/**
+ * 7: the property cap (see rollup/cap.ts): the rows of values their day does not keep move to
+ * agg_spill, which reports do not read; capStoredDays() caps the days stored before.
+ */
+export const SQLITE_PROPERTY_CAP = `
+  CREATE TABLE agg_spill (
+    period INTEGER NOT NULL, level INTEGER NOT NULL, dim INTEGER NOT NULL, value INTEGER NOT NULL,
+    events INTEGER NOT NULL, failures INTEGER NOT NULL, histogram BLOB, instances BLOB
+  );
+  -- Read by day and property, across levels (ranking a day, summing OTHER).
+  CREATE UNIQUE INDEX agg_spill_key ON agg_spill (period, dim, level, value);
+  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;`
+
 /** Tables the aggregates live in (rebuild empties them). */
-export const AGG_TABLES = ['agg', 'tally_sets'] as const
+export const AGG_TABLES = ['agg', 'agg_spill', 'tally_sets'] as const
+
+type RowTable = 'agg' | 'agg_spill'
 
 const list = (n: number) => Array.from({length: n}, () => '?').join(', ')
 
@@ -90,40 +107,82 @@ export function mergeRow(
   return {events, failures: (row?.failures ?? 0) + d.failures, histogram, instances}
 }
 
-export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawFacts'> {
-  private readonly statements
+/** The statements that upsert one table's rows. */
+function rowStatements(db: Database.Database, table: RowTable) {
+  return {
+    get: db.prepare(
+      `SELECT events, failures, histogram, instances FROM ${table} WHERE period = ? AND level = ? AND dim = ? AND value = ?`,
+    ),
+    insert: db.prepare(
+      `INSERT INTO ${table} (period, level, dim, value, events, failures, histogram, instances) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    remove: db.prepare(`DELETE FROM ${table} WHERE period = ? AND level = ? AND dim = ? AND value = ?`),
+    update: db.prepare(
+      `UPDATE ${table} SET events = ?, failures = ?, histogram = ?, instances = ? WHERE period = ? AND level = ? AND dim = ? AND value = ?`,
+    ),
+  }
+}
 
+export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawFacts'> {
+  private readonly isProperty = new Map<number, boolean>()
+  private readonly statements
+  private readonly tables
+
+  /** `cap`: values a property keeps per day (see rollup/cap.ts). */
   constructor(
     private readonly db: Database.Database,
     private readonly dict: Dictionary,
+    private readonly cap = PROPERTY_CAP,
   ) {
+    this.tables = {agg: rowStatements(db, 'agg'), agg_spill: rowStatements(db, 'agg_spill')}
     this.statements = {
       closedThrough: db.prepare('SELECT closed_through FROM aggregator'),
-      get: db.prepare(
-        'SELECT events, failures, histogram, instances FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?',
+      dayTotals: db.prepare(
+        `SELECT value, events, 0 AS spilled FROM agg WHERE period = ? AND level = 0 AND dim = ?
+         UNION ALL SELECT value, events, 1 FROM agg_spill WHERE period = ? AND dim = ? AND level = 0`,
       ),
-      insert: db.prepare(
-        'INSERT INTO agg (period, level, dim, value, events, failures, histogram, instances) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      kept: db.prepare('SELECT value FROM agg WHERE period = ? AND level = 0 AND dim = ? AND value != ?').pluck(),
+      spilled: db.prepare(
+        'SELECT level, dim, value, events, failures, histogram, instances FROM agg_spill WHERE period = ? AND dim = ?',
       ),
-      remove: db.prepare('DELETE FROM agg WHERE period = ? AND level = ? AND dim = ? AND value = ?'),
       tallyGet: db.prepare('SELECT cells FROM tally_sets WHERE period = ? AND kind = ?').pluck(),
       tallyPut: db.prepare(
         'INSERT INTO tally_sets (period, kind, cells) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET cells = excluded.cells',
       ),
       tallyRemove: db.prepare('DELETE FROM tally_sets WHERE period = ? AND kind = ?'),
-      update: db.prepare(
-        'UPDATE agg SET events = ?, failures = ?, histogram = ?, instances = ? WHERE period = ? AND level = ? AND dim = ? AND value = ?',
-      ),
     }
   }
 
   /**
-   * Apply a delta inside the caller's transaction, rows in key order. `removed`: the deleted
-   * instance, taken out of the sets of the rows it touched.
+   * Apply a delta inside the caller's transaction, rows in key order, capping properties (see
+   * rollup/cap.ts). `removed`: the deleted instance, taken out of the sets of the rows it touched.
    */
   apply(delta: AggDelta, removed?: number): void {
+    const other = this.dict.idOf(OTHER)!
+    const kept = new Map<string, Set<number>>()
+    for (const [day, dim] of delta.dayDims((d) => this.property(d))) {
+      kept.set(`${day} ${dim}`, new Set(this.statements.kept.all(day, dim, other) as number[]))
+    }
+
+    const touched = delta.capProperties((day, dim) => kept.get(`${day} ${dim}`), this.cap, other)
     this.applyRows(delta.sortedRows(), removed)
+    this.applyRows(delta.sortedSpill(), removed, 'agg_spill')
     this.addTallies(tallyChanges(delta, this.dict))
+    this.recap(touched, delta.closedThrough)
+  }
+
+  /**
+   * Caps the property days stored before the cap existed (schema 7), inside the caller's
+   * transaction: every day ranked as if it had changed.
+   */
+  capStoredDays(closedThrough: number): void {
+    const pairs = this.db
+      .prepare(`SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`)
+      .all() as {dim: number; period: number}[]
+    this.recap(
+      pairs.filter((p) => this.property(p.dim)).map((p) => [p.period, p.dim]),
+      closedThrough,
+    )
   }
 
   /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
@@ -166,6 +225,14 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       .all(...periods, level) as {dim: number; events: number}[]
   }
 
+  async kept(days: number[], dim: number): Promise<{period: number; value: number}[]> {
+    return this.db
+      .prepare(
+        `SELECT period, value FROM agg WHERE period IN (${list(days.length)}) AND level = 0 AND dim = ? AND value != ?`,
+      )
+      .all(...days, dim, this.dict.idOf(OTHER) ?? 0) as {period: number; value: number}[]
+  }
+
   async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {
     const only = values === undefined ? '' : ` AND value IN (${list(values.length)})`
     return this.db
@@ -198,8 +265,11 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
    * any more: the deletion overwrites them, so no value only the deleted instance sent stays.
    */
   unused(ids: Iterable<number>): number[] {
-    const used = this.db.prepare('SELECT EXISTS (SELECT 1 FROM agg WHERE value = ? AND level = 0) AS used')
-    let candidates = [...ids].filter((id) => (used.get(id) as {used: number}).used === 0)
+    const used = this.db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM agg WHERE value = ? AND level = 0)
+           OR EXISTS (SELECT 1 FROM agg_spill WHERE value = ? AND level = 0) AS used`,
+    )
+    let candidates = [...ids].filter((id) => (used.get(id, id) as {used: number}).used === 0)
     if (candidates.length === 0) return []
     // Tally keys: every packed set is read (a deletion is rare; the sets are a few per period).
     const inTallies = new Set<number>()
@@ -231,8 +301,8 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     }
   }
 
-  private applyRows(sorted: RowDelta[], removed?: number): void {
-    const s = this.statements
+  private applyRows(sorted: RowDelta[], removed?: number, table: RowTable = 'agg'): void {
+    const s = this.tables[table]
     for (const d of sorted) {
       const key = [d.period, d.level, d.dim, d.value]
       const old = s.get.get(...key) as StoredRow | undefined
@@ -241,5 +311,80 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       else if (old) s.update.run(row.events, row.failures, row.histogram, row.instances, ...key)
       else s.insert.run(...key, row.events, row.failures, row.histogram, row.instances)
     }
+  }
+
+  /** Moves a day's rows of some values of a dimension to one table from the other (every level). */
+  private move(day: number, dim: number, values: number[], to: RowTable): void {
+    if (values.length === 0) return
+    const from = to === 'agg' ? 'agg_spill' : 'agg'
+    const these = `period = ? AND dim = ? AND value IN (${list(values.length)})`
+    const columns = 'period, level, dim, value, events, failures, histogram, instances'
+    this.db
+      .prepare(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from} WHERE ${these}`)
+      .run(day, dim, ...values)
+    this.db.prepare(`DELETE FROM ${from} WHERE ${these}`).run(day, dim, ...values)
+  }
+
+  /** Whether a dimension id names a custom property. */
+  private property(dim: number): boolean {
+    let is = this.isProperty.get(dim)
+    if (is === undefined) {
+      const name = this.dict.decode(dim)
+      is = typeof name === 'string' && name.startsWith(PROPERTY_PREFIX)
+      this.isProperty.set(dim, is)
+    }
+
+    return is
+  }
+
+  /**
+   * Ranks changed property days again from their exact rows (kept and spilled): values that enter
+   * or leave a day's kept set move between agg and agg_spill, OTHER's rows of the day are summed
+   * again from the spilled ones, and so are the rows of those values in the day's closed week and
+   * month (from their parts, weeks before months).
+   */
+  private recap(touched: [number, number][], closedThrough: number): void {
+    const other = this.dict.idOf(OTHER)!
+    const resums = new Resums(other, closedThrough)
+    for (const [day, dim] of touched) {
+      const totals = this.statements.dayTotals.all(day, dim, day, dim) as {
+        events: number
+        spilled: number
+        value: number
+      }[]
+      const kept = new Set(totals.filter((t) => t.spilled === 0 && t.value !== other).map((t) => t.value))
+      const {enter, leave} = moves(
+        kept,
+        keptValues(totals, this.cap, (id) => this.dict.decode(id) as string, other),
+      )
+      if (enter.length === 0 && leave.length === 0) continue
+      this.move(day, dim, leave, 'agg_spill')
+      this.move(day, dim, enter, 'agg')
+      this.db.prepare('DELETE FROM agg WHERE period = ? AND dim = ? AND value = ?').run(day, dim, other)
+      const spilled = this.statements.spilled.all(day, dim) as DayRow[]
+      this.applyRows(
+        closedRows(
+          day,
+          spilled.map((r) => ({...r, value: other})),
+        ),
+      )
+      resums.add(day, dim, [...enter, ...leave])
+    }
+
+    for (const [period, dim, values] of resums.ordered()) this.resum(period, dim, values, closedThrough)
+  }
+
+  /** A closed week's or month's rows of some values of a dimension, summed again from its parts. */
+  private resum(period: number, dim: number, values: number[], closedThrough: number): void {
+    const parts = partsOf(period, closedThrough)
+    const these = `dim = ? AND value IN (${list(values.length)})`
+    this.db.prepare(`DELETE FROM agg WHERE period = ? AND ${these}`).run(period, dim, ...values)
+    const rows = this.db
+      .prepare(
+        `SELECT level, dim, value, events, failures, histogram, instances FROM agg
+         WHERE period IN (${list(parts.length)}) AND ${these}`,
+      )
+      .all(...parts, dim, ...values) as DayRow[]
+    this.applyRows(closedRows(period, rows))
   }
 }

@@ -10,16 +10,23 @@ import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMess
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {CHUNK_EVENTS} from './rollup/aggregator.js'
+import {OTHER} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
-import {FIXED_DIMS, type IdOf, isDimName, stringsOf} from './rollup/rows.js'
+import {FIXED_STRINGS, type IdOf, isFixedString, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
 import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
-import {AGG_TABLES, SQLITE_AGG_SCHEMA, SQLITE_CLOSED_PERIODS, SqliteRollups} from './sqlite-rollups.js'
+import {
+  AGG_TABLES,
+  SQLITE_AGG_SCHEMA,
+  SQLITE_CLOSED_PERIODS,
+  SQLITE_PROPERTY_CAP,
+  SqliteRollups,
+} from './sqlite-rollups.js'
 import {SqliteSharedLock} from './sqlite-shared-lock.js'
 import {SqliteStrings, STRINGS_GENERATION_SCHEMA} from './sqlite-strings.js'
 import {
@@ -103,6 +110,8 @@ const MIGRATIONS: string[] = [
   // 6: the dictionary's generation, now that two connections (the server's and its aggregator
   // thread's) write the strings table.
   STRINGS_GENERATION_SCHEMA,
+  // 7: the property cap; the days stored before are capped by capStoredDays().
+  SQLITE_PROPERTY_CAP,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -145,6 +154,8 @@ function eventRow(row: SqliteRow): EventRow {
 }
 
 export interface SqliteStoreOptions {
+  /** Values a custom property keeps per day (see rollup/cap.ts); PROPERTY_CAP unless given. */
+  propertyCap?: number
   /** Open an existing file for reading only (reports while a server owns the file). */
   readonly?: boolean
   /**
@@ -224,10 +235,10 @@ export class SqliteStore implements Store {
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
     // The aggregator thread opens the file once the server's connection has migrated it.
-    if (!options.readonly && options.role !== 'aggregator') this.migrate()
+    const applied = !options.readonly && options.role !== 'aggregator' ? this.migrate() : []
     this.strings = new SqliteStrings(this.db)
     this.dict = this.strings.dict
-    this.rollups = new SqliteRollups(this.db, this.dict)
+    this.rollups = new SqliteRollups(this.db, this.dict, options.propertyCap)
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
     this.queries = new RollupQueries(
       {...bind(this.rollups), rawFacts: async (filter) => this.rawFacts(filter)},
@@ -237,7 +248,12 @@ export class SqliteStore implements Store {
     this.foldTx = this.transaction(() => this.foldChunk())
     if (!options.readonly && options.role !== 'aggregator') {
       this.convertLegacyEvents()
-      this.thread = new SqliteAggregatorThread({path, synchronous: options.synchronous})
+      if (applied.includes(MIGRATIONS.indexOf(SQLITE_PROPERTY_CAP) + 1)) this.capStoredDays()
+      this.thread = new SqliteAggregatorThread({
+        path,
+        propertyCap: options.propertyCap,
+        synchronous: options.synchronous,
+      })
       this.lock = this.thread.lock
       this.thread.start()
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
@@ -426,6 +442,15 @@ export class SqliteStore implements Store {
     this.strings.add(values)
   }
 
+  /** Schema 7: the days aggregated before the property cap existed are capped, once (see rollup/cap.ts). */
+  private capStoredDays(): void {
+    this.addStrings([OTHER])
+    const cap = this.transaction(() =>
+      this.rollups.capStoredDays(this.rollups.closedThrough() ?? Number.NEGATIVE_INFINITY),
+    )
+    cap.immediate()
+  }
+
   /** Fold every event above the watermark, inside the caller's transaction; returns the events folded. */
   private catchUpSync(): number {
     let events = 0
@@ -528,7 +553,7 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return 0
     const last = rows.at(-1)!.id
     const facts = this.rowsToFacts(rows)
-    const strings = new Set<string>(FIXED_DIMS)
+    const strings = new Set<string>(FIXED_STRINGS)
     for (const fact of facts) stringsOf(fact, strings)
     this.addStrings(strings)
     const closedThrough = startingClosedThrough(state.closed_through, facts)
@@ -548,9 +573,9 @@ export class SqliteStore implements Store {
    */
   private forgetStrings(delta: AggDelta): void {
     const candidates = new Set<number>()
-    for (const row of delta.rows()) {
+    for (const row of [...delta.rows(), ...delta.sortedSpill()]) {
       const value = row.value === 0 ? undefined : this.dict.decode(row.value)
-      if (typeof value === 'string' && !isDimName(value)) candidates.add(row.value)
+      if (typeof value === 'string' && !isFixedString(value)) candidates.add(row.value)
     }
 
     for (const key of delta.tallyStrings()) candidates.add(this.dict.idOf(key)!)
@@ -748,6 +773,7 @@ function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
     closedThrough: async () => rollups.closedThrough() ?? Number.NEGATIVE_INFINITY,
     dayBounds: (dim) => rollups.dayBounds(dim),
     dims: (periods, level) => rollups.dims(periods, level),
+    kept: (days, dim) => rollups.kept(days, dim),
     rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
     tallies: (periods, kind) => rollups.tallies(periods, kind),
     totals: (periods, level, dim) => rollups.totals(periods, level, dim),

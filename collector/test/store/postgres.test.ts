@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import pg from 'pg'
 
 import type {Store} from '../../src/store/store.js'
 
@@ -20,7 +21,19 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
   after(() => cluster?.stop())
 
   storeSuite('PostgreSQL', () => openStore(url), {reopen: () => openStore(url)})
-  rollupSuite('PostgreSQL', async () => openStore(await cluster!.createDatabase()))
+  let upgraded: string | undefined
+  rollupSuite('PostgreSQL', async (options) => openStore(await cluster!.createDatabase(), options), {
+    async downgrade() {
+      const client = new pg.Client(upgraded)
+      await client.connect()
+      await client.query('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 6')
+      await client.end()
+    },
+    async open(options) {
+      upgraded ??= await cluster!.createDatabase()
+      return openStore(upgraded, options)
+    },
+  })
 
   it('migrates safely when several processes open a fresh database at once', async () => {
     const fresh = await cluster!.createDatabase()

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
+import type {OpenStoreOptions} from '../../src/store/open.js'
 import type {Store} from '../../src/store/store.js'
 
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
@@ -16,7 +17,9 @@ import {
   sessionsFromFacts,
 } from '../../src/store/report/aggregate.js'
 import {type Fact, factOf, matches} from '../../src/store/report/facts.js'
+import {dayOf} from '../../src/store/report/time.js'
 import {REPORT_DIMENSIONS, type ReportDimension, type ReportFilter} from '../../src/store/report/types.js'
+import {capFacts, OTHER, PROPERTY_CAP} from '../../src/store/rollup/cap.js'
 import {fleet} from '../support/fleet.js'
 
 const DIMENSIONS: ReportDimension[] = [...REPORT_DIMENSIONS, 'property.cookbook', 'property.version', 'property.none']
@@ -29,6 +32,8 @@ const FILTERS: ReportFilter[] = [
   {from: '2026-09-29', to: '2026-10-13'},
   {from: '2026-10-01', outcome: 'not_found', to: '2026-10-31'},
   {product: 'no-such-product'},
+  // Two levels: from the raw events, capped as the aggregates are.
+  {event: 'cookbook_used', product: 'kitchen'},
 ]
 const PERIODS = ['day', 'week', 'month'] as const
 const PROPERTY_QUERIES = [{}, {event: 'cookbook_used'}, {event: 'command'}, {from: '2026-10-01', to: '2026-10-10'}]
@@ -69,7 +74,9 @@ export async function everyReport(store: Store): Promise<[string, unknown][]> {
   return out
 }
 
-export function expectedReports(facts: Fact[]): [string, unknown][] {
+/** The reports computed from the events themselves, with properties capped at `cap` values a day. */
+export function expectedReports(all: Fact[], cap = PROPERTY_CAP): [string, unknown][] {
+  const facts = capFacts(all, cap)
   const out: [string, unknown][] = []
   for (const filter of FILTERS) {
     const kept = facts.filter((f) => matches(f, filter))
@@ -104,7 +111,21 @@ async function ingest(store: Store, batches: TelemetryMessage[][]): Promise<void
   for (const b of batches) await store.insert(b.map((m) => prepareMessage(m)))
 }
 
-export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
+/** A cap small enough that the fleet's properties (a cookbook, a version of five values) exceed it every day. */
+const CAP = 3
+
+/** One store reopened: `open` opens it, `downgrade` takes it back to before the property cap (schema). */
+export interface UpgradeCase {
+  downgrade(): Promise<void>
+  open(options: OpenStoreOptions): Promise<Store>
+}
+
+export function rollupSuite(
+  name: string,
+  open: (options: OpenStoreOptions) => Promise<Store>,
+  upgrade: UpgradeCase,
+): void {
+  const fresh = async () => open({propertyCap: CAP})
   describe(`${name} aggregates`, () => {
     const batches = [...fleet({days: 45, instances: 40, seed: 11})]
     const instances = [...new Set(batches.flat().map((m) => m.instance_id))]
@@ -124,7 +145,19 @@ export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
         }
 
         assert.equal(await store.countEvents(), facts.length)
-        assertSame(await everyReport(store), expectedReports(facts))
+        assertSame(await everyReport(store), expectedReports(facts, CAP))
+        // The cap shows: a day lists at most CAP cookbooks and OTHER, a month more (its days' tops).
+        const day = {from: '2026-10-07', to: '2026-10-07'}
+        const oneDay = await store.report({...day, by: 'property.cookbook', limit: 1000})
+        assert.equal(oneDay.length, CAP + 1)
+        assert.ok(oneDay.some((r) => r.key === OTHER))
+        const sent = facts.filter((f) => f.properties?.cookbook !== undefined && dayOf(f.ts) === day.from)
+        assert.equal(
+          oneDay.reduce((n, r) => n + r.events, 0),
+          sent.length,
+        )
+        const month = await store.report({by: 'property.cookbook', from: '2026-10-01', limit: 1000, to: '2026-10-31'})
+        assert.ok(month.length > CAP + 1)
       } finally {
         await store.close()
       }
@@ -144,12 +177,18 @@ export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
         }
 
         await ingest(store, late)
-        assertSame(await everyReport(store), expectedReports(facts))
+        assertSame(await everyReport(store), expectedReports(facts, CAP))
         // A deletion takes the instance out of closed and open periods alike.
         const gone = batches[0][0].instance_id
         await store.deleteInstance(gone)
         const number = instances.indexOf(gone)
-        assertSame(await everyReport(store), expectedReports(facts.filter((f) => f.instance !== number)))
+        assertSame(
+          await everyReport(store),
+          expectedReports(
+            facts.filter((f) => f.instance !== number),
+            CAP,
+          ),
+        )
       } finally {
         await store.close()
       }
@@ -177,6 +216,39 @@ export function rollupSuite(name: string, fresh: () => Promise<Store>): void {
       } finally {
         await withIt.close()
         await without.close()
+      }
+    })
+
+    it('are capped when a store aggregated before the property cap is opened, and stay exact', async () => {
+      // Aggregated with no effective cap, then taken back to the schema before it: uncapped rows, no spill.
+      const cookbooks = {by: 'property.cookbook', limit: 1000} as const
+      let uncapped: number
+      let store = await upgrade.open({propertyCap: 1_000_000})
+      try {
+        await ingest(store, batches)
+        await store.aggregate()
+        uncapped = (await store.report(cookbooks)).length
+      } finally {
+        await store.close()
+      }
+
+      await upgrade.downgrade()
+      store = await upgrade.open({propertyCap: CAP})
+      try {
+        assertSame(await everyReport(store), expectedReports(facts, CAP))
+        assert.ok((await store.report(cookbooks)).length < uncapped)
+        const gone = batches[3][0].instance_id
+        await store.deleteInstance(gone)
+        const number = instances.indexOf(gone)
+        assertSame(
+          await everyReport(store),
+          expectedReports(
+            facts.filter((f) => f.instance !== number),
+            CAP,
+          ),
+        )
+      } finally {
+        await store.close()
       }
     })
 

@@ -21,7 +21,15 @@ const file = join(dir, 'nested', 'telemetry.db')
 storeSuite('SQLite', () => openStore(file), {reopen: () => openStore(file)})
 
 let fresh = 0
-rollupSuite('SQLite', () => openStore(join(dir, `fresh-${++fresh}.db`)))
+const upgraded = join(dir, 'upgraded.db')
+rollupSuite('SQLite', async (options) => openStore(join(dir, `fresh-${++fresh}.db`), options), {
+  async downgrade() {
+    const db = new Database(upgraded)
+    db.exec('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 7')
+    db.close()
+  },
+  open: async (options) => openStore(upgraded, options),
+})
 
 describe('SQLite aggregates of closed periods', () => {
   it('exist for the weeks and months that ended before the newest events, and only for them', async () => {

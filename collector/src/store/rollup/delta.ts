@@ -68,6 +68,18 @@ export function addRow(
   return row
 }
 
+/** Adds one row's counts, histogram and instances to another's. */
+export function addInto(target: RowDelta, row: RowDelta): void {
+  target.events += row.events
+  target.failures += row.failures
+  if (row.histogram) {
+    target.histogram ??= new Map()
+    for (const [bucket, n] of row.histogram) target.histogram.set(bucket, (target.histogram.get(bucket) ?? 0) + n)
+  }
+
+  for (const instance of row.instances) target.instances.push(instance)
+}
+
 export function* rowsOf(target: Map<number, PeriodRows>): Generator<RowDelta> {
   for (const levels of target.values()) {
     for (const dims of levels.values()) for (const values of dims.values()) yield* values.values()
@@ -79,6 +91,8 @@ export class AggDelta {
   readonly tallies = new Map<PeriodKey, number>()
   /** Day rows; week and month rows are summed from them when asked for (many events share a day row). */
   private readonly days = new Map<number, PeriodRows>()
+  /** Day rows of property values their day does not keep (see cap.ts). */
+  private readonly spilled = new Map<number, PeriodRows>()
 
   /** `closedThrough`: weeks and months ending by this day have rows (see periods.ts); the rest only days. */
   constructor(
@@ -144,6 +158,48 @@ export class AggDelta {
     for (const [i, fact] of list.entries()) tally(fact.ts, transitionKey(fact, list[i + 1]))
   }
 
+  /**
+   * Applies the property cap (see cap.ts) to the day rows: the rows of a value its day does not
+   * keep move to the spill rows and add to OTHER's. `keptOf` gives the values a day keeps of a
+   * property dimension (undefined: not a property); while it keeps fewer than `cap`, new values
+   * join it. Returns the (day, dimension) pairs changed, for the store to rank again.
+   */
+  capProperties(
+    keptOf: (day: number, dim: number) => Set<number> | undefined,
+    cap: number,
+    other: number,
+  ): [number, number][] {
+    const touched: [number, number][] = []
+    for (const [day, levels] of this.days) {
+      for (const [dim, values] of levels.get(0) ?? []) {
+        const kept = keptOf(day, dim)
+        if (!kept) continue
+        touched.push([day, dim])
+        if (this.sign === 1 && kept.size < cap) {
+          const fresh = [...values.values()].filter((r) => r.value !== other && !kept.has(r.value))
+          for (const r of fresh.sort((a, b) => b.events - a.events).slice(0, cap - kept.size)) kept.add(r.value)
+        }
+
+        // A sent OTHER first: its own row moves to the spill before OTHER's sum is made.
+        const spill = [...values.keys()].filter((value) => value !== other && !kept.has(value))
+        if (values.has(other)) spill.unshift(other)
+        for (const [level, dims] of levels) this.spill(day, level, dims.get(dim), spill, other)
+      }
+    }
+
+    return touched
+  }
+
+  /** The (day, dimension) pairs of the day rows whose dimension passes `which`. */
+  dayDims(which: (dim: number) => boolean): [number, number][] {
+    const out: [number, number][] = []
+    for (const [day, levels] of this.days) {
+      for (const dim of levels.get(0)?.keys() ?? []) if (which(dim)) out.push([day, dim])
+    }
+
+    return out
+  }
+
   /** Day rows, and the rows of closed weeks and months. */
   *rows(): Generator<RowDelta> {
     yield* rowsOf(this.days)
@@ -151,16 +207,7 @@ export class AggDelta {
     for (const d of rowsOf(this.days)) {
       const [, week, month] = periodsOf(d.period * DAY_MS)
       for (const period of [week, month]) {
-        if (!isClosed(period, this.closedThrough)) continue
-        const row = addRow(wider, period, d.level, d.dim, d.value)
-        row.events += d.events
-        row.failures += d.failures
-        if (d.histogram) {
-          row.histogram ??= new Map()
-          for (const [bucket, n] of d.histogram) row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + n)
-        }
-
-        for (const instance of d.instances) row.instances.push(instance)
+        if (isClosed(period, this.closedThrough)) addInto(addRow(wider, period, d.level, d.dim, d.value), d)
       }
     }
 
@@ -172,11 +219,27 @@ export class AggDelta {
     return [...this.rows()].sort(byRowKey)
   }
 
+  /** Spilled day rows (see capProperties), in upsert order. */
+  sortedSpill(): RowDelta[] {
+    return [...rowsOf(this.spilled)].sort(byRowKey)
+  }
+
   /** Tally keys (dictionary strings) the delta refers to. */
   tallyStrings(): Set<string> {
     const out = new Set<string>()
     for (const pk of this.tallies.keys()) out.add(splitPeriodKey(pk)[1])
     return out
+  }
+
+  /** Moves a day's rows (of one level and dimension) of some values to the spill rows and adds them to OTHER's. */
+  private spill(day: number, level: number, rows: undefined | ValueMap, values: number[], other: number): void {
+    for (const value of values) {
+      const row = rows?.get(value)
+      if (!row) continue
+      rows!.delete(value)
+      addInto(addRow(this.spilled, day, level, row.dim, value), row)
+      addInto(addRow(this.days, day, level, row.dim, other), row)
+    }
   }
 }
 

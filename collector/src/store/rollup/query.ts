@@ -22,6 +22,7 @@ import {
   type SessionsQuery,
   type SessionsReport,
 } from '../report/types.js'
+import {capProperty} from './cap.js'
 import {addHistogram} from './codecs.js'
 import {setSize, Union} from './instance-set.js'
 import {cover, dayNumber, daysOf, kindOf, labelOf, periodOfDay} from './periods.js'
@@ -51,6 +52,8 @@ export interface RollupReader {
   dayBounds(totalDim: number): Promise<[number, number] | undefined>
   /** Events per dimension at one level in the periods (dimensions with events only). */
   dims(periods: number[], level: number): Promise<{dim: number; events: number}[]>
+  /** The values each day keeps of a property dimension (see cap.ts). */
+  kept(days: number[], dim: number): Promise<{period: number; value: number}[]>
   /** Events passing the filter (or a superset of them), as report facts: the raw path. */
   rawFacts(filter: ReportFilter): Promise<Fact[]>
   /** Rows of one level and dimension in the periods (of some values only, when given). */
@@ -156,15 +159,13 @@ export class RollupQueries {
   async report(query: ReportQuery): Promise<ReportRow[]> {
     const level = levelFor(query, this.dict)
     if (level === undefined) return []
+    const {by} = query
     if (level === 'raw') {
-      const facts = await this.reader.rawFacts(query)
-      return reportFromFacts(
-        facts.filter((f) => matches(f, query)),
-        query,
-      )
+      const facts = (await this.reader.rawFacts(query)).filter((f) => matches(f, query))
+      const property = by.startsWith(PROPERTY_PREFIX) ? by.slice(PROPERTY_PREFIX.length) : undefined
+      return reportFromFacts(property === undefined ? facts : await this.capped(facts, property), query)
     }
 
-    const {by} = query
     const time = by === 'day' || by === 'week' || by === 'month'
     const dimName = time ? TOTAL_DIM : by.startsWith('property.') ? propertyDim(by.slice(9)) : by
     const dim = this.dict.idOf(dimName)
@@ -253,6 +254,21 @@ export class RollupQueries {
       next: nextRows([...groups.values()], query.limit),
       sessions,
     }
+  }
+
+  /** Raw events with one property capped as the aggregates are (see cap.ts). */
+  private async capped(facts: Fact[], property: string): Promise<Fact[]> {
+    const dim = this.dict.idOf(propertyDim(property))
+    if (dim === undefined) return facts
+    const kept = new Map<number, Set<string>>()
+    const days = [...new Set(facts.map((f) => dayNumber(f.ts)))]
+    for (const {period, value} of days.length === 0 ? [] : await this.reader.kept(days, dim)) {
+      let values = kept.get(period)
+      if (!values) kept.set(period, (values = new Set()))
+      values.add(this.dict.decode(value) as string)
+    }
+
+    return capProperty(facts, property, (day) => kept.get(day))
   }
 
   /** The parsed key of a tally. */

@@ -7,6 +7,8 @@
  */
 import type {Fact} from '../report/facts.js'
 
+import {OTHER} from './cap.js'
+
 /** Level kinds: level = value id * LEVEL_KINDS + kind (0 = every event). */
 export const LEVEL_KIND = {command: 4, event: 3, outcome: 5, product: 1, version: 2} as const
 const LEVEL_KINDS = 8
@@ -51,8 +53,11 @@ export function stringsOf(fact: Fact, out: Set<string>): void {
   }
 }
 
-/** Fixed dimension names, added to the dictionary once. */
+/** Fixed dimension names. */
 export const FIXED_DIMS = [TOTAL_DIM, 'product', 'version', 'event', ...SCALAR_DIMS, 'flag'] as const
+
+/** Strings every chunk's rows may need, added to the dictionary once: the fixed dimension names and OTHER. */
+export const FIXED_STRINGS = [...FIXED_DIMS, OTHER] as const
 
 /** Id of a string known to be in the dictionary; null is 0. */
 export type IdOf = (value: null | string) => number
@@ -88,7 +93,7 @@ export function dimsOf(fact: Fact, id: IdOf): number[] {
   return out
 }
 
-/** Dimension names (fixed and property ones) are never overwritten by a deletion: reports need them. */
-export function isDimName(value: string): boolean {
-  return (FIXED_DIMS as readonly string[]).includes(value) || value.startsWith('property.')
+/** Dimension names (fixed and property ones) and OTHER are never overwritten by a deletion: reports need them. */
+export function isFixedString(value: string): boolean {
+  return (FIXED_STRINGS as readonly string[]).includes(value) || value.startsWith('property.')
 }
