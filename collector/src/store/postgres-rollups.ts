@@ -7,7 +7,6 @@ import type pg from 'pg'
 
 import type {Dictionary} from './dictionary.js'
 
-import {DICT_COLUMNS} from './codec.js'
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
@@ -207,31 +206,6 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       [periods, level, dim],
     )
     return rows.map((r) => ({events: Number(r.events), failures: Number(r.failures), value: r.value}))
-  }
-
-  /** Of the dictionary ids given (values and tally keys a deletion touched), those nothing refers to any more. */
-  async unused(client: pg.PoolClient, ids: Iterable<number>): Promise<number[]> {
-    const all = [...ids]
-    if (all.length === 0) return []
-    const {rows} = await client.query<{id: number}>(
-      `SELECT u.id FROM unnest($1::int[]) AS u(id)
-       WHERE NOT EXISTS (SELECT 1 FROM agg WHERE value = u.id AND level = 0)
-         AND NOT EXISTS (SELECT 1 FROM agg_spill WHERE value = u.id AND level = 0)`,
-      [all],
-    )
-    // Tally keys: every packed set is read (a deletion is rare; the sets are a few per period).
-    const {rows: sets} = await client.query<{cells: Buffer}>('SELECT cells FROM tally_sets')
-    const inTallies = sumCounts(sets.map((r) => r.cells))
-    const candidates = rows.map((r) => r.id).filter((id) => !inTallies.has(id))
-    if (candidates.length === 0) return []
-    // Raw events not aggregated any more (purged aggregates) may still name one: one scan, rarely.
-    const {rows: named} = await client.query<Record<string, null | number>>(
-      `SELECT ${DICT_COLUMNS.join(', ')} FROM events WHERE ${DICT_COLUMNS.map((c) => `${c} = ANY($1::int[])`).join(' OR ')}`,
-      [candidates],
-    )
-    const inEvents = new Set<number>()
-    for (const row of named) for (const c of DICT_COLUMNS) if (row[c] !== null) inEvents.add(row[c])
-    return candidates.filter((id) => !inEvents.has(id))
   }
 
   /** Add to packed tallies (changes in key order), inside the caller's transaction. */

@@ -74,6 +74,11 @@ type RowTable = 'agg' | 'agg_spill'
 
 const list = (n: number) => Array.from({length: n}, () => '?').join(', ')
 
+/** A long list of values in slices that fit a statement's parameters (SQLite allows 32,766). */
+function* slices(values: number[], size = 10_000): Generator<number[]> {
+  for (let i = 0; i < values.length; i += size) yield values.slice(i, i + size)
+}
+
 interface StoredRow {
   events: number
   failures: number
@@ -317,12 +322,14 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   private move(day: number, dim: number, values: number[], to: RowTable): void {
     if (values.length === 0) return
     const from = to === 'agg' ? 'agg_spill' : 'agg'
-    const these = `period = ? AND dim = ? AND value IN (${list(values.length)})`
     const columns = 'period, level, dim, value, events, failures, histogram, instances'
-    this.db
-      .prepare(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from} WHERE ${these}`)
-      .run(day, dim, ...values)
-    this.db.prepare(`DELETE FROM ${from} WHERE ${these}`).run(day, dim, ...values)
+    for (const some of slices(values)) {
+      const these = `period = ? AND dim = ? AND value IN (${list(some.length)})`
+      this.db
+        .prepare(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from} WHERE ${these}`)
+        .run(day, dim, ...some)
+      this.db.prepare(`DELETE FROM ${from} WHERE ${these}`).run(day, dim, ...some)
+    }
   }
 
   /** Whether a dimension id names a custom property. */
@@ -377,14 +384,16 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   /** A closed week's or month's rows of some values of a dimension, summed again from its parts. */
   private resum(period: number, dim: number, values: number[], closedThrough: number): void {
     const parts = partsOf(period, closedThrough)
-    const these = `dim = ? AND value IN (${list(values.length)})`
-    this.db.prepare(`DELETE FROM agg WHERE period = ? AND ${these}`).run(period, dim, ...values)
-    const rows = this.db
-      .prepare(
-        `SELECT level, dim, value, events, failures, histogram, instances FROM agg
-         WHERE period IN (${list(parts.length)}) AND ${these}`,
-      )
-      .all(...parts, dim, ...values) as DayRow[]
-    this.applyRows(closedRows(period, rows))
+    for (const some of slices(values)) {
+      const these = `dim = ? AND value IN (${list(some.length)})`
+      this.db.prepare(`DELETE FROM agg WHERE period = ? AND ${these}`).run(period, dim, ...some)
+      const rows = this.db
+        .prepare(
+          `SELECT level, dim, value, events, failures, histogram, instances FROM agg
+           WHERE period IN (${list(parts.length)}) AND ${these}`,
+        )
+        .all(...parts, dim, ...some) as DayRow[]
+      this.applyRows(closedRows(period, rows))
+    }
   }
 }

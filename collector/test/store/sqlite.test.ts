@@ -10,7 +10,7 @@ import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
 import {daysOf, WEEK} from '../../src/store/rollup/periods.js'
 import {fleet} from '../support/fleet.js'
-import {batch} from '../support/messages.js'
+import {batch, commandMessage} from '../support/messages.js'
 import {rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
 
@@ -29,6 +29,47 @@ rollupSuite('SQLite', async (options) => openStore(join(dir, `fresh-${++fresh}.d
     db.close()
   },
   open: async (options) => openStore(upgraded, options),
+})
+
+describe('SQLite property cap', () => {
+  it('caps a day of 35,000 distinct values on upgrade (more than a statement takes parameters)', async () => {
+    const path = join(dir, 'wide.db')
+    const ts = '2026-10-05T12:00:00.000Z'
+    let store = await openStore(path, {propertyCap: 1_000_000})
+    try {
+      for (let i = 0; i < 35; i++) {
+        const messages = Array.from({length: 1000}, (_, j) =>
+          commandMessage({
+            payload: {event: 'path_opened', properties: {path: `/home/u/${i * 1000 + j}`}},
+            timestamp: ts,
+          }),
+        )
+        await store.insert(messages.map((m) => prepareMessage(m)))
+      }
+
+      await store.aggregate()
+    } finally {
+      await store.close()
+    }
+
+    const db = new Database(path)
+    db.exec('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 7')
+    db.close()
+    store = await openStore(path, {propertyCap: 2})
+    try {
+      const rows = await store.report({by: 'property.path', limit: 10})
+      assert.deepEqual(
+        rows.map((r) => [r.key, r.events, r.instances]),
+        [
+          ['(other)', 34_998, 34_998],
+          ['/home/u/0', 1, 1],
+          ['/home/u/1', 1, 1],
+        ],
+      )
+    } finally {
+      await store.close()
+    }
+  })
 })
 
 describe('SQLite aggregates of closed periods', () => {
