@@ -12,7 +12,7 @@ import {closedRows, type DayRow, partsOf} from './rollup/close.js'
 import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {PROPERTY_PREFIX} from './rollup/rows.js'
+import {propertyDims} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
@@ -80,14 +80,17 @@ interface StoredRow {
 }
 
 export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
-  private readonly isProperty = new Map<number, boolean>()
+  /** Whether a dimension id names a custom property. */
+  private readonly property: (dim: number) => boolean
 
   /** `cap`: values a property keeps per day (see rollup/cap.ts). */
   constructor(
     private readonly pool: pg.Pool,
     private readonly dict: Dictionary,
     private readonly cap = PROPERTY_CAP,
-  ) {}
+  ) {
+    this.property = propertyDims(dict)
+  }
 
   /**
    * Apply a delta inside the caller's transaction (which holds the aggregator row's lock), rows in
@@ -96,7 +99,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
    */
   async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
     const other = this.dict.idOf(OTHER)!
-    const pairs = delta.dayDims((dim) => this.property(dim))
+    const pairs = delta.dayDims(this.property)
     const kept = new Map(pairs.map(([day, dim]) => [`${day} ${dim}`, new Set<number>()]))
     if (pairs.length > 0) {
       const {rows} = await client.query<{dim: number; period: number; value: number}>(
@@ -301,18 +304,6 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
        INSERT INTO ${to} (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM moved`,
       [day, dim, values],
     )
-  }
-
-  /** Whether a dimension id names a custom property. */
-  private property(dim: number): boolean {
-    let is = this.isProperty.get(dim)
-    if (is === undefined) {
-      const name = this.dict.decode(dim)
-      is = typeof name === 'string' && name.startsWith(PROPERTY_PREFIX)
-      this.isProperty.set(dim, is)
-    }
-
-    return is
   }
 
   /**

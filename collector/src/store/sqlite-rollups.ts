@@ -12,7 +12,7 @@ import {type AggDelta, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {PROPERTY_PREFIX} from './rollup/rows.js'
+import {propertyDims} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 
 export const SQLITE_AGG_SCHEMA = `
@@ -129,7 +129,8 @@ function rowStatements(db: Database.Database, table: RowTable) {
 }
 
 export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawFacts'> {
-  private readonly isProperty = new Map<number, boolean>()
+  /** Whether a dimension id names a custom property. */
+  private readonly property: (dim: number) => boolean
   private readonly statements
   private readonly tables
 
@@ -139,6 +140,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     private readonly dict: Dictionary,
     private readonly cap = PROPERTY_CAP,
   ) {
+    this.property = propertyDims(dict)
     this.tables = {agg: rowStatements(db, 'agg'), agg_spill: rowStatements(db, 'agg_spill')}
     this.statements = {
       closedThrough: db.prepare('SELECT closed_through FROM aggregator'),
@@ -165,7 +167,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   apply(delta: AggDelta, removed?: number): void {
     const other = this.dict.idOf(OTHER)!
     const kept = new Map<string, Set<number>>()
-    for (const [day, dim] of delta.dayDims((d) => this.property(d))) {
+    for (const [day, dim] of delta.dayDims(this.property)) {
       kept.set(`${day} ${dim}`, new Set(this.statements.kept.all(day, dim, other) as number[]))
     }
 
@@ -330,18 +332,6 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
         .run(day, dim, ...some)
       this.db.prepare(`DELETE FROM ${from} WHERE ${these}`).run(day, dim, ...some)
     }
-  }
-
-  /** Whether a dimension id names a custom property. */
-  private property(dim: number): boolean {
-    let is = this.isProperty.get(dim)
-    if (is === undefined) {
-      const name = this.dict.decode(dim)
-      is = typeof name === 'string' && name.startsWith(PROPERTY_PREFIX)
-      this.isProperty.set(dim, is)
-    }
-
-    return is
   }
 
   /**

@@ -134,6 +134,19 @@ export function rollupSuite(
       return factOf(m, instances.indexOf(m.instance_id), prepared.messageId, Date.parse(m.timestamp))
     })
 
+    /** Deletes an instance: every report then equals the raw events' without it. */
+    async function deleteExactly(store: Store, instanceId: string): Promise<void> {
+      await store.deleteInstance(instanceId)
+      const number = instances.indexOf(instanceId)
+      assertSame(
+        await everyReport(store),
+        expectedReports(
+          facts.filter((f) => f.instance !== number),
+          CAP,
+        ),
+      )
+    }
+
     it('answer every report as the raw events do, whatever the arrival order and duplicates', async () => {
       const store = await fresh()
       try {
@@ -179,16 +192,7 @@ export function rollupSuite(
         await ingest(store, late)
         assertSame(await everyReport(store), expectedReports(facts, CAP))
         // A deletion takes the instance out of closed and open periods alike.
-        const gone = batches[0][0].instance_id
-        await store.deleteInstance(gone)
-        const number = instances.indexOf(gone)
-        assertSame(
-          await everyReport(store),
-          expectedReports(
-            facts.filter((f) => f.instance !== number),
-            CAP,
-          ),
-        )
+        await deleteExactly(store, batches[0][0].instance_id)
       } finally {
         await store.close()
       }
@@ -237,16 +241,7 @@ export function rollupSuite(
       try {
         assertSame(await everyReport(store), expectedReports(facts, CAP))
         assert.ok((await store.report(cookbooks)).length < uncapped)
-        const gone = batches[3][0].instance_id
-        await store.deleteInstance(gone)
-        const number = instances.indexOf(gone)
-        assertSame(
-          await everyReport(store),
-          expectedReports(
-            facts.filter((f) => f.instance !== number),
-            CAP,
-          ),
-        )
+        await deleteExactly(store, batches[3][0].instance_id)
       } finally {
         await store.close()
       }

@@ -5,6 +5,7 @@
  * An event adds to each level it has and, under each, to one row per dimension (one per flag and
  * per custom property), so a report reads the rows of one (level, dim) and no cube of combinations.
  */
+import type {Dictionary} from '../dictionary.js'
 import type {Fact} from '../report/facts.js'
 
 import {OTHER} from './cap.js'
@@ -27,6 +28,21 @@ export const PROPERTY_PREFIX = 'property.'
 
 export function propertyDim(name: string): string {
   return PROPERTY_PREFIX + name
+}
+
+/** A test of whether a dimension id names a custom property, cached (dimension names are never overwritten). */
+export function propertyDims(dict: Dictionary): (dim: number) => boolean {
+  const known = new Map<number, boolean>()
+  return (dim) => {
+    let is = known.get(dim)
+    if (is === undefined) {
+      const name = dict.decode(dim)
+      is = typeof name === 'string' && name.startsWith(PROPERTY_PREFIX)
+      known.set(dim, is)
+    }
+
+    return is
+  }
 }
 
 /** The value of the version dimension (and level): "product@version". */
