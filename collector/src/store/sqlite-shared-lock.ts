@@ -27,7 +27,15 @@ export class SqliteSharedLock implements PeerLock {
   /** Resolves when the other connection releases the write lock (at once if it does not hold it), or after `timeoutMs`. */
   async peerReleased(timeoutMs: number): Promise<void> {
     const wait = Atomics.waitAsync(this.slots, 1 - this.side, 1, timeoutMs)
-    if (wait.async) await wait.value
+    if (!wait.async) return
+    // A pending Atomics.waitAsync does not keep Node's event loop alive: with nothing else to do (a
+    // script inserting while the aggregator thread folds), the process would exit mid-insert (code 13).
+    const alive = setTimeout(() => {}, timeoutMs)
+    try {
+      await wait.value
+    } finally {
+      clearTimeout(alive)
+    }
   }
 
   /** This connection took (true) or released (false) the write lock. */
