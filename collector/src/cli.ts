@@ -13,7 +13,6 @@ import {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQ
 import {startServer} from './server.js'
 import {assertStoreExists, resolveStoreLocation} from './store/location.js'
 import {isPostgresUrl, openStore} from './store/open.js'
-import {PROPERTY_CAP} from './store/rollup/cap.js'
 
 export {parseDuration} from './routes/admin.js'
 
@@ -27,7 +26,7 @@ Commands:
            --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
            --property-cap <n>  values a custom property keeps per day, the rest counted as "(other)"
-                               (default 100; a change applies to days as they change, or after rebuild)
+                               (default: the store's, 100 for a new one; a change re-ranks every stored day)
            --rate-limit-deletions <max>/<window>  per client address (default 30/1m; off)
            --rate-limit-events <max>/<window>     per client address (default 1200/1m; off)
            --rate-limit-auth <max>/<window>       failed admin authentications (default 10/15m; off)
@@ -147,7 +146,7 @@ async function serve(args: string[]): Promise<void> {
       host: {default: '127.0.0.1', type: 'string'},
       'log-level': {default: 'info', type: 'string'},
       port: {default: '8080', type: 'string'},
-      'property-cap': {default: String(PROPERTY_CAP), type: 'string'},
+      'property-cap': {type: 'string'},
       'rate-limit-auth': {type: 'string'},
       'rate-limit-deletions': {type: 'string'},
       'rate-limit-events': {type: 'string'},
@@ -161,8 +160,8 @@ async function serve(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
   if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
     throw new Error('--sqlite-sync must be full or normal')
-  const propertyCap = Number(values['property-cap'])
-  if (!Number.isInteger(propertyCap) || propertyCap < 1 || propertyCap > 100_000)
+  const propertyCap = values['property-cap'] === undefined ? undefined : Number(values['property-cap'])
+  if (propertyCap !== undefined && (!Number.isInteger(propertyCap) || propertyCap < 1 || propertyCap > 100_000))
     throw new Error(`invalid --property-cap ${values['property-cap']}: a whole number from 1 to 100000`)
   const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined
   // Checked before the store opens: a refused start leaves no file behind.

@@ -8,8 +8,8 @@ import type pg from 'pg'
 import type {Dictionary} from './dictionary.js'
 
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
-import {closedRows, type DayRow, partsOf} from './rollup/close.js'
-import {type AggDelta, type RowDelta} from './rollup/delta.js'
+import {type DayRow, partsOf, summedRows} from './rollup/close.js'
+import {type AggDelta, type DayKept, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
 import {propertyDims} from './rollup/rows.js'
@@ -56,7 +56,9 @@ export const POSTGRES_PROPERTY_CAP = `
     -- Read by day and property, across levels (ranking a day, summing OTHER).
     PRIMARY KEY (period, dim, level, value)
   );
-  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;`
+  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;
+  -- The cap the stored days are capped at; NULL until they are (capTo).
+  ALTER TABLE aggregator ADD COLUMN property_cap INTEGER;`
 
 type RowTable = 'agg' | 'agg_spill'
 
@@ -83,11 +85,9 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   /** Whether a dimension id names a custom property. */
   private readonly property: (dim: number) => boolean
 
-  /** `cap`: values a property keeps per day (see rollup/cap.ts). */
   constructor(
     private readonly pool: pg.Pool,
     private readonly dict: Dictionary,
-    private readonly cap = PROPERTY_CAP,
   ) {
     this.property = propertyDims(dict)
   }
@@ -99,35 +99,61 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
    */
   async apply(client: pg.PoolClient, delta: AggDelta, removed?: number): Promise<void> {
     const other = this.dict.idOf(OTHER)!
+    const cap = await this.cap(client)
     const pairs = delta.dayDims(this.property)
-    const kept = new Map(pairs.map(([day, dim]) => [`${day} ${dim}`, new Set<number>()]))
+    const known = new Map(pairs.map(([day, dim]): [string, DayKept] => [`${day} ${dim}`, {kept: new Set(), room: cap}]))
     if (pairs.length > 0) {
-      const {rows} = await client.query<{dim: number; period: number; value: number}>(
-        `SELECT a.period, a.dim, a.value FROM agg a JOIN unnest($1::int[], $2::int[]) AS u(period, dim)
-           ON a.period = u.period AND a.level = 0 AND a.dim = u.dim
-         WHERE a.value != $3`,
+      const {rows} = await client.query<{dim: number; period: number; spilled: boolean; value: number}>(
+        `SELECT a.period, a.dim, a.value, false AS spilled FROM agg a
+           JOIN unnest($1::int[], $2::int[]) AS u(period, dim) ON a.period = u.period AND a.level = 0 AND a.dim = u.dim
+         WHERE a.value != $3
+         UNION ALL
+         SELECT u.period, u.dim, 0, true FROM unnest($1::int[], $2::int[]) AS u(period, dim)
+         WHERE EXISTS (SELECT 1 FROM agg_spill s WHERE s.period = u.period AND s.dim = u.dim)`,
         [...columns(pairs, 2), other],
       )
-      for (const r of rows) kept.get(`${r.period} ${r.dim}`)!.add(r.value)
+      for (const r of rows) {
+        const day = known.get(`${r.period} ${r.dim}`)!
+        if (r.spilled) day.room = Number.NEGATIVE_INFINITY
+        else day.kept.add(r.value)
+      }
+
+      for (const day of known.values()) day.room = Math.max(0, day.room - day.kept.size)
     }
 
-    const touched = delta.capProperties((day, dim) => kept.get(`${day} ${dim}`), this.cap, other)
+    const touched = delta.spillUnkept((day, dim) => known.get(`${day} ${dim}`), other)
     await this.applyRows(client, delta.sortedRows(), removed)
     await this.applyRows(client, delta.sortedSpill(), removed, 'agg_spill')
     await this.addTallies(client, tallyChanges(delta, this.dict))
-    await this.recap(client, touched, delta.closedThrough)
+    await this.recap(client, touched, delta.closedThrough, cap)
+  }
+
+  /** The cap the stored days are capped at (see capTo). */
+  async cap(client: pg.PoolClient): Promise<number> {
+    const {rows} = await client.query<{property_cap: null | number}>('SELECT property_cap FROM aggregator')
+    return rows[0].property_cap ?? PROPERTY_CAP
   }
 
   /**
-   * Caps the property days stored before the cap existed (schema 7), inside the caller's
-   * transaction: every day ranked as if it had changed.
+   * Caps every stored day at `cap`, inside the caller's transaction (which holds the aggregator
+   * row's lock), and records it: when a store aggregated before the cap existed opens (its day rows
+   * of a sent OTHER then move to the spill first), and when the cap changes. Every day is ranked
+   * again and its OTHER summed again. The same steps as SQLite's.
    */
-  async capStoredDays(client: pg.PoolClient): Promise<void> {
+  async capTo(client: pg.PoolClient, cap: number): Promise<void> {
+    const {rows: state} = await client.query<{property_cap: null | number}>('SELECT property_cap FROM aggregator')
+    const other = this.dict.idOf(OTHER)!
     const {rows} = await client.query<{dim: number; period: number}>(
       `SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`,
     )
-    const pairs = rows.filter((r) => this.property(r.dim)).map((r): [number, number] => [r.period, r.dim])
-    await this.recap(client, pairs, await this.closedThrough(client))
+    const days = rows.filter((r) => this.property(r.dim)).map((r): [number, number] => [r.period, r.dim])
+    if (state[0].property_cap === null) {
+      // eslint-disable-next-line no-await-in-loop -- inside one transaction
+      for (const [day, dim] of days) await this.move(client, day, dim, [other], 'agg_spill')
+    }
+
+    await this.recap(client, days, await this.closedThrough(client), cap, true)
+    await client.query('UPDATE aggregator SET property_cap = $1', [cap])
   }
 
   /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
@@ -140,7 +166,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     )
     await this.applyRows(
       client,
-      closedRows(
+      summedRows(
         period,
         rows.map((r) => ({...r, level: Number(r.level)})),
       ),
@@ -310,9 +336,16 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
    * Ranks changed property days again from their exact rows (kept and spilled): values that enter
    * or leave a day's kept set move between agg and agg_spill, OTHER's rows of the day are summed
    * again from the spilled ones, and so are the rows of those values in the day's closed week and
-   * month (from their parts, weeks before months). The same steps as SQLite's.
+   * month (from their parts, weeks before months). `all`: every day so, even with no value moving.
+   * The same steps as SQLite's.
    */
-  private async recap(client: pg.PoolClient, touched: [number, number][], closedThrough: number): Promise<void> {
+  private async recap(
+    client: pg.PoolClient,
+    touched: [number, number][],
+    closedThrough: number,
+    cap: number,
+    all = false,
+  ): Promise<void> {
     const other = this.dict.idOf(OTHER)!
     const resums = new Resums(other, closedThrough)
     /* eslint-disable no-await-in-loop -- one day after another, inside one transaction */
@@ -325,9 +358,9 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       const kept = new Set(totals.filter((t) => !t.spilled && t.value !== other).map((t) => t.value))
       const {enter, leave} = moves(
         kept,
-        keptValues(totals, this.cap, (id) => this.dict.decode(id) as string, other),
+        keptValues(totals, cap, (id) => this.dict.decode(id) as string, other),
       )
-      if (enter.length === 0 && leave.length === 0) continue
+      if (enter.length === 0 && leave.length === 0 && !all) continue
       await this.move(client, day, dim, leave, 'agg_spill')
       await this.move(client, day, dim, enter, 'agg')
       await client.query('DELETE FROM agg WHERE period = $1 AND dim = $2 AND value = $3', [day, dim, other])
@@ -338,7 +371,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       )
       await this.applyRows(
         client,
-        closedRows(
+        summedRows(
           day,
           spilled.map((r) => ({...r, level: Number(r.level), value: other})),
         ),
@@ -370,7 +403,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     )
     await this.applyRows(
       client,
-      closedRows(
+      summedRows(
         period,
         rows.map((r) => ({...r, level: Number(r.level)})),
       ),

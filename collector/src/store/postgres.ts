@@ -14,14 +14,13 @@ import {
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
-import {OTHER} from './rollup/cap.js'
+import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
-import {FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
+import {AGG_TABLES, FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
-import {AGG_TABLES} from './sqlite-rollups.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -109,7 +108,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_AGG_SCHEMA,
   // 5: week and month rows only once those periods close; rebuilt in the background.
   POSTGRES_CLOSED_PERIODS,
-  // 6: the property cap; the days stored before are capped by capStoredDays().
+  // 6: the property cap; the days stored before are capped by capStoredDays() when the store opens.
   POSTGRES_PROPERTY_CAP,
 ]
 
@@ -161,7 +160,11 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 export interface PostgresStoreOptions {
   /** Pool size (default 10). */
   max?: number
-  /** Values a custom property keeps per day (see rollup/cap.ts); PROPERTY_CAP unless given. */
+  /**
+   * Values a custom property keeps per day (see rollup/cap.ts). Given and different from the
+   * store's, every stored day is capped again when the store opens; otherwise the store's stays
+   * (PROPERTY_CAP for a new one).
+   */
   propertyCap?: number
 }
 
@@ -183,9 +186,9 @@ export class PostgresStore implements Store {
   /** The VACUUM that follows deletions (one at a time, coalesced). */
   private vacuuming: Promise<void> | undefined
 
-  private constructor(pool: pg.Pool, propertyCap: number | undefined) {
+  private constructor(pool: pg.Pool) {
     this.pool = pool
-    this.rollups = new PostgresRollups(pool, this.dict, propertyCap)
+    this.rollups = new PostgresRollups(pool, this.dict)
     const {rollups} = this
     this.queries = new RollupQueries(
       {
@@ -208,12 +211,12 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({connectionString: url, max: options.max ?? 10})
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {})
-    const store = new PostgresStore(pool, options.propertyCap)
+    const store = new PostgresStore(pool)
     try {
-      const applied = await store.migrate()
+      await store.migrate()
       await store.loadStrings()
       await store.convertLegacyEvents()
-      if (applied.includes(MIGRATIONS.indexOf(POSTGRES_PROPERTY_CAP) + 1)) await store.capStoredDays()
+      await store.capStoredDays(options.propertyCap)
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
       store.aggregator.poke()
     } catch (error) {
@@ -436,14 +439,18 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Schema 6: the days aggregated before the property cap existed are capped, once (see
-   * rollup/cap.ts), holding the aggregator row's lock as a chunk does.
+   * Caps the stored days at `wanted` if they are not yet (a store aggregated before the cap
+   * existed, or a new one) or at another cap (see rollup/cap.ts): in one transaction holding the
+   * aggregator row's lock, as a chunk does, so a failure leaves them as they were and the next open
+   * tries again. Every collector's aggregator reads the cap from that row.
    */
-  private async capStoredDays(): Promise<void> {
+  private async capStoredDays(wanted: number | undefined): Promise<void> {
     await this.addStrings([OTHER])
     await this.transaction(async (client) => {
-      await client.query('SELECT 1 FROM aggregator FOR UPDATE')
-      await this.rollups.capStoredDays(client)
+      const {rows} = await client.query<{property_cap: null | number}>('SELECT property_cap FROM aggregator FOR UPDATE')
+      const stored = rows[0].property_cap
+      const cap = wanted ?? stored ?? PROPERTY_CAP
+      if (cap !== stored) await this.rollups.capTo(client, cap)
     })
   }
 

@@ -21,7 +21,6 @@ export interface AggregatorWorkerData {
   /** The write lock the two connections share (SqliteSharedLock). */
   lock: SharedArrayBuffer
   path: string
-  propertyCap?: number
   synchronous?: 'full' | 'normal'
 }
 

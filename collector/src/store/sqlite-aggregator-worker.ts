@@ -30,7 +30,6 @@ const data = workerData as AggregatorWorkerData
 const port = parentPort!
 const ingesting = new Int32Array(data.ingesting)
 const store = new SqliteStore(data.path, {
-  propertyCap: data.propertyCap,
   role: 'aggregator',
   sharedLock: new SqliteSharedLock(data.lock, AGGREGATOR_SIDE),
   synchronous: data.synchronous,

@@ -6,9 +6,9 @@ import type {Dictionary} from './dictionary.js'
 import {DICT_COLUMNS} from './codec.js'
 import {addTo, type Histogram} from './report/histogram.js'
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
-import {closedRows, type DayRow, partsOf} from './rollup/close.js'
+import {type DayRow, partsOf, summedRows} from './rollup/close.js'
 import {addHistogram, encodeHistogram} from './rollup/codecs.js'
-import {type AggDelta, type RowDelta} from './rollup/delta.js'
+import {type AggDelta, type DayKept, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
@@ -65,12 +65,13 @@ export const SQLITE_PROPERTY_CAP = `
   );
   -- Read by day and property, across levels (ranking a day, summing OTHER).
   CREATE UNIQUE INDEX agg_spill_key ON agg_spill (period, dim, level, value);
-  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;`
-
-/** Tables the aggregates live in (rebuild empties them). */
-export const AGG_TABLES = ['agg', 'agg_spill', 'tally_sets'] as const
+  CREATE INDEX agg_spill_value ON agg_spill (value) WHERE level = 0;
+  -- The cap the stored days are capped at; NULL until they are (capTo).
+  ALTER TABLE aggregator ADD COLUMN property_cap INTEGER;`
 
 type RowTable = 'agg' | 'agg_spill'
+
+const ROW_COLUMNS = 'period, level, dim, value, events, failures, histogram, instances'
 
 const list = (n: number) => Array.from({length: n}, () => '?').join(', ')
 
@@ -134,20 +135,20 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   private readonly statements
   private readonly tables
 
-  /** `cap`: values a property keeps per day (see rollup/cap.ts). */
   constructor(
     private readonly db: Database.Database,
     private readonly dict: Dictionary,
-    private readonly cap = PROPERTY_CAP,
   ) {
     this.property = propertyDims(dict)
     this.tables = {agg: rowStatements(db, 'agg'), agg_spill: rowStatements(db, 'agg_spill')}
     this.statements = {
+      cap: db.prepare('SELECT property_cap FROM aggregator').pluck(),
       closedThrough: db.prepare('SELECT closed_through FROM aggregator'),
       dayTotals: db.prepare(
         `SELECT value, events, 0 AS spilled FROM agg WHERE period = ? AND level = 0 AND dim = ?
          UNION ALL SELECT value, events, 1 FROM agg_spill WHERE period = ? AND dim = ? AND level = 0`,
       ),
+      hasSpill: db.prepare('SELECT EXISTS (SELECT 1 FROM agg_spill WHERE period = ? AND dim = ?)').pluck(),
       kept: db.prepare('SELECT value FROM agg WHERE period = ? AND level = 0 AND dim = ? AND value != ?').pluck(),
       spilled: db.prepare(
         'SELECT level, dim, value, events, failures, histogram, instances FROM agg_spill WHERE period = ? AND dim = ?',
@@ -166,30 +167,41 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
    */
   apply(delta: AggDelta, removed?: number): void {
     const other = this.dict.idOf(OTHER)!
-    const kept = new Map<string, Set<number>>()
+    const cap = this.cap()
+    const known = new Map<string, DayKept>()
     for (const [day, dim] of delta.dayDims(this.property)) {
-      kept.set(`${day} ${dim}`, new Set(this.statements.kept.all(day, dim, other) as number[]))
+      const kept = new Set(this.statements.kept.all(day, dim, other) as number[])
+      const room = this.statements.hasSpill.get(day, dim) === 1 ? 0 : Math.max(0, cap - kept.size)
+      known.set(`${day} ${dim}`, {kept, room})
     }
 
-    const touched = delta.capProperties((day, dim) => kept.get(`${day} ${dim}`), this.cap, other)
+    const touched = delta.spillUnkept((day, dim) => known.get(`${day} ${dim}`), other)
     this.applyRows(delta.sortedRows(), removed)
     this.applyRows(delta.sortedSpill(), removed, 'agg_spill')
     this.addTallies(tallyChanges(delta, this.dict))
-    this.recap(touched, delta.closedThrough)
+    this.recap(touched, delta.closedThrough, cap)
+  }
+
+  /** The cap the stored days are capped at (null: not yet, see capTo). */
+  cap(): number {
+    return (this.statements.cap.get() as null | number) ?? PROPERTY_CAP
   }
 
   /**
-   * Caps the property days stored before the cap existed (schema 7), inside the caller's
-   * transaction: every day ranked as if it had changed.
+   * Caps every stored day at `cap`, inside the caller's transaction, and records it: when a
+   * store aggregated before the cap existed opens (its day rows of a sent OTHER then move to the
+   * spill first), and when the cap changes. Every day is ranked again and its OTHER summed again.
    */
-  capStoredDays(closedThrough: number): void {
+  capTo(cap: number, closedThrough: number): void {
+    const fromUncapped = this.statements.cap.get() === null
+    const other = this.dict.idOf(OTHER)!
     const pairs = this.db
       .prepare(`SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`)
       .all() as {dim: number; period: number}[]
-    this.recap(
-      pairs.filter((p) => this.property(p.dim)).map((p) => [p.period, p.dim]),
-      closedThrough,
-    )
+    const days = pairs.filter((p) => this.property(p.dim)).map((p): [number, number] => [p.period, p.dim])
+    if (fromUncapped) for (const [day, dim] of days) this.move(day, dim, [other], 'agg_spill')
+    this.recap(days, closedThrough, cap, true)
+    this.db.prepare('UPDATE aggregator SET property_cap = ?').run(cap)
   }
 
   /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
@@ -200,7 +212,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
         `SELECT level, dim, value, events, failures, histogram, instances FROM agg WHERE period IN (${list(parts.length)})`,
       )
       .all(...parts) as DayRow[]
-    this.applyRows(closedRows(period, days))
+    this.applyRows(summedRows(period, days))
     const sets = this.db
       .prepare(`SELECT kind, cells FROM tally_sets WHERE period IN (${list(parts.length)})`)
       .all(...parts) as {cells: Buffer; kind: number}[]
@@ -324,11 +336,10 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   private move(day: number, dim: number, values: number[], to: RowTable): void {
     if (values.length === 0) return
     const from = to === 'agg' ? 'agg_spill' : 'agg'
-    const columns = 'period, level, dim, value, events, failures, histogram, instances'
     for (const some of slices(values)) {
       const these = `period = ? AND dim = ? AND value IN (${list(some.length)})`
       this.db
-        .prepare(`INSERT INTO ${to} (${columns}) SELECT ${columns} FROM ${from} WHERE ${these}`)
+        .prepare(`INSERT INTO ${to} (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM ${from} WHERE ${these}`)
         .run(day, dim, ...some)
       this.db.prepare(`DELETE FROM ${from} WHERE ${these}`).run(day, dim, ...some)
     }
@@ -338,9 +349,9 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
    * Ranks changed property days again from their exact rows (kept and spilled): values that enter
    * or leave a day's kept set move between agg and agg_spill, OTHER's rows of the day are summed
    * again from the spilled ones, and so are the rows of those values in the day's closed week and
-   * month (from their parts, weeks before months).
+   * month (from their parts, weeks before months). `all`: every day so, even with no value moving.
    */
-  private recap(touched: [number, number][], closedThrough: number): void {
+  private recap(touched: [number, number][], closedThrough: number, cap: number, all = false): void {
     const other = this.dict.idOf(OTHER)!
     const resums = new Resums(other, closedThrough)
     for (const [day, dim] of touched) {
@@ -352,15 +363,15 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       const kept = new Set(totals.filter((t) => t.spilled === 0 && t.value !== other).map((t) => t.value))
       const {enter, leave} = moves(
         kept,
-        keptValues(totals, this.cap, (id) => this.dict.decode(id) as string, other),
+        keptValues(totals, cap, (id) => this.dict.decode(id) as string, other),
       )
-      if (enter.length === 0 && leave.length === 0) continue
+      if (enter.length === 0 && leave.length === 0 && !all) continue
       this.move(day, dim, leave, 'agg_spill')
       this.move(day, dim, enter, 'agg')
       this.db.prepare('DELETE FROM agg WHERE period = ? AND dim = ? AND value = ?').run(day, dim, other)
       const spilled = this.statements.spilled.all(day, dim) as DayRow[]
       this.applyRows(
-        closedRows(
+        summedRows(
           day,
           spilled.map((r) => ({...r, value: other})),
         ),
@@ -383,7 +394,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
            WHERE period IN (${list(parts.length)}) AND ${these}`,
         )
         .all(...parts, dim, ...some) as DayRow[]
-      this.applyRows(closedRows(period, rows))
+      this.applyRows(summedRows(period, rows))
     }
   }
 }

@@ -10,23 +10,17 @@ import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMess
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
 import {CHUNK_EVENTS} from './rollup/aggregator.js'
-import {OTHER} from './rollup/cap.js'
+import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
-import {FIXED_STRINGS, type IdOf, isFixedString, stringsOf} from './rollup/rows.js'
+import {AGG_TABLES, FIXED_STRINGS, type IdOf, isFixedString, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
 import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
-import {
-  AGG_TABLES,
-  SQLITE_AGG_SCHEMA,
-  SQLITE_CLOSED_PERIODS,
-  SQLITE_PROPERTY_CAP,
-  SqliteRollups,
-} from './sqlite-rollups.js'
+import {SQLITE_AGG_SCHEMA, SQLITE_CLOSED_PERIODS, SQLITE_PROPERTY_CAP, SqliteRollups} from './sqlite-rollups.js'
 import {SqliteSharedLock} from './sqlite-shared-lock.js'
 import {SqliteStrings, STRINGS_GENERATION_SCHEMA} from './sqlite-strings.js'
 import {
@@ -110,7 +104,7 @@ const MIGRATIONS: string[] = [
   // 6: the dictionary's generation, now that two connections (the server's and its aggregator
   // thread's) write the strings table.
   STRINGS_GENERATION_SCHEMA,
-  // 7: the property cap; the days stored before are capped by capStoredDays().
+  // 7: the property cap; the days stored before are capped by capStoredDays() when the store opens.
   SQLITE_PROPERTY_CAP,
 ]
 
@@ -154,7 +148,11 @@ function eventRow(row: SqliteRow): EventRow {
 }
 
 export interface SqliteStoreOptions {
-  /** Values a custom property keeps per day (see rollup/cap.ts); PROPERTY_CAP unless given. */
+  /**
+   * Values a custom property keeps per day (see rollup/cap.ts). Given and different from the
+   * store's, every stored day is capped again when the store opens; otherwise the store's stays
+   * (PROPERTY_CAP for a new one).
+   */
   propertyCap?: number
   /** Open an existing file for reading only (reports while a server owns the file). */
   readonly?: boolean
@@ -235,10 +233,10 @@ export class SqliteStore implements Store {
 
     this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
     // The aggregator thread opens the file once the server's connection has migrated it.
-    const applied = !options.readonly && options.role !== 'aggregator' ? this.migrate() : []
+    if (!options.readonly && options.role !== 'aggregator') this.migrate()
     this.strings = new SqliteStrings(this.db)
     this.dict = this.strings.dict
-    this.rollups = new SqliteRollups(this.db, this.dict, options.propertyCap)
+    this.rollups = new SqliteRollups(this.db, this.dict)
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
     this.queries = new RollupQueries(
       {...bind(this.rollups), rawFacts: async (filter) => this.rawFacts(filter)},
@@ -248,12 +246,8 @@ export class SqliteStore implements Store {
     this.foldTx = this.transaction(() => this.foldChunk())
     if (!options.readonly && options.role !== 'aggregator') {
       this.convertLegacyEvents()
-      if (applied.includes(MIGRATIONS.indexOf(SQLITE_PROPERTY_CAP) + 1)) this.capStoredDays()
-      this.thread = new SqliteAggregatorThread({
-        path,
-        propertyCap: options.propertyCap,
-        synchronous: options.synchronous,
-      })
+      this.capStoredDays(options.propertyCap)
+      this.thread = new SqliteAggregatorThread({path, synchronous: options.synchronous})
       this.lock = this.thread.lock
       this.thread.start()
       // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
@@ -442,13 +436,18 @@ export class SqliteStore implements Store {
     this.strings.add(values)
   }
 
-  /** Schema 7: the days aggregated before the property cap existed are capped, once (see rollup/cap.ts). */
-  private capStoredDays(): void {
+  /**
+   * Caps the stored days at `wanted` if they are not yet (a store aggregated before the cap
+   * existed, or a new one) or at another cap (see rollup/cap.ts); in one transaction, so a failure
+   * leaves them as they were and the next open tries again.
+   */
+  private capStoredDays(wanted: number | undefined): void {
     this.addStrings([OTHER])
-    const cap = this.transaction(() =>
-      this.rollups.capStoredDays(this.rollups.closedThrough() ?? Number.NEGATIVE_INFINITY),
-    )
-    cap.immediate()
+    const stored = this.db.prepare('SELECT property_cap FROM aggregator').pluck().get() as null | number
+    const cap = wanted ?? stored ?? PROPERTY_CAP
+    if (cap === stored) return
+    const tx = this.transaction(() => this.rollups.capTo(cap, this.rollups.closedThrough() ?? Number.NEGATIVE_INFINITY))
+    tx.immediate()
   }
 
   /** Fold every event above the watermark, inside the caller's transaction; returns the events folded. */
@@ -573,7 +572,7 @@ export class SqliteStore implements Store {
    */
   private forgetStrings(delta: AggDelta): void {
     const candidates = new Set<number>()
-    for (const row of [...delta.rows(), ...delta.sortedSpill()]) {
+    for (const row of [...delta.rows(), ...delta.spilledRows()]) {
       const value = row.value === 0 ? undefined : this.dict.decode(row.value)
       if (typeof value === 'string' && !isFixedString(value)) candidates.add(row.value)
     }

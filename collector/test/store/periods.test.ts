@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {advance, closedRows, type DayRow, partsOf, startingClosedThrough} from '../../src/store/rollup/close.js'
+import {advance, type DayRow, partsOf, startingClosedThrough, summedRows} from '../../src/store/rollup/close.js'
 import {encodeSorted} from '../../src/store/rollup/instance-set.js'
 import {
   closing,
@@ -105,7 +105,7 @@ describe('aggregate periods', () => {
 
   it('sum a closing period from its parts: counts added, instance sets unioned, small and large', () => {
     // Value 1: large sets (bitmaps and long lists); value 2: a few numbers each.
-    const rows = closedRows(WEEK + day('2026-05-04'), [
+    const rows = summedRows(WEEK + day('2026-05-04'), [
       part(1, range(0, 19_999, 2)),
       part(1, range(1, 9999, 3)),
       part(1, range(15_000, 15_400, 1)),

@@ -26,7 +26,9 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     async downgrade() {
       const client = new pg.Client(upgraded)
       await client.connect()
-      await client.query('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 6')
+      await client.query(
+        'DROP TABLE agg_spill; ALTER TABLE aggregator DROP COLUMN property_cap; DELETE FROM schema_migrations WHERE version = 6',
+      )
       await client.end()
     },
     async open(options) {

@@ -4,6 +4,7 @@
  * reports of a store that never had it; rebuild gives the same reports again.
  */
 import assert from 'node:assert/strict'
+import {randomUUID} from 'node:crypto'
 import {describe, it} from 'node:test'
 
 import type {OpenStoreOptions} from '../../src/store/open.js'
@@ -19,7 +20,8 @@ import {
 import {type Fact, factOf, matches} from '../../src/store/report/facts.js'
 import {dayOf} from '../../src/store/report/time.js'
 import {REPORT_DIMENSIONS, type ReportDimension, type ReportFilter} from '../../src/store/report/types.js'
-import {capFacts, OTHER, PROPERTY_CAP} from '../../src/store/rollup/cap.js'
+import {OTHER, PROPERTY_CAP} from '../../src/store/rollup/cap.js'
+import {capFacts} from '../support/cap-reference.js'
 import {fleet} from '../support/fleet.js'
 
 const DIMENSIONS: ReportDimension[] = [...REPORT_DIMENSIONS, 'property.cookbook', 'property.version', 'property.none']
@@ -127,7 +129,15 @@ export function rollupSuite(
 ): void {
   const fresh = async () => open({propertyCap: CAP})
   describe(`${name} aggregates`, () => {
-    const batches = [...fleet({days: 45, instances: 40, seed: 11})]
+    // Now and then a cookbook sent as the text "(other)": it counts within OTHER.
+    let custom = 0
+    const batches = [...fleet({days: 45, instances: 40, seed: 11})].map((b) =>
+      b.map((m) => {
+        const {properties} = m.payload
+        if (typeof properties?.cookbook !== 'string' || ++custom % 25 !== 0) return m
+        return {...m, payload: {...m.payload, properties: {...properties, cookbook: OTHER}}}
+      }),
+    )
     const instances = [...new Set(batches.flat().map((m) => m.instance_id))]
     const facts = batches.flat().map((m) => {
       const prepared = prepareMessage(m)
@@ -223,8 +233,9 @@ export function rollupSuite(
       }
     })
 
-    it('are capped when a store aggregated before the property cap is opened, and stay exact', async () => {
-      // Aggregated with no effective cap, then taken back to the schema before it: uncapped rows, no spill.
+    it('are capped when a store aggregated before the property cap opens, and again when the cap changes', async () => {
+      // Aggregated with no effective cap, then taken back to the schema before it: uncapped rows
+      // (a sent "(other)" among them), no spill.
       const cookbooks = {by: 'property.cookbook', limit: 1000} as const
       let uncapped: number
       let store = await upgrade.open({propertyCap: 1_000_000})
@@ -237,11 +248,31 @@ export function rollupSuite(
       }
 
       await upgrade.downgrade()
+      const gone = batches[3][0].instance_id
+      const left = facts.filter((f) => f.instance !== instances.indexOf(gone))
+      const reopen = async (options: OpenStoreOptions) => {
+        await store.close()
+        store = await upgrade.open(options)
+      }
+
       store = await upgrade.open({propertyCap: CAP})
       try {
         assertSame(await everyReport(store), expectedReports(facts, CAP))
         assert.ok((await store.report(cookbooks)).length < uncapped)
-        await deleteExactly(store, batches[3][0].instance_id)
+        await deleteExactly(store, gone)
+        for (const cap of [CAP + 2, 1]) {
+          await reopen({propertyCap: cap})
+          assertSame(await everyReport(store), expectedReports(left, cap))
+        }
+
+        // Opened without a cap, the store keeps its own (1), for the events it folds next too.
+        await reopen({})
+        const more = batches[5].filter((m) => m.instance_id !== gone).map((m) => ({...m, message_id: randomUUID()}))
+        await ingest(store, [more])
+        const added = more.map((m) =>
+          factOf(m, instances.indexOf(m.instance_id), prepareMessage(m).messageId, Date.parse(m.timestamp)),
+        )
+        assertSame(await everyReport(store), expectedReports([...left, ...added], 1))
       } finally {
         await store.close()
       }

@@ -25,7 +25,9 @@ const upgraded = join(dir, 'upgraded.db')
 rollupSuite('SQLite', async (options) => openStore(join(dir, `fresh-${++fresh}.db`), options), {
   async downgrade() {
     const db = new Database(upgraded)
-    db.exec('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 7')
+    db.exec(
+      'DROP TABLE agg_spill; ALTER TABLE aggregator DROP COLUMN property_cap; DELETE FROM schema_migrations WHERE version = 7',
+    )
     db.close()
   },
   open: async (options) => openStore(upgraded, options),
@@ -53,7 +55,9 @@ describe('SQLite property cap', () => {
     }
 
     const db = new Database(path)
-    db.exec('DROP TABLE agg_spill; DELETE FROM schema_migrations WHERE version = 7')
+    db.exec(
+      'DROP TABLE agg_spill; ALTER TABLE aggregator DROP COLUMN property_cap; DELETE FROM schema_migrations WHERE version = 7',
+    )
     db.close()
     store = await openStore(path, {propertyCap: 2})
     try {

@@ -80,56 +80,18 @@ export class Resums {
 }
 
 /**
- * The reference arithmetic's cap (what the aggregates must equal): each property value not among
- * its day's kept values becomes OTHER. `facts` must be every event, so days rank on all of them.
+ * Raw events (the path of multi-level filters) capped as the aggregates are: one property's values
+ * not among their day's kept values (as `keptOf` reads them from the aggregates) become OTHER.
  */
-export function capFacts(facts: readonly Fact[], cap: number): Fact[] {
-  const counts = new Map<string, Map<string, number>>()
-  for (const fact of facts) {
-    for (const [name, value] of Object.entries(fact.properties ?? {})) {
-      const key = `${dayNumber(fact.ts)}\t${name}`
-      let values = counts.get(key)
-      if (!values) counts.set(key, (values = new Map()))
-      values.set(value, (values.get(value) ?? 0) + 1)
-    }
-  }
-
-  const kept = new Map<string, Set<string>>()
-  for (const [key, values] of counts) {
-    const texts = [...values.keys()]
-    const ids = keptValues(
-      texts.map((text, value) => ({events: values.get(text)!, value})),
-      cap,
-      (id) => texts[id],
-      texts.indexOf(OTHER),
-    )
-    kept.set(key, new Set([...ids].map((id) => texts[id])))
-  }
-
-  return replaceUnkept(facts, (day, name, value) => kept.get(`${day}\t${name}`)!.has(value))
-}
-
-/** One property's values not among their day's kept values (as `keptOf` tells) replaced by OTHER. */
-export function capProperty(
+export function capRawFacts(
   facts: readonly Fact[],
   name: string,
   keptOf: (day: number) => ReadonlySet<string> | undefined,
 ): Fact[] {
-  return replaceUnkept(facts, (day, n, value) => n !== name || (keptOf(day)?.has(value) ?? false))
-}
-
-function replaceUnkept(facts: readonly Fact[], isKept: (day: number, name: string, value: string) => boolean): Fact[] {
   return facts.map((fact) => {
-    if (!fact.properties) return fact
-    const day = dayNumber(fact.ts)
-    let properties: Record<string, string> | undefined
-    for (const [name, value] of Object.entries(fact.properties)) {
-      if (isKept(day, name, value)) continue
-      properties ??= {...fact.properties}
-      properties[name] = OTHER
-    }
-
-    return properties ? {...fact, properties} : fact
+    const value = fact.properties?.[name]
+    if (value === undefined || keptOf(dayNumber(fact.ts))?.has(value)) return fact
+    return {...fact, properties: {...fact.properties, [name]: OTHER}}
   })
 }
 

@@ -57,8 +57,11 @@ export function partsOf(period: number, closedThrough: number): number[] {
   return cover(first, last, {months: false, weeks: daysOf(period)[1] - first > 6}, closedThrough)
 }
 
-/** A closing period's rows, summed from its parts' rows (instance sets unioned), in upsert order. */
-export function closedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
+/**
+ * A period's rows summed from rows of its parts (instance sets unioned), in upsert order: a closing
+ * week's or month's, or a day's OTHER rows from its spilled values' rows.
+ */
+export function summedRows(period: number, days: Iterable<DayRow>): RowDelta[] {
   const target = new Map<number, PeriodRows>()
   const sets = new Map<RowDelta, Uint8Array[]>()
   for (const d of days) {

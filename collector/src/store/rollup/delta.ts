@@ -43,6 +43,12 @@ export function byRowKey(a: RowDelta, b: RowDelta): number {
 }
 
 type ValueMap = Map<number, RowDelta>
+
+/** What a day keeps of a property (see AggDelta.spillUnkept). */
+export interface DayKept {
+  kept: Set<number>
+  room: number
+}
 /** level -> dim -> value -> row, for one period. */
 export type PeriodRows = Map<number, Map<number, ValueMap>>
 
@@ -158,38 +164,6 @@ export class AggDelta {
     for (const [i, fact] of list.entries()) tally(fact.ts, transitionKey(fact, list[i + 1]))
   }
 
-  /**
-   * Applies the property cap (see cap.ts) to the day rows: the rows of a value its day does not
-   * keep move to the spill rows and add to OTHER's. `keptOf` gives the values a day keeps of a
-   * property dimension (undefined: not a property); while it keeps fewer than `cap`, new values
-   * join it. Returns the (day, dimension) pairs changed, for the store to rank again.
-   */
-  capProperties(
-    keptOf: (day: number, dim: number) => Set<number> | undefined,
-    cap: number,
-    other: number,
-  ): [number, number][] {
-    const touched: [number, number][] = []
-    for (const [day, levels] of this.days) {
-      for (const [dim, values] of levels.get(0) ?? []) {
-        const kept = keptOf(day, dim)
-        if (!kept) continue
-        touched.push([day, dim])
-        if (this.sign === 1 && kept.size < cap) {
-          const fresh = [...values.values()].filter((r) => r.value !== other && !kept.has(r.value))
-          for (const r of fresh.sort((a, b) => b.events - a.events).slice(0, cap - kept.size)) kept.add(r.value)
-        }
-
-        // A sent OTHER first: its own row moves to the spill before OTHER's sum is made.
-        const spill = [...values.keys()].filter((value) => value !== other && !kept.has(value))
-        if (values.has(other)) spill.unshift(other)
-        for (const [level, dims] of levels) this.spill(day, level, dims.get(dim), spill, other)
-      }
-    }
-
-    return touched
-  }
-
   /** The (day, dimension) pairs of the day rows whose dimension passes `which`. */
   dayDims(which: (dim: number) => boolean): [number, number][] {
     const out: [number, number][] = []
@@ -219,9 +193,44 @@ export class AggDelta {
     return [...this.rows()].sort(byRowKey)
   }
 
-  /** Spilled day rows (see capProperties), in upsert order. */
+  /** Spilled day rows (see spillUnkept), in upsert order. */
   sortedSpill(): RowDelta[] {
     return [...rowsOf(this.spilled)].sort(byRowKey)
+  }
+
+  /** Spilled day rows (see spillUnkept). */
+  spilledRows(): Generator<RowDelta> {
+    return rowsOf(this.spilled)
+  }
+
+  /**
+   * Applies the property cap (see cap.ts) to the day rows: the rows of a value its day does not
+   * keep move to the spill rows and add to OTHER's. `keptOf` tells, for a property dimension's day
+   * (undefined: not a property), the values the day keeps and its `room`: how many new values may
+   * join them without a ranking (none once the day has spilled values, which could rank higher).
+   * Returns every property (day, dimension) pair of the delta, for the store to rank again.
+   */
+  spillUnkept(keptOf: (day: number, dim: number) => DayKept | undefined, other: number): [number, number][] {
+    const touched: [number, number][] = []
+    for (const [day, levels] of this.days) {
+      for (const [dim, values] of levels.get(0) ?? []) {
+        const known = keptOf(day, dim)
+        if (!known) continue
+        touched.push([day, dim])
+        const {kept, room} = known
+        if (this.sign === 1 && room > 0) {
+          const fresh = [...values.values()].filter((r) => r.value !== other && !kept.has(r.value))
+          for (const r of fresh.sort((a, b) => b.events - a.events).slice(0, room)) kept.add(r.value)
+        }
+
+        // A sent OTHER first: its own row moves to the spill before OTHER's sum is made.
+        const spill = [...values.keys()].filter((value) => value !== other && !kept.has(value))
+        if (values.has(other)) spill.unshift(other)
+        for (const [level, dims] of levels) this.spill(day, level, dims.get(dim), spill, other)
+      }
+    }
+
+    return touched
   }
 
   /** Tally keys (dictionary strings) the delta refers to. */

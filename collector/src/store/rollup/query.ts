@@ -22,7 +22,7 @@ import {
   type SessionsQuery,
   type SessionsReport,
 } from '../report/types.js'
-import {capProperty} from './cap.js'
+import {capRawFacts} from './cap.js'
 import {addHistogram} from './codecs.js'
 import {setSize, Union} from './instance-set.js'
 import {cover, dayNumber, daysOf, kindOf, labelOf, periodOfDay} from './periods.js'
@@ -167,7 +167,11 @@ export class RollupQueries {
     }
 
     const time = by === 'day' || by === 'week' || by === 'month'
-    const dimName = time ? TOTAL_DIM : by.startsWith('property.') ? propertyDim(by.slice(9)) : by
+    const dimName = time
+      ? TOTAL_DIM
+      : by.startsWith(PROPERTY_PREFIX)
+        ? propertyDim(by.slice(PROPERTY_PREFIX.length))
+        : by
     const dim = this.dict.idOf(dimName)
     if (dim === undefined) return []
     const periods = await this.periods(query, {
@@ -268,7 +272,7 @@ export class RollupQueries {
       values.add(this.dict.decode(value) as string)
     }
 
-    return capProperty(facts, property, (day) => kept.get(day))
+    return capRawFacts(facts, property, (day) => kept.get(day))
   }
 
   /** The parsed key of a tally. */

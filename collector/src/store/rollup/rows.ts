@@ -69,11 +69,11 @@ export function stringsOf(fact: Fact, out: Set<string>): void {
   }
 }
 
-/** Fixed dimension names. */
-export const FIXED_DIMS = [TOTAL_DIM, 'product', 'version', 'event', ...SCALAR_DIMS, 'flag'] as const
-
 /** Strings every chunk's rows may need, added to the dictionary once: the fixed dimension names and OTHER. */
-export const FIXED_STRINGS = [...FIXED_DIMS, OTHER] as const
+export const FIXED_STRINGS = [TOTAL_DIM, 'product', 'version', 'event', ...SCALAR_DIMS, 'flag', OTHER] as const
+
+/** Tables the aggregates live in (rebuild empties them). */
+export const AGG_TABLES = ['agg', 'agg_spill', 'tally_sets'] as const
 
 /** Id of a string known to be in the dictionary; null is 0. */
 export type IdOf = (value: null | string) => number
