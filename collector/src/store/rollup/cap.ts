@@ -17,7 +17,7 @@ import {dayNumber, isClosed, periodsOf} from './periods.js'
 /** The value standing for a day's values beyond the cap (a value sent as this text counts there too). */
 export const OTHER = '(other)'
 
-/** Values kept per property and day unless the store is opened with another cap. */
+/** Values a new store keeps per property and day (a store keeps its own cap: see the stores' capTo). */
 export const PROPERTY_CAP = 100
 
 export interface ValueEvents {
