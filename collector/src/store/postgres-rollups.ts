@@ -13,7 +13,7 @@ import {type AggDelta, type DayKept, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
 import {propertyDims} from './rollup/rows.js'
-import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
+import {closedTallies, mergeCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
 export const POSTGRES_AGG_SCHEMA = `
@@ -220,12 +220,12 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     return rows
   }
 
-  async tallies(periods: number[], kind: number) {
+  async tallySets(periods: number[], kind: number): Promise<Uint8Array[]> {
     const {rows} = await this.pool.query<{cells: Buffer}>(
       'SELECT cells FROM tally_sets WHERE kind = $1 AND period = ANY($2::int[])',
       [kind, periods],
     )
-    return [...sumCounts(rows.map((r) => r.cells))].map(([cell, n]) => ({cell, n}))
+    return rows.map((r) => r.cells)
   }
 
   async totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]> {

@@ -198,7 +198,7 @@ export class PostgresStore implements Store {
         kept: (days, dim) => rollups.kept(days, dim),
         rawFacts: (filter) => this.rawFacts(filter),
         rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
-        tallies: (periods, kind) => rollups.tallies(periods, kind),
+        tallySets: (periods, kind) => rollups.tallySets(periods, kind),
         totals: (periods, level, dim) => rollups.totals(periods, level, dim),
       },
       this.dict,

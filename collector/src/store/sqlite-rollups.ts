@@ -262,12 +262,11 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
       .all(...periods, level, dim, ...(values ?? [])) as AggRow[]
   }
 
-  async tallies(periods: number[], kind: number) {
-    const sets = this.db
+  async tallySets(periods: number[], kind: number): Promise<Uint8Array[]> {
+    return this.db
       .prepare(`SELECT cells FROM tally_sets WHERE kind = ? AND period IN (${list(periods.length)})`)
       .pluck()
       .all(kind, ...periods) as Buffer[]
-    return [...sumCounts(sets)].map(([cell, n]) => ({cell, n}))
   }
 
   async totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]> {

@@ -774,7 +774,7 @@ function bind(rollups: SqliteRollups): Omit<RollupReader, 'rawFacts'> {
     dims: (periods, level) => rollups.dims(periods, level),
     kept: (days, dim) => rollups.kept(days, dim),
     rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
-    tallies: (periods, kind) => rollups.tallies(periods, kind),
+    tallySets: (periods, kind) => rollups.tallySets(periods, kind),
     totals: (periods, level, dim) => rollups.totals(periods, level, dim),
   }
 }

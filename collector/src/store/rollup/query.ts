@@ -7,7 +7,7 @@
 import type {Dictionary} from '../dictionary.js'
 import type {Fact} from '../report/facts.js'
 
-import {compareProperties, compareRows, rankNext, reportFromFacts} from '../report/aggregate.js'
+import {compareProperties, compareRows, rankNext, reportFromFacts, type StepGroup} from '../report/aggregate.js'
 import {matches} from '../report/facts.js'
 import {type Histogram, quantiles} from '../report/histogram.js'
 import {DAY_MS, dayStart, monthOf, weekOf} from '../report/time.js'
@@ -28,6 +28,7 @@ import {setSize, Union} from './instance-set.js'
 import {cover, dayNumber, daysOf, kindOf, labelOf, periodOfDay} from './periods.js'
 import {LEVEL_KIND, levelOf, PROPERTY_PREFIX, propertyDim, TOTAL_DIM} from './rows.js'
 import {TALLY_KIND} from './tallies.js'
+import {forEachSum} from './tally-sets.js'
 
 export interface AggRow {
   events: number
@@ -58,8 +59,8 @@ export interface RollupReader {
   rawFacts(filter: ReportFilter): Promise<Fact[]>
   /** Rows of one level and dimension in the periods (of some values only, when given). */
   rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]>
-  /** Tallies of one kind summed over the periods, per cell (zero sums left out). */
-  tallies(periods: number[], kind: number): Promise<{cell: number; n: number}[]>
+  /** The packed tallies of one kind in the periods (see tally-sets.ts), one set per period. */
+  tallySets(periods: number[], kind: number): Promise<Uint8Array[]>
   /** Events and failures per value of one level and dimension over the periods (values with events). */
   totals(periods: number[], level: number, dim: number): Promise<ValueTotal[]>
 }
@@ -87,6 +88,11 @@ export function levelFor(filter: ReportFilter, dict: Dictionary): 'raw' | number
 }
 
 export class RollupQueries {
+  /** Session steps as dense numbers, kept across reports (dictionary ids never change). */
+  private readonly fromIds = new Map<string, number>()
+  private readonly froms: Pick<StepGroup, 'command' | 'outcome'>[] = []
+  private readonly pairIds = new Map<string, number>()
+  private readonly pairs: {ended: boolean; from: number; next: null | string}[] = []
   private readonly parsed = new Map<number, unknown[]>()
   private readonly steps = new Map<number, Step>()
 
@@ -224,30 +230,30 @@ export class RollupQueries {
     const empty: SessionsReport = {commands_per_session: [], next: [], sessions: 0}
     const periods = await this.periods(query, {months: true, weeks: true})
     if (periods.length === 0) return empty
-    const [lengthRows, transitionRows] = [
-      await this.reader.tallies(periods, TALLY_KIND.l),
-      await this.reader.tallies(periods, TALLY_KIND.t),
-    ]
     const lengths = new Map<number, number>()
     let sessions = 0
-    for (const r of lengthRows) {
-      const key = this.cell(r.cell) as ['l', string, number]
-      if (query.product !== undefined && key[1] !== query.product) continue
-      lengths.set(key[2], (lengths.get(key[2]) ?? 0) + r.n)
-      sessions += r.n
-    }
-
-    const groups = new Map<string, NextGroup>()
-    for (const r of transitionRows) {
-      const step = this.step(r.cell)
-      if (query.product !== undefined && step.product !== query.product) continue
-      let group = groups.get(step.from)
-      if (!group)
-        groups.set(step.from, (group = {command: step.command, next: new Map(), outcome: step.outcome, total: 0}))
-      const to = group.next.get(step.to)
-      if (to) to.count += r.n
-      else group.next.set(step.to, {count: r.n, ended: step.ended, next: step.next})
-      group.total += r.n
+    forEachSum(await this.reader.tallySets(periods, TALLY_KIND.l), (cell, n) => {
+      const key = this.cell(cell) as ['l', string, number]
+      if (query.product !== undefined && key[1] !== query.product) return
+      lengths.set(key[2], (lengths.get(key[2]) ?? 0) + n)
+      sessions += n
+    })
+    // Tens of thousands of transition cells: summed per (from, to) pair by number, grouped after.
+    const pairSums: number[] = []
+    forEachSum(await this.reader.tallySets(periods, TALLY_KIND.t), (cell, n) => {
+      const step = this.step(cell)
+      if (query.product === undefined || step.product === query.product) {
+        pairSums[step.pair] = (pairSums[step.pair] ?? 0) + n
+      }
+    })
+    const groups = new Map<number, StepGroup>()
+    for (const [pair, count] of pairSums.entries()) {
+      if (!count) continue
+      const {ended, from, next} = this.pairs[pair]
+      let group = groups.get(from)
+      if (!group) groups.set(from, (group = {...this.froms[from], steps: [], total: 0}))
+      group.steps.push({count, ended, next})
+      group.total += count
     }
 
     return {
@@ -255,7 +261,7 @@ export class RollupQueries {
         .filter(([, n]) => n > 0)
         .map(([commands, n]) => ({commands, sessions: n}))
         .sort((a, b) => a.commands - b.commands),
-      next: nextRows([...groups.values()], query.limit),
+      next: rankNext([...groups.values()], query.limit),
       sessions,
     }
   }
@@ -297,20 +303,33 @@ export class RollupQueries {
     return first > last ? [] : cover(first, last, kinds, await this.reader.closedThrough())
   }
 
-  /** A transition tally's parts, with its group keys (cached: a report reads thousands). */
+  /** A transition tally's product and (from, to) pair, numbered (cached: a report reads thousands). */
   private step(id: number): Step {
     let step = this.steps.get(id)
     if (!step) {
-      const key = this.cell(id) as ['t', string, null | string, null | string, null | string, number]
-      step = {
-        command: key[2],
-        ended: key[5] === 1,
-        from: JSON.stringify([key[2], key[3]]),
-        next: key[4],
-        outcome: key[3],
-        product: key[1],
-        to: JSON.stringify([key[4], key[5]]),
+      const [, product, command, outcome, next, ended] = this.cell(id) as [
+        't',
+        string,
+        null | string,
+        null | string,
+        null | string,
+        number,
+      ]
+      const fromKey = JSON.stringify([command, outcome])
+      let from = this.fromIds.get(fromKey)
+      if (from === undefined) {
+        this.fromIds.set(fromKey, (from = this.froms.length))
+        this.froms.push({command, outcome})
       }
+
+      const pairKey = JSON.stringify([command, outcome, next, ended])
+      let pair = this.pairIds.get(pairKey)
+      if (pair === undefined) {
+        this.pairIds.set(pairKey, (pair = this.pairs.length))
+        this.pairs.push({ended: ended === 1, from, next})
+      }
+
+      step = {pair, product}
       this.steps.set(id, step)
     }
 
@@ -332,34 +351,8 @@ function timeLabel(by: 'day' | 'month' | 'week', period: number): string {
   return by === 'week' ? weekOf(period * DAY_MS) : monthOf(period * DAY_MS)
 }
 
-/** A transition tally's key, parsed: from (command, outcome) to (next command, or the end). */
+/** A transition tally's product and the (from, to) pair it counts, numbered. */
 interface Step {
-  command: null | string
-  ended: boolean
-  /** Group keys. */
-  from: string
-  next: null | string
-  outcome: null | string
+  pair: number
   product: string
-  to: string
-}
-
-/** The steps from one command and outcome: where they led ("to" keys), with their counts. */
-interface NextGroup {
-  command: null | string
-  next: Map<string, {count: number; ended: boolean; next: null | string}>
-  outcome: null | string
-  total: number
-}
-
-function nextRows(groups: NextGroup[], limit: number): SessionsReport['next'] {
-  return rankNext(
-    groups.map((group) => ({
-      command: group.command,
-      outcome: group.outcome,
-      steps: [...group.next.values()],
-      total: group.total,
-    })),
-    limit,
-  )
 }

@@ -50,10 +50,10 @@ export function closedTallies(period: number, parts: readonly {cells: Uint8Array
 }
 
 /**
- * The sum of stored sets, into an array indexed by cell (a report sums tens of thousands of cells
- * per period: no map until the end).
+ * Stored sets summed per cell, into an array indexed by cell (a report sums tens of thousands of
+ * cells per period: no map), then visited in cell order, zero sums left out.
  */
-export function sumCounts(sets: Iterable<null | Uint8Array>): Counts {
+export function forEachSum(sets: Iterable<null | Uint8Array>, visit: (cell: number, n: number) => void): void {
   let sums = new Float64Array(1024)
   const add = (cell: number, n: number) => {
     if (cell >= sums.length) {
@@ -66,7 +66,12 @@ export function sumCounts(sets: Iterable<null | Uint8Array>): Counts {
   }
 
   for (const bytes of sets) if (bytes !== null) forEachPair(bytes, add)
+  for (let cell = 0; cell < sums.length; cell++) if (sums[cell] !== 0) visit(cell, sums[cell])
+}
+
+/** The sum of stored sets, per cell. */
+export function sumCounts(sets: Iterable<null | Uint8Array>): Counts {
   const counts: Counts = new Map()
-  for (let cell = 0; cell < sums.length; cell++) if (sums[cell] !== 0) counts.set(cell, sums[cell])
+  forEachSum(sets, (cell, n) => counts.set(cell, n))
   return counts
 }
