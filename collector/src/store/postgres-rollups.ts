@@ -9,7 +9,7 @@ import type {Dictionary} from './dictionary.js'
 
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {type DayRow, partsOf, summedRows} from './rollup/close.js'
-import {type AggDelta, type DayKept, type RowDelta} from './rollup/delta.js'
+import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
 import {propertyDims} from './rollup/rows.js'
@@ -101,7 +101,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     const other = this.dict.idOf(OTHER)!
     const cap = await this.cap(client)
     const pairs = delta.dayDims(this.property)
-    const known = new Map(pairs.map(([day, dim]): [string, DayKept] => [`${day} ${dim}`, {kept: new Set(), room: cap}]))
+    const known = new Map<string, DayKept>()
     if (pairs.length > 0) {
       const {rows} = await client.query<{dim: number; period: number; spilled: boolean; value: number}>(
         `SELECT a.period, a.dim, a.value, false AS spilled FROM agg a
@@ -112,13 +112,14 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
          WHERE EXISTS (SELECT 1 FROM agg_spill s WHERE s.period = u.period AND s.dim = u.dim)`,
         [...columns(pairs, 2), other],
       )
+      const kept = new Map(pairs.map(([day, dim]) => [`${day} ${dim}`, new Set<number>()]))
+      const spilled = new Set<string>()
       for (const r of rows) {
-        const day = known.get(`${r.period} ${r.dim}`)!
-        if (r.spilled) day.room = Number.NEGATIVE_INFINITY
-        else day.kept.add(r.value)
+        if (r.spilled) spilled.add(`${r.period} ${r.dim}`)
+        else kept.get(`${r.period} ${r.dim}`)!.add(r.value)
       }
 
-      for (const day of known.values()) day.room = Math.max(0, day.room - day.kept.size)
+      for (const [key, values] of kept) known.set(key, dayKept(values, spilled.has(key), cap))
     }
 
     const touched = delta.spillUnkept((day, dim) => known.get(`${day} ${dim}`), other)

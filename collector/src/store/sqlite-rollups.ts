@@ -8,7 +8,7 @@ import {addTo, type Histogram} from './report/histogram.js'
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {type DayRow, partsOf, summedRows} from './rollup/close.js'
 import {addHistogram, encodeHistogram} from './rollup/codecs.js'
-import {type AggDelta, type DayKept, type RowDelta} from './rollup/delta.js'
+import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
@@ -171,8 +171,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     const known = new Map<string, DayKept>()
     for (const [day, dim] of delta.dayDims(this.property)) {
       const kept = new Set(this.statements.kept.all(day, dim, other) as number[])
-      const room = this.statements.hasSpill.get(day, dim) === 1 ? 0 : Math.max(0, cap - kept.size)
-      known.set(`${day} ${dim}`, {kept, room})
+      known.set(`${day} ${dim}`, dayKept(kept, this.statements.hasSpill.get(day, dim) === 1, cap))
     }
 
     const touched = delta.spillUnkept((day, dim) => known.get(`${day} ${dim}`), other)

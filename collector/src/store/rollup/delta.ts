@@ -49,6 +49,15 @@ export interface DayKept {
   kept: Set<number>
   room: number
 }
+
+/**
+ * A day's kept values and its room: new values may join without a ranking only while the day keeps
+ * fewer than `cap` and has no spilled value (one could rank above them).
+ */
+export function dayKept(kept: Set<number>, spilled: boolean, cap: number): DayKept {
+  return {kept, room: spilled ? 0 : Math.max(0, cap - kept.size)}
+}
+
 /** level -> dim -> value -> row, for one period. */
 export type PeriodRows = Map<number, Map<number, ValueMap>>
 
