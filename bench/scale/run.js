@@ -222,7 +222,7 @@ try {
       if (skipPostgres) {
         log('PostgreSQL skipped (COLLECTOR_SKIP_PG=1)')
       } else {
-        cluster = await startPostgres({fast: false})
+        cluster = await startPostgres({fast: false, keep: values.keep})
         results.push(await run('postgres', await cluster.createDatabase('scale')))
       }
     }
@@ -232,7 +232,7 @@ try {
     cluster?.stop()
     rmSync(dir, {force: true, recursive: true})
   } else if (!values.store) {
-    log(`kept: ${dir}${cluster ? ` and PostgreSQL on port ${cluster.port}` : ''}`)
+    log(`kept: ${dir}${cluster ? ` and PostgreSQL at ${cluster.url} (stop it: pg_ctl -D ${cluster.data} stop)` : ''}`)
   }
 }
 

@@ -17,6 +17,8 @@ export const skipPostgres = process.env.COLLECTOR_SKIP_PG === '1'
 export interface PgCluster {
   /** Create a fresh database and return its URL. */
   createDatabase(name?: string): Promise<string>
+  /** The cluster's data directory. */
+  data: string
   port: number
   stop(): void
   /** postgres://postgres@127.0.0.1:PORT/postgres */
@@ -55,6 +57,8 @@ let counter = 0
 export interface StartPostgresOptions {
   /** fsync off (default true for tests: faster, and crash safety of PostgreSQL is not under test). */
   fast?: boolean
+  /** Leave the cluster running when the process exits (bench:scale --keep); `stop()` still removes it. */
+  keep?: boolean
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
@@ -97,7 +101,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     process.removeListener('exit', stop)
   }
 
-  process.on('exit', stop)
+  if (!options.keep) process.on('exit', stop)
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'utf8', '--no-locale', '--no-sync'])
     const port = await freePort()
@@ -124,6 +128,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
         return `postgres://postgres@127.0.0.1:${port}/${name}`
       },
+      data,
       port,
       stop,
       url,
