@@ -322,6 +322,17 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     }
   }
 
+  /** Load the strings of `ids` that another collector added (ranking breaks ties by text). */
+  private async loadStrings(client: pg.PoolClient, ids: number[]): Promise<void> {
+    const missing = ids.filter((id) => !this.dict.has(id))
+    if (missing.length === 0) return
+    const {rows} = await client.query<{id: number; value: string}>(
+      'SELECT id, value FROM strings WHERE id = ANY($1::int[])',
+      [missing],
+    )
+    for (const {id, value} of rows) this.dict.set(id, value)
+  }
+
   /** Moves a day's rows of some values of a dimension to one table from the other (every level). */
   private async move(client: pg.PoolClient, day: number, dim: number, values: number[], to: RowTable): Promise<void> {
     if (values.length === 0) return
@@ -357,6 +368,10 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
         [day, dim],
       )
       const kept = new Set(totals.filter((t) => !t.spilled && t.value !== other).map((t) => t.value))
+      await this.loadStrings(
+        client,
+        totals.map((t) => t.value),
+      )
       const {enter, leave} = moves(
         kept,
         keptValues(totals, cap, (id) => this.dict.decode(id) as string, other),

@@ -4,9 +4,11 @@ import pg from 'pg'
 
 import type {Store} from '../../src/store/store.js'
 
+import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
+import {fleet} from '../support/fleet.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
-import {rollupSuite} from './rollup-suite.js'
+import {assertSame, everyReport, rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
 
 let cluster: PgCluster | undefined
@@ -35,6 +37,32 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       upgraded ??= await cluster!.createDatabase()
       return openStore(upgraded, options)
     },
+  })
+
+  it('folds into capped days whose values another collector stored (ties are broken by their text)', async () => {
+    const messages = [...fleet({days: 3, instances: 30, seed: 5})]
+    // B's batch: the last one with a cookbook, so that B ranks that day's cookbooks.
+    const last = messages.findLastIndex((b) => b.some((m) => m.payload.properties?.cookbook !== undefined))
+    const batches = [...messages.slice(0, last), ...messages.slice(last + 1), messages[last]].map((b) =>
+      b.map((m) => prepareMessage(m)),
+    )
+    const shared = await cluster!.createDatabase()
+    // Both open before any event: B knows none of the strings A stores.
+    const a = await openStore(shared, {propertyCap: 3})
+    const b = await openStore(shared, {propertyCap: 3})
+    const alone = await openStore(await cluster!.createDatabase(), {propertyCap: 3})
+    try {
+      for (const batch of batches.slice(0, -1)) await a.insert(batch)
+      await a.aggregate()
+      await a.close()
+      // B folds the last batch into a day that A's cookbooks already rank.
+      await b.insert(batches.at(-1)!)
+      await b.aggregate()
+      for (const batch of batches) await alone.insert(batch)
+      assertSame(await everyReport(b), await everyReport(alone))
+    } finally {
+      await Promise.all([b.close(), alone.close()])
+    }
   })
 
   it('migrates safely when several processes open a fresh database at once', async () => {
