@@ -71,6 +71,11 @@ describe('instance sets', () => {
     }
 
     assert.equal(union.size(), all.size)
+    // Lists (sparse, gaps of one to three bytes) and bitmaps (dense) alike, each number in place.
+    assert.deepEqual(
+      union.numbers(),
+      [...all].sort((a, b) => a - b),
+    )
   })
 })
 
