@@ -590,8 +590,11 @@ export class PostgresStore implements Store {
     const suppressed = events.length - live.length
     if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
     const uids = [...new Set(live.map((e) => e.instanceId))].sort()
+    // Only the new ones: ON CONFLICT alone would use up an identity number for every instance it
+    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps).
     await client.query(
-      'INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u ORDER BY u ON CONFLICT DO NOTHING',
+      `INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u
+       WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.uid = u) ORDER BY u ON CONFLICT DO NOTHING`,
       [uids],
     )
     const {rows: numbered} = await client.query<{id: number; uid: string}>(

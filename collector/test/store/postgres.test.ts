@@ -7,6 +7,7 @@ import type {Store} from '../../src/store/store.js'
 import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
 import {fleet} from '../support/fleet.js'
+import {batch} from '../support/messages.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
 import {assertSame, everyReport, rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
@@ -63,6 +64,31 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     } finally {
       await Promise.all([b.close(), alone.close()])
     }
+  })
+
+  it('numbers instances densely, however often they send (reports OR bitmaps indexed by these numbers)', async () => {
+    const dense = await cluster!.createDatabase()
+    const store = await openStore(dense)
+    try {
+      const ids = ['8b0d6a35-52e4-4c1f-9e33-5a0e4f7f9a01', '8b0d6a35-52e4-4c1f-9e33-5a0e4f7f9a02']
+      for (let i = 0; i < 30; i++) {
+        await store.insert(batch(4, {instance_id: ids[i % 2]}).map((m) => prepareMessage(m)))
+        if (i === 20)
+          await store.insert(
+            batch(2, {instance_id: '8b0d6a35-52e4-4c1f-9e33-5a0e4f7f9a03'}).map((m) => prepareMessage(m)),
+          )
+      }
+    } finally {
+      await store.close()
+    }
+
+    const client = new pg.Client(dense)
+    await client.connect()
+    const {rows} = await client.query<{max: number; n: number}>(
+      'SELECT MAX(id) AS max, COUNT(*)::int AS n FROM instances',
+    )
+    await client.end()
+    assert.deepEqual(rows[0], {max: 3, n: 3})
   })
 
   it('migrates safely when several processes open a fresh database at once', async () => {
