@@ -15,7 +15,7 @@
 // --events 0 measures a filled store's reports and size without adding to it.
 import {existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {register} from 'tsx/esm/api'
@@ -232,7 +232,9 @@ try {
     cluster?.stop()
     rmSync(dir, {force: true, recursive: true})
   } else if (!values.store) {
-    log(`kept: ${dir}${cluster ? ` and PostgreSQL at ${cluster.url} (stop it: pg_ctl -D ${cluster.data} stop)` : ''}`)
+    log(
+      `kept: ${dir}${cluster ? ` and PostgreSQL at ${cluster.url} (stop it with pg_ctl -D ${cluster.data} stop, as the postgres user when run as root, then remove ${dirname(cluster.data)})` : ''}`,
+    )
   }
 }
 

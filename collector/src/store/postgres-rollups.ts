@@ -147,6 +147,10 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     const {rows} = await client.query<{dim: number; period: number}>(
       `SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`,
     )
+    await this.loadStrings(
+      client,
+      rows.map((r) => r.dim),
+    )
     const days = rows.filter((r) => this.property(r.dim)).map((r): [number, number] => [r.period, r.dim])
     if (state[0].property_cap === null) {
       // eslint-disable-next-line no-await-in-loop -- inside one transaction

@@ -275,6 +275,8 @@ export class PostgresStore implements Store {
           watermark,
         ])
         const facts = await this.factsOf(own)
+        // Another collector may have stored some of their strings (custom property values): known first.
+        await this.addFactStrings(facts)
         const stored = await this.storedSessions(client, sessionIds(facts), watermark)
         const delta = deletionDelta(instance, facts, stored, {
           closedThrough: await this.rollups.closedThrough(client),
@@ -424,6 +426,13 @@ export class PostgresStore implements Store {
    * Strings new to the dictionary, inserted in sorted order in their own statement (committed
    * at once, so concurrent collectors never wait on each other's ingest transactions for them).
    */
+  /** The strings the aggregates of `facts` name (see rollup/rows.ts), known to the dictionary. */
+  private async addFactStrings(facts: Fact[]): Promise<void> {
+    const strings = new Set<string>(FIXED_STRINGS)
+    for (const fact of facts) stringsOf(fact, strings)
+    await this.addStrings(strings)
+  }
+
   private async addStrings(values: Iterable<DictValue>): Promise<void> {
     const missing = this.dict.missing(values)
     if (missing.length === 0) return
@@ -536,9 +545,7 @@ export class PostgresStore implements Store {
     if (rows.length === 0) return 0
     const last = Number(rows.at(-1)!.id)
     const facts = await this.factsOf(rows)
-    const strings = new Set<string>(FIXED_STRINGS)
-    for (const fact of facts) stringsOf(fact, strings)
-    await this.addStrings(strings)
+    await this.addFactStrings(facts)
     const closedThrough = startingClosedThrough(state[0].closed_through, facts)
     const sessions = await this.storedSessions(client, sessionIds(facts), watermark, facts)
     const delta = chunkDelta(facts, sessions, {closedThrough, id: this.id})

@@ -71,7 +71,11 @@ describe('instance sets', () => {
     }
 
     assert.equal(union.size(), all.size)
-    // Lists (sparse, gaps of one to three bytes) and bitmaps (dense) alike, each number in place.
+    // Lists (sparse, gaps of one to three bytes) and bitmaps (dense) alike, each number in place,
+    // with the first number (0) and a far one (a gap of four bytes).
+    union.add(encodeSorted([0, 2_000_000]))
+    all.add(0).add(2_000_000)
+    assert.equal(union.size(), all.size)
     assert.deepEqual(
       union.numbers(),
       [...all].sort((a, b) => a - b),

@@ -7,10 +7,14 @@ import type {Store} from '../../src/store/store.js'
 import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
 import {fleet} from '../support/fleet.js'
-import {batch} from '../support/messages.js'
+import {batch, commandMessage} from '../support/messages.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
 import {assertSame, everyReport, rollupSuite} from './rollup-suite.js'
 import {storeSuite} from './store-suite.js'
+
+/** A custom event with a `cookbook` property. */
+const cookbook = (instance: string, name: string) =>
+  commandMessage({instance_id: instance, payload: {event: 'cookbook_used', properties: {cookbook: name}}})
 
 let cluster: PgCluster | undefined
 let url = ''
@@ -63,6 +67,28 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       assertSame(await everyReport(b), await everyReport(alone))
     } finally {
       await Promise.all([b.close(), alone.close()])
+    }
+  })
+
+  it('deletes an instance whose custom property values only another collector has seen', async () => {
+    const x = '5d6e0f2a-1b3c-4d5e-8f90-a1b2c3d4e5f6'
+    const others = [...batch(3), cookbook('5d6e0f2a-1b3c-4d5e-8f90-a1b2c3d4e5f7', 'apache')]
+    const xs = [...batch(2, {instance_id: x}), cookbook(x, 'only-a-stored-this')]
+    const shared = await cluster!.createDatabase()
+    const a = await openStore(shared)
+    const b = await openStore(shared)
+    const without = await openStore(await cluster!.createDatabase())
+    try {
+      // B knows every column's strings from its own batch, but not X's cookbook (kept in `extra`).
+      await b.insert(others.map((m) => prepareMessage(m)))
+      await a.insert(xs.map((m) => prepareMessage(m)))
+      await a.aggregate()
+      await a.close()
+      assert.equal((await b.deleteInstance(x)).events_deleted, 3)
+      await without.insert(others.map((m) => prepareMessage(m)))
+      assertSame(await everyReport(b), await everyReport(without))
+    } finally {
+      await Promise.all([b.close(), without.close()])
     }
   })
 
