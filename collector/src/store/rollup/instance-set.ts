@@ -111,7 +111,7 @@ export function updateSet(
 
 /** A growing bitmap that stored sets are ORed into. */
 export class Union {
-  private bits = new Uint8Array(0)
+  private bits: Uint8Array = new Uint8Array(0)
 
   add(bytes: null | Uint8Array): void {
     if (bytes === null || bytes.byteLength === 0) return
