@@ -147,7 +147,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     const {rows} = await client.query<{dim: number; period: number}>(
       `SELECT DISTINCT period, dim FROM agg WHERE period < ${WEEK} AND level = 0`,
     )
-    await this.loadStrings(
+    await this.loadStringsOf(
       client,
       rows.map((r) => r.dim),
     )
@@ -327,7 +327,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
   }
 
   /** Load the strings of `ids` that another collector added (ranking breaks ties by text). */
-  private async loadStrings(client: pg.PoolClient, ids: number[]): Promise<void> {
+  private async loadStringsOf(client: pg.PoolClient, ids: number[]): Promise<void> {
     const missing = ids.filter((id) => !this.dict.has(id))
     if (missing.length === 0) return
     const {rows} = await client.query<{id: number; value: string}>(
@@ -372,7 +372,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
         [day, dim],
       )
       const kept = new Set(totals.filter((t) => !t.spilled && t.value !== other).map((t) => t.value))
-      await this.loadStrings(
+      await this.loadStringsOf(
         client,
         totals.map((t) => t.value),
       )

@@ -422,10 +422,6 @@ export class PostgresStore implements Store {
     }
   }
 
-  /**
-   * Strings new to the dictionary, inserted in sorted order in their own statement (committed
-   * at once, so concurrent collectors never wait on each other's ingest transactions for them).
-   */
   /** The strings the aggregates of `facts` name (see rollup/rows.ts), known to the dictionary. */
   private async addFactStrings(facts: Fact[]): Promise<void> {
     const strings = new Set<string>(FIXED_STRINGS)
@@ -433,6 +429,10 @@ export class PostgresStore implements Store {
     await this.addStrings(strings)
   }
 
+  /**
+   * Strings new to the dictionary, inserted in sorted order in their own statement (committed
+   * at once, so concurrent collectors never wait on each other's ingest transactions for them).
+   */
   private async addStrings(values: Iterable<DictValue>): Promise<void> {
     const missing = this.dict.missing(values)
     if (missing.length === 0) return
