@@ -54,19 +54,21 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     const shared = await cluster!.createDatabase()
     // Both open before any event: B knows none of the strings A stores.
     const a = await openStore(shared, {propertyCap: 3})
+    let aClosed = false
     const b = await openStore(shared, {propertyCap: 3})
     const alone = await openStore(await cluster!.createDatabase(), {propertyCap: 3})
     try {
       for (const batch of batches.slice(0, -1)) await a.insert(batch)
       await a.aggregate()
       await a.close()
+      aClosed = true
       // B folds the last batch into a day that A's cookbooks already rank.
       await b.insert(batches.at(-1)!)
       await b.aggregate()
       for (const batch of batches) await alone.insert(batch)
       assertSame(await everyReport(b), await everyReport(alone))
     } finally {
-      await Promise.all([b.close(), alone.close()])
+      await Promise.all([aClosed ? undefined : a.close(), b.close(), alone.close()])
     }
   })
 
@@ -76,6 +78,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     const xs = [...batch(2, {instance_id: x}), cookbook(x, 'only-a-stored-this')]
     const shared = await cluster!.createDatabase()
     const a = await openStore(shared)
+    let aClosed = false
     const b = await openStore(shared)
     const without = await openStore(await cluster!.createDatabase())
     try {
@@ -84,11 +87,12 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       await a.insert(xs.map((m) => prepareMessage(m)))
       await a.aggregate()
       await a.close()
+      aClosed = true
       assert.equal((await b.deleteInstance(x)).events_deleted, 3)
       await without.insert(others.map((m) => prepareMessage(m)))
       assertSame(await everyReport(b), await everyReport(without))
     } finally {
-      await Promise.all([b.close(), without.close()])
+      await Promise.all([aClosed ? undefined : a.close(), b.close(), without.close()])
     }
   })
 
