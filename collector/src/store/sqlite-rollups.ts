@@ -4,10 +4,10 @@ import type Database from 'better-sqlite3'
 import type {Dictionary} from './dictionary.js'
 
 import {DICT_COLUMNS} from './codec.js'
-import {addTo, type Histogram} from './report/histogram.js'
+import {type Histogram} from './report/histogram.js'
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
 import {type DayRow, partsOf, summedRows} from './rollup/close.js'
-import {addHistogram, encodeHistogram} from './rollup/codecs.js'
+import {mergeHistogram} from './rollup/codecs.js'
 import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
@@ -95,13 +95,8 @@ export function mergeRow(
 ): StoredRow | undefined {
   const events = (row?.events ?? 0) + d.events
   if (events <= 0) return undefined
-  let histogram: Buffer | null = row?.histogram ?? null
-  if (d.histogram) {
-    const merged: Histogram = new Map()
-    addHistogram(merged, histogram)
-    for (const [bucket, n] of d.histogram) addTo(merged, bucket, n)
-    histogram = merged.size === 0 ? null : encodeHistogram(merged)
-  }
+  const stored = row?.histogram ?? null
+  const histogram = d.histogram ? mergeHistogram(stored, d.histogram) : stored
 
   const added = sortedDistinct(d.instances)
   const instances =

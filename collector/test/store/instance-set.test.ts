@@ -4,7 +4,7 @@ import {describe, it} from 'node:test'
 
 import type {Histogram} from '../../src/store/report/histogram.js'
 
-import {addHistogram, encodeHistogram} from '../../src/store/rollup/codecs.js'
+import {addHistogram, encodeHistogram, mergeHistogram} from '../../src/store/rollup/codecs.js'
 import {
   decodeSet,
   encodeSorted,
@@ -59,6 +59,16 @@ describe('instance sets', () => {
 
     // Emptied: null.
     assert.equal(updateSet(encodeSorted([7]), [], 7), null)
+    // A list merged as it is decoded: 0 first, repeats, a gap of four bytes, a removal among the
+    // additions, and a list grown into a bitmap.
+    assert.deepEqual(
+      decodeSet(updateSet(encodeSorted([0, 5, 2_000_000]), [0, 3, 5, 2_000_001, 3_000_000], 5)),
+      [0, 3, 2_000_000, 2_000_001, 3_000_000],
+    )
+    assert.deepEqual(decodeSet(updateSet(null, [4, 9])), [4, 9])
+    const dense = updateSet(encodeSorted([1, 3, 5]), [2, 4, 6, 7, 8, 9, 10, 11, 12])!
+    assert.equal(dense[0], 1, 'a bitmap once it is the smaller form')
+    assert.deepEqual(decodeSet(dense), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
   })
 
   it('union into one bitmap whose bits count the distinct instances', () => {
@@ -100,5 +110,30 @@ describe('histograms', () => {
     )
     addHistogram(merged, encodeHistogram(histogram), -1)
     assert.equal(merged.size, 0)
+  })
+
+  it('merge changes into a stored histogram as a map would, dropping counts that reach zero', () => {
+    for (let round = 0; round < 50; round++) {
+      const reference: Histogram = new Map()
+      const stored: Histogram = new Map()
+      const change: Histogram = new Map()
+      for (const [i, key] of numbers(round + 7, 30, 200).entries()) {
+        const target = i % 2 === 0 ? stored : change
+        target.set(key - 100, (target.get(key - 100) ?? 0) + (i % 5) + 1)
+      }
+
+      // Some changes take a stored count away entirely.
+      for (const [key, n] of [...stored].slice(0, round % 4)) change.set(key, -n)
+      for (const h of [stored, change]) for (const [key, n] of h) reference.set(key, (reference.get(key) ?? 0) + n)
+      for (const [key, n] of reference) if (n === 0) reference.delete(key)
+      const merged: Histogram = new Map()
+      addHistogram(merged, mergeHistogram(stored.size > 0 ? encodeHistogram(stored) : null, change))
+      assert.deepEqual(
+        [...merged].sort((a, b) => a[0] - b[0]),
+        [...reference].sort((a, b) => a[0] - b[0]),
+      )
+    }
+
+    assert.equal(mergeHistogram(encodeHistogram(new Map([[3, 2]])), new Map([[3, -2]])), null)
   })
 })

@@ -4,18 +4,40 @@
  */
 import type {Histogram} from '../report/histogram.js'
 
-import {encodeVarints, forEachPair, zigzag} from './varint.js'
+import {forEachPair, VarintWriter, zigzag} from './varint.js'
+
+const writer = new VarintWriter()
 
 export function encodeHistogram(histogram: Histogram): Buffer {
-  const keys = [...histogram.keys()].sort((a, b) => a - b)
-  const values: number[] = []
+  return mergeHistogram(null, histogram) ?? writer.begin().end()
+}
+
+/**
+ * A stored histogram with `change` added, merged as it is decoded (both are in key order); null
+ * when no count is left.
+ */
+export function mergeHistogram(stored: null | Uint8Array, change: Histogram): Buffer | null {
+  const keys = [...change.keys()].sort((a, b) => a - b)
+  writer.begin()
   let previous = 0
-  for (const key of keys) {
-    values.push(zigzag(key - previous), histogram.get(key)!)
+  let k = 0
+  const put = (key: number, count: number) => {
+    if (count === 0) return
+    writer.write(zigzag(key - previous))
+    writer.write(count)
     previous = key
   }
 
-  return encodeVarints(values)
+  if (stored !== null) {
+    forEachPair(stored, (key, count) => {
+      for (; k < keys.length && keys[k] < key; k++) put(keys[k], change.get(keys[k])!)
+      if (k < keys.length && keys[k] === key) put(key, count + change.get(keys[k++])!)
+      else put(key, count)
+    })
+  }
+
+  for (; k < keys.length; k++) put(keys[k], change.get(keys[k])!)
+  return writer.length === 0 ? null : writer.end()
 }
 
 export function addHistogram(target: Histogram, bytes: null | Uint8Array, sign = 1): void {

@@ -4,7 +4,7 @@
  * whichever is smaller. Reports OR the sets of a key's rows into one bitmap and count its bits.
  */
 /* eslint-disable no-bitwise -- bitmaps */
-import {decodeVarints, encodeVarints} from './varint.js'
+import {decodeVarints, VarintWriter} from './varint.js'
 
 const LIST = 0
 const BITMAP = 1
@@ -29,18 +29,47 @@ export function sortedDistinct(numbers: readonly number[]): Float64Array {
   return sorted.subarray(0, n)
 }
 
+const EMPTY = new Uint8Array(0)
+const writer = new VarintWriter()
+
 /** Encode ascending distinct numbers (>= 0); null when empty. */
 export function encodeSorted(sorted: Float64Array | readonly number[]): Buffer | null {
   const n = sorted.length
   if (n === 0) return null
-  const gaps = new Float64Array(n)
-  for (let i = 0; i < n; i++) gaps[i] = sorted[i] - (i === 0 ? 0 : sorted[i - 1])
-  const list = encodeVarints(gaps, 1)
-  const bitmapBytes = 1 + (sorted[n - 1] >> 3) + 1
-  if (list.length <= bitmapBytes) return list
+  writer.begin(1)
+  let previous = 0
+  for (let i = 0; i < n; i++) {
+    writer.write(sorted[i] - previous)
+    previous = sorted[i]
+  }
+
+  return smaller(previous)
+}
+
+/** The list in the writer (tag, gaps up to `max`), or its bitmap when that is smaller. */
+function smaller(max: number): Buffer {
+  const bitmapBytes = 1 + (max >> 3) + 1
+  if (writer.length <= bitmapBytes) return writer.end()
   const out = Buffer.alloc(bitmapBytes)
   out[0] = BITMAP
-  for (let i = 0; i < n; i++) out[1 + (sorted[i] >> 3)] |= 1 << (sorted[i] & 7)
+  const list = writer.view()
+  let n = 0
+  let gap = 0
+  let scale = 1
+  for (let i = 1; i < list.length; i++) {
+    const byte = list[i]
+    gap += (byte & 0x7f) * scale
+    if (byte >= 0x80) {
+      scale *= 0x80
+      continue
+    }
+
+    n += gap
+    gap = 0
+    scale = 1
+    out[1 + (n >> 3)] |= 1 << (n & 7)
+  }
+
   return out
 }
 
@@ -97,16 +126,46 @@ export function updateSet(
     return out
   }
 
-  const old = bytes === null ? [] : listOf(bytes)
-  const merged: number[] = []
-  let i = 0
-  let j = 0
-  while (i < old.length || j < add.length) {
-    const next = j >= add.length || (i < old.length && old[i] <= add[j]) ? old[i++] : add[j++]
-    if (next !== remove && next !== merged.at(-1)) merged.push(next)
+  // A list: merged with `add` as it is decoded, gaps written straight out (no arrays of numbers).
+  const old = bytes ?? EMPTY
+  let at = 1
+  let current = 0
+  const nextOld = (): number => {
+    let gap = 0
+    let scale = 1
+    while (at < old.length) {
+      const byte = old[at++]
+      gap += (byte & 0x7f) * scale
+      if (byte < 0x80) {
+        current += gap
+        return current
+      }
+
+      scale *= 0x80
+    }
+
+    return -1
   }
 
-  return encodeSorted(merged)
+  writer.begin(1)
+  let last = -1
+  let a = nextOld()
+  let j = 0
+  while (a >= 0 || j < add.length) {
+    let next: number
+    if (j >= add.length || (a >= 0 && a <= add[j])) {
+      next = a
+      a = nextOld()
+    } else {
+      next = add[j++]
+    }
+
+    if (next === remove || next === last) continue
+    writer.write(next - Math.max(last, 0))
+    last = next
+  }
+
+  return last < 0 ? null : smaller(last)
 }
 
 /** A growing bitmap that stored sets are ORed into. */

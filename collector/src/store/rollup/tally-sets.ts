@@ -6,7 +6,7 @@
 import type {Dictionary} from '../dictionary.js'
 
 import {addTo} from '../report/histogram.js'
-import {addHistogram as addCounts, encodeHistogram as encodeCounts} from './codecs.js'
+import {mergeHistogram} from './codecs.js'
 import {type AggDelta, splitPeriodKey} from './delta.js'
 import {TALLY_KIND, tallyKind} from './tallies.js'
 import {forEachPair} from './varint.js'
@@ -36,10 +36,7 @@ export function tallyChanges(delta: AggDelta, dict: Dictionary): TallyChange[] {
 
 /** A stored set with changes added; null when no count is left. */
 export function mergeCounts(stored: null | Uint8Array, changes: Counts): Buffer | null {
-  const counts: Counts = new Map()
-  addCounts(counts, stored)
-  for (const [cell, n] of changes) addTo(counts, cell, n)
-  return counts.size === 0 ? null : encodeCounts(counts)
+  return mergeHistogram(stored, changes)
 }
 
 /** A closing period's tallies: its parts' sets (`kind`, `cells`) summed per kind. */

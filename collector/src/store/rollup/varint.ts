@@ -4,20 +4,54 @@
  */
 /* eslint-disable no-bitwise -- byte packing */
 
-/** Bytes of non-negative safe integers. */
-export function encodeVarints(values: Float64Array | readonly number[], prefix = 0): Buffer {
-  const out: number[] = []
-  for (let i = 0; i < prefix; i++) out.push(0)
-  for (let v of values) {
+/**
+ * Varints written into one growing scratch buffer and copied out once complete: the aggregator
+ * encodes thousands of sets and histograms a chunk, and an array of numbers per encoding (then a
+ * Buffer of it) made most of its garbage. Encodings never nest, so each module keeps one writer.
+ */
+export class VarintWriter {
+  length = 0
+  private bytes = new Uint8Array(4096)
+
+  /** Start an encoding with `zeros` zero bytes (a tag). */
+  begin(zeros = 0): this {
+    this.length = 0
+    for (let i = 0; i < zeros; i++) this.byte(0)
+    return this
+  }
+
+  /** The bytes written since begin(), copied. */
+  end(): Buffer {
+    return Buffer.from(this.bytes.subarray(0, this.length))
+  }
+
+  /** The bytes written since begin(), read in place until the next begin(). */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length)
+  }
+
+  /** A non-negative safe integer (at most 8 bytes). */
+  write(value: number): void {
+    if (this.length + 8 > this.bytes.length) this.grow()
+    let v = value
     while (v >= 0x80) {
-      out.push((v % 0x80) | 0x80)
+      this.bytes[this.length++] = (v % 0x80) | 0x80
       v = Math.floor(v / 0x80)
     }
 
-    out.push(v)
+    this.bytes[this.length++] = v
   }
 
-  return Buffer.from(out)
+  private byte(value: number): void {
+    if (this.length + 1 > this.bytes.length) this.grow()
+    this.bytes[this.length++] = value
+  }
+
+  private grow(): void {
+    const next = new Uint8Array(this.bytes.length * 2)
+    next.set(this.bytes)
+    this.bytes = next
+  }
 }
 
 /** The integers of `bytes` from `start`. */
