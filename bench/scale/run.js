@@ -145,25 +145,32 @@ async function run(name, location) {
       return item.value
     }
 
+    // A stretch being closed (its events folded, its rate recorded): every client waits for it.
+    let ending
+    const endStretch = async () => {
+      // The rate includes the aggregator's work: it runs in this process while events arrive, and
+      // whatever it has not folded yet is folded before the clock stops.
+      await store.aggregate()
+      const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
+      result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
+      log(`  ${name}: ${stored} events, ${(chunkEvents / seconds).toFixed(0)} ev/s`)
+      chunkStart = process.hrtime.bigint()
+      chunkEvents = 0
+    }
+
     const ingestUntil = async (target) => {
       await Promise.all(
         Array.from({length: isPostgresUrl(location) ? CLIENTS : 1}, async () => {
           for (let batch = pull(); batch !== undefined; batch = stored < target ? pull() : undefined) {
+            if (ending) await ending
             const rows = batch.map((m) => prepareMessage(m))
             const r = await store.insert(rows)
             stored += r.accepted
             chunkEvents += r.accepted
-            if (chunkEvents >= 1_000_000 || (stored >= target && chunkEvents > 0)) {
-              // The rate includes the aggregator's work: it runs in this process while events
-              // arrive, and whatever it has not folded yet is folded before the clock stops.
-              await store.aggregate()
-              // Another client's insert ended this stretch while this one waited: it is recorded once.
-              if (chunkEvents === 0) continue
-              const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
-              result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
-              log(`  ${name}: ${stored} events, ${(chunkEvents / seconds).toFixed(0)} ev/s`)
-              chunkStart = process.hrtime.bigint()
-              chunkEvents = 0
+            if (!ending && (chunkEvents >= 1_000_000 || (stored >= target && chunkEvents > 0))) {
+              ending = endStretch()
+              await ending
+              ending = undefined
             }
           }
         }),
@@ -172,14 +179,10 @@ async function run(name, location) {
 
     for (const checkpoint of next) {
       await ingestUntil(checkpoint)
-      if (chunkEvents > 0) {
-        // The fleet ran out before the checkpoint: record the last part too (aggregated).
-        await store.aggregate()
-        const seconds = Number(process.hrtime.bigint() - chunkStart) / 1e9
-        result.perMillion.push({at: stored, eventsPerSecond: chunkEvents / seconds})
-        chunkStart = process.hrtime.bigint()
-        chunkEvents = 0
-      }
+      // The fleet ran out before the checkpoint: record the last part too. (Otherwise what is left
+      // are the few batches other clients had sent while the last stretch closed: they count in the
+      // next one.)
+      await (stored < checkpoint && chunkEvents > 0 ? endStretch() : store.aggregate())
 
       const bytes = await bytesOf(location)
       const reportMs = await latencies(store)

@@ -13,7 +13,7 @@ import {
 } from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {Aggregator, CHUNK_EVENTS, QUIET_MS} from './rollup/aggregator.js'
 import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
@@ -179,9 +179,14 @@ export class PostgresStore implements Store {
   private readonly aggregator: Aggregator
   private readonly dict = new Dictionary()
   private readonly id: IdOf
+  /** Inserts running now, and when the last one ended: the aggregator lets ingest go first. */
+  private inserting = 0
+  private lastInsert = 0
   private readonly pool: pg.Pool
   private readonly queries: RollupQueries
   private readonly rollups: PostgresRollups
+  /** The newest event a report asked to see folded (its catch-up stops there). */
+  private target = 0
   private vacuumAgain = false
   /** The VACUUM that follows deletions (one at a time, coalesced). */
   private vacuuming: Promise<void> | undefined
@@ -204,7 +209,11 @@ export class PostgresStore implements Store {
       this.dict,
     )
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
-    this.aggregator = new Aggregator(() => this.transaction((client) => this.foldChunk(client)))
+    this.aggregator = new Aggregator(
+      async (background) =>
+        this.transaction((client) => this.foldChunk(client, background ? Number.POSITIVE_INFINITY : this.target)),
+      () => this.inserting > 0 || Date.now() - this.lastInsert < QUIET_MS,
+    )
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -234,6 +243,9 @@ export class PostgresStore implements Store {
 
   /** Fold every stored event into the aggregates now (reports do so before answering). */
   async aggregate(): Promise<void> {
+    // Up to the events stored by now: under steady ingest, chasing the newest would never end.
+    const {rows} = await this.pool.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
+    this.target = Math.max(this.target, Number(rows[0].max ?? 0))
     await this.aggregator.catchUp()
   }
 
@@ -338,10 +350,16 @@ export class PostgresStore implements Store {
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
-    const result = await this.transaction((client) => this.insertIn(client, events))
-    if (result.accepted > 0) this.aggregator.poke()
-    return result
+    this.inserting++
+    try {
+      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      const result = await this.transaction((client) => this.insertIn(client, events))
+      if (result.accepted > 0) this.aggregator.poke()
+      return result
+    } finally {
+      this.inserting--
+      this.lastInsert = Date.now()
+    }
   }
 
   async ping(): Promise<void> {
@@ -529,10 +547,11 @@ export class PostgresStore implements Store {
   /**
    * The aggregator's step, inside the caller's transaction: takes the aggregator row's lock (one
    * aggregator at a time), then folds the next events above the watermark and below the ingest
-   * horizon, in id order, merged in memory and upserted in key order. Returns the events folded.
+   * horizon (and `upTo`), in id order, merged in memory and upserted in key order. Returns the
+   * events folded.
    */
-  private async foldChunk(client: pg.PoolClient): Promise<number> {
-    const horizon = await this.horizon(client)
+  private async foldChunk(client: pg.PoolClient, upTo = Number.POSITIVE_INFINITY): Promise<number> {
+    const horizon = Math.min(await this.horizon(client), upTo)
     const {rows: state} = await client.query<{closed_through: null | number; watermark: string}>(
       'SELECT watermark, closed_through FROM aggregator FOR UPDATE',
     )

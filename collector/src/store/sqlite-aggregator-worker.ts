@@ -2,13 +2,12 @@
  * The SQLite aggregator's worker thread (started by sqlite-aggregator-thread.ts): its own connection
  * to the store's file folds new events into the aggregates a chunk (one transaction) at a time. The
  * write lock serialises it with ingest, and ingest goes first: a background chunk waits while inserts
- * run (at most MAX_DEFER_MS), and a busy insert waits for the chunk that holds the lock. Reports ask it
+ * run (see rollup/aggregator.ts), and a busy insert waits for the chunk that holds the lock. Reports ask it
  * to catch up to the newest event; deletion, purge and rebuild run here too, since they fold first.
  */
-import {setTimeout as sleep} from 'node:timers/promises'
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {Aggregator} from './rollup/aggregator.js'
+import {Aggregator, QUIET_MS} from './rollup/aggregator.js'
 import {
   AGGREGATOR_SIDE,
   type AggregatorReply,
@@ -17,14 +16,6 @@ import {
 } from './sqlite-aggregator-thread.js'
 import {SqliteSharedLock} from './sqlite-shared-lock.js'
 import {SqliteStore} from './sqlite.js'
-
-/** Ingest is running if an insert ended less than this long ago (requests arrive in bursts). */
-const QUIET_MS = 50
-/**
- * The longest a background chunk waits for ingest to pause (inserts wait for a chunk, which takes
- * up to seconds): under steady load, folding goes on.
- */
-const MAX_DEFER_MS = 2000
 
 const data = workerData as AggregatorWorkerData
 const port = parentPort!
@@ -35,44 +26,25 @@ const store = new SqliteStore(data.path, {
   synchronous: data.synchronous,
 })
 let lastPoke = 0
-/** Reports waiting for a catch-up: a deferred background chunk goes ahead at once. */
-let waiting = 0
 /** The newest event a report asked for. */
 let target = 0
 /** The server's store is closing: no new background chunk. */
 let closing = false
 
-/** Whether a background chunk should wait: ingest is running and no report waits for the aggregates. */
-function ingestGoesFirst(): boolean {
-  return !closing && waiting === 0 && (Atomics.load(ingesting, 0) > 0 || Date.now() - lastPoke < QUIET_MS)
-}
-
-async function ingestPause(): Promise<void> {
-  const start = Date.now()
-  while (Date.now() - start < MAX_DEFER_MS && ingestGoesFirst()) {
-    // eslint-disable-next-line no-await-in-loop -- polling two numbers, briefly
-    await sleep(5)
-  }
-}
-
-const aggregator = new Aggregator(async (background) => {
-  if (background) await ingestPause()
-  // In the background, until the store closes; for a report, up to the newest event it asked for.
-  if (background ? closing : store.watermark() >= target) return 0
-  return store.foldNext()
-})
+const aggregator = new Aggregator(
+  async (background) => {
+    // In the background, until the store closes; for a report, up to the newest event it asked for.
+    if (background ? closing : store.watermark() >= target) return 0
+    return store.foldNext()
+  },
+  () => Atomics.load(ingesting, 0) > 0 || Date.now() - lastPoke < QUIET_MS,
+)
 
 async function answer(request: Extract<AggregatorRequest, {type: 'call'}>): Promise<unknown> {
   switch (request.method) {
     case 'catchUp': {
       target = Math.max(target, request.args[0])
-      waiting++
-      try {
-        await aggregator.catchUp()
-      } finally {
-        waiting--
-      }
-
+      await aggregator.catchUp()
       return undefined
     }
 

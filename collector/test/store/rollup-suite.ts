@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 import {describe, it} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {OpenStoreOptions} from '../../src/store/open.js'
 import type {Store} from '../../src/store/store.js'
@@ -23,6 +24,7 @@ import {REPORT_DIMENSIONS, type ReportDimension, type ReportFilter} from '../../
 import {OTHER, PROPERTY_CAP} from '../../src/store/rollup/cap.js'
 import {capFacts} from '../support/cap-reference.js'
 import {fleet} from '../support/fleet.js'
+import {batch} from '../support/messages.js'
 
 const DIMENSIONS: ReportDimension[] = [...REPORT_DIMENSIONS, 'property.cookbook', 'property.version', 'property.none']
 const FILTERS: ReportFilter[] = [
@@ -274,6 +276,36 @@ export function rollupSuite(
         )
         assertSame(await everyReport(store), expectedReports([...left, ...added], 1))
       } finally {
+        await store.close()
+      }
+    })
+
+    it('answer promptly under steady ingest, counting every event stored before the report', async () => {
+      const store = await fresh()
+      // Ingest goes on until the report is back (30 s at most).
+      const done = new AbortController()
+      const cap = setTimeout(() => done.abort(), 30_000)
+      let stored = 0
+      const writers = Array.from({length: 3}, async () => {
+        while (!done.signal.aborted) {
+          const r = await store.insert(batch(50).map((m) => prepareMessage(m)))
+          stored += r.accepted
+        }
+      })
+      try {
+        // eslint-disable-next-line no-unmodified-loop-condition -- the writers add to it meanwhile
+        while (stored < 2000) await sleep(20)
+        const before = stored
+        const asked = performance.now()
+        const [total] = await store.report({by: 'event', limit: 10})
+        const waited = performance.now() - asked
+        // Chasing the events stored meanwhile, a report ended only once ingest stopped.
+        assert.ok(waited < 5000, `the report took ${waited.toFixed(0)} ms under steady ingest`)
+        assert.ok(total.events >= before, `${total.events} events reported, ${before} stored before it`)
+      } finally {
+        done.abort()
+        clearTimeout(cap)
+        await Promise.all(writers)
         await store.close()
       }
     })
