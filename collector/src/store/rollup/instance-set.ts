@@ -50,27 +50,9 @@ export function encodeSorted(sorted: Float64Array | readonly number[]): Buffer |
 function smaller(max: number): Buffer {
   const bitmapBytes = 1 + (max >> 3) + 1
   if (writer.length <= bitmapBytes) return writer.end()
-  const out = Buffer.alloc(bitmapBytes)
-  out[0] = BITMAP
-  const list = writer.view()
-  let n = 0
-  let gap = 0
-  let scale = 1
-  for (let i = 1; i < list.length; i++) {
-    const byte = list[i]
-    gap += (byte & 0x7f) * scale
-    if (byte >= 0x80) {
-      scale *= 0x80
-      continue
-    }
-
-    n += gap
-    gap = 0
-    scale = 1
-    out[1 + (n >> 3)] |= 1 << (n & 7)
-  }
-
-  return out
+  const union = new Union()
+  union.add(writer.view())
+  return union.bitmap(bitmapBytes)
 }
 
 function listOf(bytes: Uint8Array): number[] {
@@ -202,6 +184,14 @@ export class Union {
       if (at >= bits.length) bits = this.grow(at + 1)
       bits[at] |= 1 << (n & 7)
     }
+  }
+
+  /** The union in stored form, a bitmap of `bytes` bytes (its tag included). */
+  bitmap(bytes: number): Buffer {
+    const out = Buffer.alloc(bytes)
+    out[0] = BITMAP
+    out.set(this.bits.subarray(0, bytes - 1), 1)
+    return out
   }
 
   /** The numbers in the union, ascending. */
