@@ -62,6 +62,10 @@ describe('aggregator schedule', () => {
     const folded = steps.reduce((n, s) => n + s.folded, 0)
     await aggregator.close()
     assert.ok(waited < 500, `the report waited ${waited.toFixed(0)} ms for the aggregates`)
+    assert.ok(
+      steps.every((s) => !s.background),
+      'the background run folded instead of handing over to the report',
+    )
     // Everything stored was folded before the report went on.
     assert.equal(folded, 5)
   })
@@ -69,7 +73,8 @@ describe('aggregator schedule', () => {
   it('folds a backlog of full chunks back to back, even while ingest is busy', async () => {
     const {aggregator, steps, stored} = scheduled(() => true)
     stored(2 * CHUNK_EVENTS + 5)
-    await sleep(DELAY_MS + MAX_DEFER_MS + 300)
+    const deadline = performance.now() + DELAY_MS + MAX_DEFER_MS + 3000
+    while (steps.length < 3 && performance.now() < deadline) await sleep(20)
     await aggregator.close()
     assert.deepEqual(
       steps.map((s) => s.folded),

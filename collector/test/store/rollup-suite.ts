@@ -294,7 +294,8 @@ export function rollupSuite(
       })
       try {
         // eslint-disable-next-line no-unmodified-loop-condition -- the writers add to it meanwhile
-        while (stored < 2000) await sleep(20)
+        while (stored < 2000 && !done.signal.aborted) await sleep(20)
+        assert.ok(stored >= 2000, `only ${stored} events stored in 30 s`)
         const before = stored
         const asked = performance.now()
         const [total] = await store.report({by: 'event', limit: 10})
@@ -305,7 +306,7 @@ export function rollupSuite(
       } finally {
         done.abort()
         clearTimeout(cap)
-        await Promise.all(writers)
+        await Promise.allSettled(writers)
         await store.close()
       }
     })

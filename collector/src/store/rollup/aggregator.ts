@@ -49,6 +49,9 @@ export class Aggregator {
     } finally {
       this.running = undefined
       this.waiting--
+      // Events stored after the report asked, which a background run it took over would have
+      // folded: scheduled again (a run with nothing to fold ends at once).
+      if (!this.closed) this.poke()
     }
   }
 
