@@ -3,9 +3,9 @@
  * (at most DELAY_MS), it folds the new events into the aggregates a chunk at a time (each chunk one
  * transaction, run by the store), letting other work run between chunks, until it has caught up.
  * Ingest goes first: a background chunk waits while inserts run (at most MAX_DEFER_MS), so under
- * load chunks are large; only a backlog of full chunks is folded without waiting. A chunk rewrites every aggregate row its events touch, a few thousand rows
- * of the day whatever its size: folding 1,000 events at a time cost three times as much per event as
- * folding 10,000.
+ * load chunks are large; only a backlog of full chunks is folded without waiting. A chunk rewrites
+ * every aggregate row its events touch, a few thousand rows of the day whatever its size: folding
+ * 1,000 events at a time cost three times as much per event as folding 10,000.
  */
 import {setTimeout as sleep, setImmediate as yieldToEvents} from 'node:timers/promises'
 
