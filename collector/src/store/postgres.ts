@@ -13,7 +13,7 @@ import {
 } from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {Aggregator, CHUNK_EVENTS, QUIET_MS} from './rollup/aggregator.js'
+import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
 import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
@@ -179,9 +179,6 @@ export class PostgresStore implements Store {
   private readonly aggregator: Aggregator
   private readonly dict = new Dictionary()
   private readonly id: IdOf
-  /** Inserts running now, and when the last one ended: the aggregator lets ingest go first. */
-  private inserting = 0
-  private lastInsert = 0
   private readonly pool: pg.Pool
   private readonly queries: RollupQueries
   private readonly rollups: PostgresRollups
@@ -212,7 +209,9 @@ export class PostgresStore implements Store {
     this.aggregator = new Aggregator(
       async (background) =>
         this.transaction((client) => this.foldChunk(client, background ? Number.POSITIVE_INFINITY : this.target)),
-      () => this.inserting > 0 || Date.now() - this.lastInsert < QUIET_MS,
+      // Letting ingest go first here (as SQLite does) made the two-collector test's report miss
+      // aggregates now and then, for a reason not found yet: PostgreSQL folds without waiting.
+      () => false,
     )
   }
 
@@ -350,16 +349,10 @@ export class PostgresStore implements Store {
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    this.inserting++
-    try {
-      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
-      const result = await this.transaction((client) => this.insertIn(client, events))
-      if (result.accepted > 0) this.aggregator.poke()
-      return result
-    } finally {
-      this.inserting--
-      this.lastInsert = Date.now()
-    }
+    await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+    const result = await this.transaction((client) => this.insertIn(client, events))
+    if (result.accepted > 0) this.aggregator.poke()
+    return result
   }
 
   async ping(): Promise<void> {
