@@ -2,8 +2,9 @@
  * The SQLite aggregator's worker thread (started by sqlite-aggregator-thread.ts): its own connection
  * to the store's file folds new events into the aggregates a chunk (one transaction) at a time. The
  * write lock serialises it with ingest, and ingest goes first: a background chunk waits while inserts
- * run (see rollup/aggregator.ts), and a busy insert waits for the chunk that holds the lock. Reports ask it
- * to catch up to the newest event stored when they ask; deletion, purge and rebuild run here too, since they fold first.
+ * run (see rollup/aggregator.ts), and a busy insert waits for the chunk that holds the lock. Reports
+ * ask it to catch up to the newest event stored when they ask; deletion, purge and rebuild run here
+ * too, since they fold first.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
