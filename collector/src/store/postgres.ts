@@ -13,7 +13,7 @@ import {
 } from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {Aggregator, CHUNK_EVENTS} from './rollup/aggregator.js'
+import {Aggregator, CHUNK_EVENTS, QUIET_MS} from './rollup/aggregator.js'
 import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
@@ -179,6 +179,9 @@ export class PostgresStore implements Store {
   private readonly aggregator: Aggregator
   private readonly dict = new Dictionary()
   private readonly id: IdOf
+  /** Inserts running now, and when the last one ended: the aggregator lets ingest go first. */
+  private inserting = 0
+  private lastInsert = 0
   private readonly pool: pg.Pool
   private readonly queries: RollupQueries
   private readonly rollups: PostgresRollups
@@ -206,10 +209,10 @@ export class PostgresStore implements Store {
       this.dict,
     )
     this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
-    // No `ingesting` signal: letting ingest go first here (as SQLite does) made the two-collector
-    // test's report miss aggregates now and then, for a reason not found yet.
-    this.aggregator = new Aggregator(async (background) =>
-      this.transaction((client) => this.foldChunk(client, background ? Number.POSITIVE_INFINITY : this.target)),
+    this.aggregator = new Aggregator(
+      async (background) =>
+        this.transaction((client) => this.foldChunk(client, background ? Number.POSITIVE_INFINITY : this.target)),
+      () => this.inserting > 0 || Date.now() - this.lastInsert < QUIET_MS,
     )
   }
 
@@ -347,10 +350,16 @@ export class PostgresStore implements Store {
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
-    const result = await this.transaction((client) => this.insertIn(client, events))
-    if (result.accepted > 0) this.aggregator.poke()
-    return result
+    this.inserting++
+    try {
+      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      const result = await this.transaction((client) => this.insertIn(client, events))
+      if (result.accepted > 0) this.aggregator.poke()
+      return result
+    } finally {
+      this.inserting--
+      this.lastInsert = Date.now()
+    }
   }
 
   async ping(): Promise<void> {
@@ -692,7 +701,9 @@ export class PostgresStore implements Store {
     return this.factsOf(rows)
   }
 
+  /** A report: strings other collectors stored first (reports look values up by their text). */
   private async read<T>(query: () => Promise<T>): Promise<T> {
+    await this.syncStrings()
     try {
       return await query()
     } catch (error) {
@@ -722,6 +733,17 @@ export class PostgresStore implements Store {
     }
 
     return out
+  }
+
+  /**
+   * Load the strings other collectors stored since this one last loaded them: the table only grows
+   * and every string known here came from it, so more rows than known strings means new ones.
+   * Without this, a value first stored by another collector (even the dimensions' own names, stored
+   * by the first fold) reads as absent, and the report as empty.
+   */
+  private async syncStrings(): Promise<void> {
+    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM strings')
+    if (rows[0].n !== this.dict.size()) await this.loadStrings()
   }
 
   /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
 import pg from 'pg'
 
 import type {Store} from '../../src/store/store.js'
 
 import {prepareMessage} from '../../src/store/message.js'
 import {openStore} from '../../src/store/open.js'
+import {DELAY_MS} from '../../src/store/rollup/aggregator.js'
 import {fleet} from '../support/fleet.js'
 import {batch, commandMessage} from '../support/messages.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
@@ -69,6 +71,25 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       assertSame(await everyReport(b), await everyReport(alone))
     } finally {
       await Promise.all([aClosed ? undefined : a.close(), b.close(), alone.close()])
+    }
+  })
+
+  it('answers every report on a collector that stored none of the strings another collector folded', async () => {
+    // The scale-out case: A ingests and folds; B, open since before A's first event, only reports.
+    const batches = [...fleet({days: 3, instances: 30, seed: 7})].map((b) => b.map((m) => prepareMessage(m)))
+    const shared = await cluster!.createDatabase()
+    const a = await openStore(shared)
+    const b = await openStore(shared)
+    try {
+      // B's aggregator, poked at open, has run and found nothing: B never folds (nor loads) A's strings.
+      await sleep(DELAY_MS * 2)
+      for (const batch of batches) await a.insert(batch)
+      await a.aggregate()
+      const expected = await everyReport(a)
+      assert.ok(JSON.stringify(expected).includes('"events":'), 'the reports have rows')
+      assertSame(await everyReport(b), expected)
+    } finally {
+      await Promise.all([a.close(), b.close()])
     }
   })
 
