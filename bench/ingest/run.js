@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Ingest benchmark: events per second through HTTP (a real collector child process on 127.0.0.1,
 // batches of 100 gzip messages, a few concurrent keep-alive clients) against the store alone
-// inserting the same kind of batches with the same concurrency, for SQLite and PostgreSQL.
-// and against a minimal store (one table, message_id unique, the same fsync policy). Runs are
+// inserting the same kind of batches with the same concurrency, and against a minimal store (one
+// table, message_id unique, the same fsync policy), for SQLite and PostgreSQL. Runs are
 // interleaved and repeated; medians and the ratios are reported.
 // Spec budget: HTTP ingest >= 50% of the minimal store. Exit code 1 when the ratio misses it.
 //
