@@ -216,6 +216,8 @@ function verdicts(r) {
 const results = []
 const dir = mkdtempSync(join(tmpdir(), 'collector-scale-'))
 let cluster
+/** The kept PostgreSQL database (measure its reports again with --store URL --events 0). */
+let pgStore
 try {
   if (values.store) {
     results.push(await run(isPostgresUrl(values.store) ? 'postgres' : 'sqlite', values.store))
@@ -226,7 +228,8 @@ try {
         log('PostgreSQL skipped (COLLECTOR_SKIP_PG=1)')
       } else {
         cluster = await startPostgres({fast: false, keep: values.keep})
-        results.push(await run('postgres', await cluster.createDatabase('scale')))
+        pgStore = await cluster.createDatabase('scale')
+        results.push(await run('postgres', pgStore))
       }
     }
   }
@@ -236,7 +239,7 @@ try {
     rmSync(dir, {force: true, recursive: true})
   } else if (!values.store) {
     log(
-      `kept: ${dir}${cluster ? ` and PostgreSQL at ${cluster.url} (stop it with pg_ctl -D ${cluster.data} stop, as the postgres user when run as root, then remove ${dirname(cluster.data)})` : ''}`,
+      `kept: ${dir}${cluster ? ` and the PostgreSQL store ${pgStore} (stop it with pg_ctl -D ${cluster.data} stop, as the postgres user when run as root, then remove ${dirname(cluster.data)})` : ''}`,
     )
   }
 }
