@@ -701,7 +701,10 @@ export class PostgresStore implements Store {
     return this.factsOf(rows)
   }
 
-  /** A report: strings other collectors stored first (reports look values up by their text). */
+  /**
+   * Run a report's queries after loading the strings other collectors stored (reports look values up
+   * by their text); a row naming a string stored since then reloads them and runs the queries again.
+   */
   private async read<T>(query: () => Promise<T>): Promise<T> {
     await this.syncStrings()
     try {
