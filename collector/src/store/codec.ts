@@ -43,6 +43,8 @@ const INT_PROPS: Record<Exclude<IntColumn, 'tty'>, string> = {
 /** Fields that vary little between events: stored together as one dictionary string. */
 const CONTEXT_TOP = ['license_id', 'origin', 'message_version', 'payload_version', 'type', 'install_context'] as const
 const CONTEXT_PROPS = ['os_release', 'cli', 'cli_version', 'plugin', 'plugin_version'] as const
+const CONTEXT_TOP_SORTED = [...CONTEXT_TOP].sort()
+const CONTEXT_PROPS_SORTED = [...CONTEXT_PROPS].sort()
 
 /** Bits of the `bits` column. */
 export const BIT_NO_MESSAGE_ID = 1
@@ -70,103 +72,151 @@ export interface EncodedEvent {
 
 type Json = Record<string, unknown>
 
+const CONTEXT_TOP_KEYS = new Set<string>(CONTEXT_TOP)
+const CONTEXT_PROP_KEYS = new Set<string>(CONTEXT_PROPS)
+const STRING_PROP_KEYS = new Set<string>(STRING_PROPS)
+const INT_COLUMN_OF = new Map(Object.entries(INT_PROPS).map(([column, key]) => [key, column as IntColumn]))
+
+/** `keys` (sorted) of `source` as canonical JSON members, or undefined when none is there. */
+function contextMembers(source: Json, keys: readonly string[]): string | undefined {
+  let members: string | undefined
+  for (const key of keys) {
+    if (Object.hasOwn(source, key)) {
+      const member = `"${key}":${canonicalJson(source[key])}`
+      members = members === undefined ? member : `${members},${member}`
+    }
+  }
+
+  return members
+}
+
+/** `target[key] = value`, as an own property even for "__proto__" (which JSON.parse can give). */
+function setOwn(target: Json, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {configurable: true, enumerable: true, value, writable: true})
+  else target[key] = value
+}
+
+/** Object.assign that keeps "__proto__" a field (Object.assign would set the prototype). */
+function assignOwn(target: Json, source: Json): void {
+  for (const [key, value] of Object.entries(source)) setOwn(target, key, value)
+}
+
 const isSafeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v)
 
-/** Split a validated message into columns. `messageId` is the given or derived id. */
+type Columns = Pick<EncodedEvent, 'dict' | 'ints'>
+
+/** Put a command property in its column; false when none holds it (it then stays in `extra`). */
+function propertyToColumn(key: string, value: unknown, row: Columns): boolean {
+  if (STRING_PROP_KEYS.has(key)) {
+    if (typeof value !== 'string' && value !== null) return false
+    row.dict[key as DictColumn] = value
+    return true
+  }
+
+  const column = INT_COLUMN_OF.get(key)
+  if (column !== undefined) {
+    if (!isSafeInt(value)) return false
+    row.ints[column] = value
+    return true
+  }
+
+  if (key === 'flags') {
+    if (!Array.isArray(value) || !value.every((f) => typeof f === 'string')) return false
+    row.dict.flags = JSON.stringify(value)
+    return true
+  }
+
+  if (key === 'tty') {
+    if (typeof value !== 'boolean') return false
+    row.ints.tty = value ? 1 : 0
+    return true
+  }
+
+  return CONTEXT_PROP_KEYS.has(key)
+}
+
+/** The top-level fields no column holds, in the message's order (payload aside). */
+function restOfTop(message: TelemetryMessage, row: Omit<EncodedEvent, 'bits' | 'extra'>): Json {
+  const top: Json = {}
+  for (const [key, value] of Object.entries(message)) {
+    if (key === 'instance_id' && value === row.instanceId) continue
+    if (key === 'message_id' && value !== undefined && value === row.messageId) continue
+    if (key === 'session_id' && value !== undefined && value === row.sessionId) continue
+    if (key === 'timestamp' && new Date(row.ts).toISOString() === value) continue
+    if (key === 'product' || key === 'payload' || CONTEXT_TOP_KEYS.has(key)) continue
+    if (key === 'product_version' && typeof value === 'string') {
+      row.dict.version = value
+      continue
+    }
+
+    setOwn(top, key, value)
+  }
+
+  return top
+}
+
+/** canonicalJson({p, t}) of the context fields, written out: its keys are known, none is sorted per event. */
+function contextOf(message: TelemetryMessage): string | undefined {
+  const props = message.payload.properties
+  const p = props ? contextMembers(props, CONTEXT_PROPS_SORTED) : undefined
+  const t = contextMembers(message as unknown as Json, CONTEXT_TOP_SORTED)
+  if (p === undefined) return t === undefined ? undefined : `{"t":{${t}}}`
+  return t === undefined ? `{"p":{${p}}}` : `{"p":{${p}},"t":{${t}}}`
+}
+
+/**
+ * Split a validated message into columns. `messageId` is the given or derived id. What no column
+ * holds is copied, in the message's key order, into `extra` (payload last, properties last in it).
+ */
 export function encodeMessage(message: TelemetryMessage, messageId: string): EncodedEvent {
-  const top: Json = {...message}
-  const payload: Json = {...message.payload}
-  const props: Json | undefined = message.payload.properties ? {...message.payload.properties} : undefined
-  let bits = 0
-  const dict = Object.fromEntries(DICT_COLUMNS.map((c) => [c, undefined])) as Record<DictColumn, DictValue>
-  const ints = Object.fromEntries(INT_COLUMNS.map((c) => [c, null])) as Record<IntColumn, null | number>
-
-  const instanceId = message.instance_id.toLowerCase()
-  if (message.instance_id === instanceId) delete top.instance_id
-  if (message.message_id === undefined) bits |= BIT_NO_MESSAGE_ID
-  else if (message.message_id === messageId) delete top.message_id
-  const sessionId = message.session_id?.toLowerCase() ?? null
-  if (message.session_id !== undefined && message.session_id === sessionId) delete top.session_id
-  const ts = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'))
-  if (new Date(ts).toISOString() === message.timestamp) delete top.timestamp
-  dict.product = message.product
-  delete top.product
-  if (typeof message.product_version === 'string') {
-    dict.version = message.product_version
-    delete top.product_version
-  }
-
-  dict.event = message.payload.event
-  delete payload.event
-  if (payload.anonymousId === message.instance_id) {
-    bits |= BIT_ANONYMOUS_ID_IS_INSTANCE
-    delete payload.anonymousId
-  }
-
-  const context: Json = {}
-  const contextTop: Json = {}
-  for (const key of CONTEXT_TOP) {
-    if (key in top) {
-      contextTop[key] = top[key]
-      delete top[key]
-    }
-  }
-
-  if (Object.keys(contextTop).length > 0) context.t = contextTop
-  if (props === undefined) {
-    bits |= BIT_NO_PROPERTIES
-  } else {
-    for (const key of STRING_PROPS) {
-      const value = props[key]
-      if (typeof value === 'string' || value === null) {
-        dict[key] = value
-        delete props[key]
-      }
-    }
-
-    if (Array.isArray(props.flags) && props.flags.every((f) => typeof f === 'string')) {
-      dict.flags = JSON.stringify(props.flags)
-      delete props.flags
-    }
-
-    for (const [column, key] of Object.entries(INT_PROPS) as [IntColumn, string][]) {
-      if (isSafeInt(props[key])) {
-        ints[column] = props[key]
-        delete props[key]
-      }
-    }
-
-    if (typeof props.tty === 'boolean') {
-      ints.tty = props.tty ? 1 : 0
-      delete props.tty
-    }
-
-    const contextProps: Json = {}
-    for (const key of CONTEXT_PROPS) {
-      if (key in props) {
-        contextProps[key] = props[key]
-        delete props[key]
-      }
-    }
-
-    if (Object.keys(contextProps).length > 0) context.p = contextProps
-    delete payload.properties
-    if (Object.keys(props).length > 0) payload.properties = props
-  }
-
-  delete top.payload
-  if (Object.keys(payload).length > 0) top.payload = payload
-  if (Object.keys(context).length > 0) dict.context = canonicalJson(context)
-  return {
-    bits,
-    dict,
-    extra: Object.keys(top).length > 0 ? JSON.stringify(top) : null,
-    instanceId,
-    ints,
+  const row: Omit<EncodedEvent, 'bits' | 'extra'> = {
+    dict: {
+      arch: undefined,
+      ci: undefined,
+      command: undefined,
+      context: contextOf(message),
+      error: undefined,
+      event: message.payload.event,
+      flags: undefined,
+      node: undefined,
+      os: undefined,
+      outcome: undefined,
+      product: message.product,
+      suggestion: undefined,
+      version: undefined,
+    },
+    instanceId: message.instance_id.toLowerCase(),
+    ints: {args: null, duration: null, exit_code: null, tty: null, unknown_flags: null},
     messageId,
-    sessionId,
-    ts,
+    sessionId: message.session_id?.toLowerCase() ?? null,
+    ts: Date.parse(message.timestamp.toUpperCase().replace(' ', 'T')),
   }
+  let bits = message.message_id === undefined ? BIT_NO_MESSAGE_ID : 0
+  const top = restOfTop(message, row)
+  const props = message.payload.properties
+  const payload: Json = {}
+  for (const [key, value] of Object.entries(message.payload)) {
+    if (key === 'event' || (key === 'properties' && props)) continue
+    if (key === 'anonymousId' && value === message.instance_id) bits |= BIT_ANONYMOUS_ID_IS_INSTANCE
+    else setOwn(payload, key, value)
+  }
+
+  if (props) {
+    let rest: Json | undefined
+    for (const [key, value] of Object.entries(props)) {
+      if (!propertyToColumn(key, value, row)) setOwn((rest ??= {}), key, value)
+    }
+
+    if (rest !== undefined) payload.properties = rest
+  } else {
+    bits |= BIT_NO_PROPERTIES
+  }
+
+  if (Object.keys(payload).length > 0) top.payload = payload
+  const extra = Object.keys(top).length > 0 ? JSON.stringify(top) : null
+  const {dict, instanceId, ints, sessionId, ts} = row
+  return {bits, dict, extra, instanceId, ints, messageId, sessionId, ts}
 }
 
 /**
@@ -187,7 +237,7 @@ export function decodeMessage(
   if (row.sessionId !== null) top.session_id = row.sessionId
   top.product = row.dict.product
   if (row.dict.version !== undefined) top.product_version = row.dict.version
-  Object.assign(top, extraTop)
+  assignOwn(top, extraTop)
   const payload: Json = {event: row.dict.event, ...payloadRest}
   if ((row.bits & BIT_ANONYMOUS_ID_IS_INSTANCE) !== 0) payload.anonymousId = top.instance_id
   if ((row.bits & BIT_NO_PROPERTIES) === 0) {
@@ -199,7 +249,7 @@ export function decodeMessage(
     }
 
     if (row.ints.tty !== null) props.tty = row.ints.tty === 1
-    Object.assign(props, extraProps as Json | undefined)
+    if (extraProps !== undefined) assignOwn(props, extraProps as Json)
     payload.properties = props
   }
 
