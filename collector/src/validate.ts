@@ -102,27 +102,48 @@ function findUnstorableString(value: unknown, path: string): string | undefined 
 }
 
 /**
- * True when objects and arrays nest deeper than `limit` (a bare object is depth 1). Iterative:
- * JSON.parse accepts any depth, but JSON.stringify and every recursive walk overflow the stack
- * at a few thousand levels, so this runs before anything recursive sees the message.
+ * One walk over a parsed message: `deep` when objects and arrays nest deeper than `limit` (a bare
+ * object is depth 1), `nonFinite` when a number is not (JSON.parse reads `1e999` as Infinity, which
+ * JSON.stringify would silently store as null). Iterative: JSON.parse accepts any depth, but
+ * JSON.stringify and every recursive walk overflow the stack at a few thousand levels, so this runs
+ * before anything recursive sees the message. No path is built here: most messages have no problem.
  */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]]
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const [node, depth] = item
+export function scanValues(value: unknown, limit: number): {deep: boolean; nonFinite: boolean} {
+  const nodes: unknown[] = [value]
+  const depths: number[] = [1]
+  let nonFinite = false
+  while (nodes.length > 0) {
+    const node = nodes.pop()
+    const depth = depths.pop()!
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) nonFinite = true
+      continue
+    }
+
     if (node === null || typeof node !== 'object') continue
-    if (depth > limit) return true
-    for (const child of Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
+    if (depth > limit) return {deep: true, nonFinite}
+    // `in` over a parsed object lists its own keys ("__proto__" among them); arrays by index.
+    if (Array.isArray(node)) {
+      for (const child of node) {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
+    } else {
+      for (const key in node) {
+        if (Object.hasOwn(node, key)) {
+          nodes.push((node as Record<string, unknown>)[key])
+          depths.push(depth + 1)
+        }
+      }
     }
   }
 
-  return false
+  return {deep: false, nonFinite}
 }
 
 /**
- * The path of the first number that is not finite: JSON.parse reads `1e999` as Infinity, which
- * JSON.stringify would silently store as null. Recursive: depth is already bounded.
+ * The path of the first number that is not finite (see scanValues, which found one). Recursive:
+ * depth is already bounded.
  */
 function findNonFinite(value: unknown, path: string): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : path || 'message'
@@ -138,7 +159,8 @@ function findNonFinite(value: unknown, path: string): string | undefined {
 
 /** Validate one message; returns the row to store or the reason it is rejected. */
 export function checkMessage(message: unknown, now = Date.now()): PreparedMessage | string {
-  if (nestsDeeperThan(message, MAX_DEPTH)) return `message: nested more than ${MAX_DEPTH} levels deep`
+  const scan = scanValues(message, MAX_DEPTH)
+  if (scan.deep) return `message: nested more than ${MAX_DEPTH} levels deep`
   const json = JSON.stringify(message)
   const bytes = Buffer.byteLength(json)
   if (bytes > MAX_MESSAGE_BYTES) return `message is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes`
@@ -159,8 +181,7 @@ export function checkMessage(message: unknown, now = Date.now()): PreparedMessag
     if (unstorable) return unstorable
   }
 
-  const nonFinite = findNonFinite(message, '')
-  if (nonFinite) return `${nonFinite}: must be a finite number`
+  if (scan.nonFinite) return `${findNonFinite(message, '') ?? 'message'}: must be a finite number`
   const time = Date.parse(message.timestamp.toUpperCase().replace(' ', 'T'))
   if (time - now > MAX_FUTURE_MS) return 'timestamp: more than 24 hours in the future'
   if (time < MIN_TIMESTAMP_MS) return 'timestamp: before 2000-01-01'
