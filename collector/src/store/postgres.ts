@@ -353,7 +353,7 @@ export class PostgresStore implements Store {
     this.inserting++
     try {
       await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
-      const result = await this.transaction((client) => this.insertIn(client, events))
+      const result = await this.transaction(async (client) => this.insertIn(client, events), {begins: true})
       if (result.accepted > 0) this.aggregator.poke()
       return result
     } finally {
@@ -599,15 +599,17 @@ export class PostgresStore implements Store {
     const hashes = new Map<string, string>()
     for (const e of events) if (!hashes.has(e.instanceId)) hashes.set(e.instanceId, hashInstanceId(e.instanceId))
     const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
+    // One round trip to begin, lock and read the tombstones (several statements need the simple protocol,
+    // so the values are written in: integers and SHA-256 hex digests only).
     // Shared: the aggregator's horizon waits for this transaction (see INGEST_LOCK).
-    await client.query('SELECT pg_advisory_xact_lock_shared($1)', [INGEST_LOCK])
     // Exclusive per instance: one instance's batches (and its deletion) never interleave, so a
     // session's aggregates are computed from a stable view of the session.
-    await client.query('SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k', [keys])
-    const {rows: dead} = await client.query<{instance_hash: string}>(
-      'SELECT instance_hash FROM tombstones WHERE instance_hash = ANY($1::text[])',
-      [[...hashes.values()]],
-    )
+    const [, , , {rows: dead}] = (await client.query(
+      `BEGIN;
+       SELECT pg_advisory_xact_lock_shared(${INGEST_LOCK});
+       SELECT pg_advisory_xact_lock(k) FROM unnest('{${keys.join(',')}}'::bigint[]) AS k;
+       SELECT instance_hash FROM tombstones WHERE instance_hash = ANY('{${[...hashes.values()].join(',')}}'::text[])`,
+    )) as unknown as pg.QueryResult<{instance_hash: string}>[]
     const deadHashes = new Set(dead.map((r) => r.instance_hash))
     // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
     const live = events
@@ -617,14 +619,15 @@ export class PostgresStore implements Store {
     if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
     const uids = [...new Set(live.map((e) => e.instanceId))].sort()
     // Only the new ones: ON CONFLICT alone would use up an identity number for every instance it
-    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps).
-    await client.query(
-      `INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u
-       WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.uid = u) ORDER BY u ON CONFLICT DO NOTHING`,
-      [uids],
-    )
+    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps). The
+    // instance locks held keep any other transaction from adding these: each is new or visible.
     const {rows: numbered} = await client.query<{id: number; uid: string}>(
-      'SELECT id, uid::text AS uid FROM instances WHERE uid = ANY($1::uuid[])',
+      `WITH added AS (
+         INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u
+         WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.uid = u) ORDER BY u ON CONFLICT DO NOTHING
+         RETURNING id, uid)
+       SELECT id, uid::text AS uid FROM added
+       UNION ALL SELECT id, uid::text AS uid FROM instances WHERE uid = ANY($1::uuid[])`,
       [uids],
     )
     const instanceOf = new Map(numbered.map((r) => [r.uid, r.id]))
@@ -750,11 +753,15 @@ export class PostgresStore implements Store {
   }
 
   /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `begins`: fn's first query starts with BEGIN itself (one round trip less). */
+  private async transaction<T>(
+    fn: (client: pg.PoolClient) => Promise<T>,
+    options: {begins?: boolean} = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         // eslint-disable-next-line no-await-in-loop -- retries are sequential
-        return await this.transactionOnce(fn)
+        return await this.transactionOnce(fn, options)
       } catch (error) {
         const {code} = error as {code?: string}
         if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw error
@@ -762,14 +769,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async transactionOnce<T>(fn: (client: pg.PoolClient) => Promise<T>, options: {begins?: boolean}): Promise<T> {
     const client = await this.pool.connect()
     // A connection lost while checked out emits 'error' on the client: without a listener the
     // process would crash. The failing query rejects anyway; the broken client is discarded below.
     client.on('error', ignore)
     let broken: Error | undefined
     try {
-      await client.query('BEGIN')
+      if (!options.begins) await client.query('BEGIN')
       const result = await fn(client)
       await client.query('COMMIT')
       return result
