@@ -47,9 +47,10 @@ export class Dictionary {
 
   /** Strings of `values` without a known id. */
   missing(values: Iterable<DictValue>): string[] {
-    const out = new Set<string>()
-    for (const v of values) if (typeof v === 'string' && !this.ids.has(v)) out.add(v)
-    return [...out].sort()
+    // Usually none: no set is made for nothing.
+    let out: Set<string> | undefined
+    for (const v of values) if (typeof v === 'string' && !this.ids.has(v)) (out ??= new Set()).add(v)
+    return out === undefined ? [] : [...out].sort()
   }
 
   set(id: number, value: string): void {

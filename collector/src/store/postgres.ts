@@ -20,7 +20,7 @@ import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
 import {AGG_TABLES, FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
-import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -352,7 +352,7 @@ export class PostgresStore implements Store {
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
     this.inserting++
     try {
-      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      await this.addStrings(dictValuesOf(events))
       const result = await this.transaction(async (client) => this.insertIn(client, events), {begins: true})
       if (result.accepted > 0) this.aggregator.poke()
       return result
@@ -504,7 +504,7 @@ export class PostgresStore implements Store {
         const prepared = prepareMessage(JSON.parse(r.message) as TelemetryMessage)
         return {encoded: encodeMessage(prepared.message, prepared.messageId)}
       })
-      await this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      await this.addStrings(dictValuesOf(events))
       await this.transaction(async (client) => {
         await this.insertIn(client, events)
         await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [rows.map((r) => r.message_id)])
@@ -599,17 +599,18 @@ export class PostgresStore implements Store {
     const hashes = new Map<string, string>()
     for (const e of events) if (!hashes.has(e.instanceId)) hashes.set(e.instanceId, hashInstanceId(e.instanceId))
     const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
-    // One round trip to begin, lock and read the tombstones (several statements need the simple protocol,
-    // so the values are written in: integers and SHA-256 hex digests only).
+    // One round trip to begin, lock and read the tombstones (several statements need the simple
+    // protocol, so the values are written in: integers and SHA-256 hex digests only).
     // Shared: the aggregator's horizon waits for this transaction (see INGEST_LOCK).
     // Exclusive per instance: one instance's batches (and its deletion) never interleave, so a
     // session's aggregates are computed from a stable view of the session.
-    const [, , , {rows: dead}] = (await client.query(
+    const replies = (await client.query(
       `BEGIN;
        SELECT pg_advisory_xact_lock_shared(${INGEST_LOCK});
        SELECT pg_advisory_xact_lock(k) FROM unnest('{${keys.join(',')}}'::bigint[]) AS k;
        SELECT instance_hash FROM tombstones WHERE instance_hash = ANY('{${[...hashes.values()].join(',')}}'::text[])`,
     )) as unknown as pg.QueryResult<{instance_hash: string}>[]
+    const dead = replies[3].rows
     const deadHashes = new Set(dead.map((r) => r.instance_hash))
     // Sorted by message_id: concurrent batches sharing messages lock their rows in the same order.
     const live = events
@@ -648,11 +649,11 @@ export class PostgresStore implements Store {
     const result = await client.query<{message_id: string}>(
       `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
        SELECT * FROM unnest(${EVENT_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c] ?? 'integer'}[]`).join(', ')})
-       ON CONFLICT (message_id) DO NOTHING RETURNING message_id::text`,
+       ON CONFLICT (message_id) DO NOTHING`,
       columns,
     )
-    const stored = new Set(result.rows.map((r) => r.message_id))
-    const accepted = stored.size
+    // A message twice in one batch is inserted once: the row count is the events accepted.
+    const accepted = result.rowCount ?? 0
     return {accepted, duplicates: live.length - accepted, suppressed}
   }
 

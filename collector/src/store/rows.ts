@@ -1,5 +1,5 @@
 /** The raw-event row as both stores read and write it (same column names, same meaning). */
-import {DICT_COLUMNS, type DictColumn, type EncodedEvent, INT_COLUMNS, type IntColumn} from './codec.js'
+import {DICT_COLUMNS, type DictColumn, type DictValue, type EncodedEvent, INT_COLUMNS, type IntColumn} from './codec.js'
 import {Dictionary} from './dictionary.js'
 
 /** Column order of an event row after message_id, instance, ts, received, session. */
@@ -17,6 +17,13 @@ export interface EventRow extends Record<DictColumn, null | number>, Record<IntC
   /** UUID text or null. */
   session: null | string
   ts: number
+}
+
+/** The string-column values of a batch's events, in one array (their strings go in the dictionary first). */
+export function dictValuesOf(events: readonly {encoded: EncodedEvent}[]): DictValue[] {
+  const values: DictValue[] = []
+  for (const {encoded} of events) for (const column of DICT_COLUMNS) values.push(encoded.dict[column])
+  return values
 }
 
 /** Values of DATA_COLUMNS for an encoded event. */

@@ -17,7 +17,7 @@ import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
 import {AGG_TABLES, FIXED_STRINGS, type IdOf, isFixedString, stringsOf} from './rollup/rows.js'
-import {DATA_COLUMNS, dataValues, encodedFromRow, type EventRow} from './rows.js'
+import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
 import {SQLITE_ROLLUP_SCHEMA} from './sqlite-legacy.js'
 import {SQLITE_AGG_SCHEMA, SQLITE_CLOSED_PERIODS, SQLITE_PROPERTY_CAP, SqliteRollups} from './sqlite-rollups.js'
@@ -603,7 +603,7 @@ export class SqliteStore implements Store {
       'SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0), (SELECT watermark FROM aggregator)) AS id',
     )
     const insertBatch = (events: Incoming[]): InsertResult => {
-      this.addStrings(events.flatMap((e) => Object.values(e.encoded.dict)))
+      this.addStrings(dictValuesOf(events))
       const received = Math.floor(Date.now() / 1000)
       const instances = new Map<string, null | number>()
       const result: InsertResult = {accepted: 0, duplicates: 0, suppressed: 0}
