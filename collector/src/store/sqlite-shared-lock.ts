@@ -30,7 +30,9 @@ export class SqliteSharedLock implements PeerLock {
     if (!wait.async) return
     // A pending Atomics.waitAsync does not keep Node's event loop alive: with nothing else to do (a
     // script inserting while the aggregator thread folds), the process would exit mid-insert (code 13).
-    const alive = setTimeout(() => {}, timeoutMs)
+    // The timer outlasts the wait's own timeout: ending with it, it let the process exit just before
+    // the wait settled, one run in two.
+    const alive = setTimeout(() => {}, timeoutMs + 1000)
     try {
       await wait.value
     } finally {
