@@ -30,8 +30,10 @@ export class VarintWriter {
     return this.bytes.subarray(0, this.length)
   }
 
-  /** A non-negative safe integer (at most 8 bytes). */
+  /** A non-negative safe integer (at most 8 bytes); anything else throws rather than corrupt the set. */
   write(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`varint: ${value} is not a non-negative safe integer`)
     if (this.length + 8 > this.bytes.length) this.grow()
     let v = value
     while (v >= 0x80) {
