@@ -8,11 +8,11 @@ import type pg from 'pg'
 import type {Dictionary} from './dictionary.js'
 
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
-import {type DayRow, partsOf, summedRows} from './rollup/close.js'
+import {type DayRow, daySpan, partsOf, summedRows, withEventDays} from './rollup/close.js'
 import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {propertyDims} from './rollup/rows.js'
+import {propertyDims, TOTAL_DIM} from './rollup/rows.js'
 import {closedTallies, mergeCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
 
@@ -161,7 +161,6 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     await client.query('UPDATE aggregator SET property_cap = $1', [cap])
   }
 
-  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
   async close(client: pg.PoolClient, period: number, closedThrough: number): Promise<void> {
     const parts = partsOf(period, closedThrough)
     const {rows} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
@@ -189,6 +188,21 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       'SELECT closed_through FROM aggregator',
     )
     return rows[0].closed_through ?? Number.NEGATIVE_INFINITY
+  }
+
+  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
+  /** The closing periods with a day that has events (see withEventDays): one query, an index probe a day. */
+  async closingWithEvents(client: pg.PoolClient, periods: readonly number[]): Promise<number[]> {
+    if (periods.length === 0) return []
+    const total = this.dict.idOf(TOTAL_DIM)
+    if (total === undefined) return []
+    const [first, last] = daySpan(periods)
+    const {rows} = await client.query<{day: number}>(
+      `SELECT d AS day FROM generate_series($1::int, $2::int) AS d
+       WHERE EXISTS (SELECT 1 FROM agg WHERE period = d AND level = 0 AND dim = $3)`,
+      [first, last, total],
+    )
+    return withEventDays(periods, new Set(rows.map((r) => r.day)))
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {

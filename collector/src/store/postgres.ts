@@ -571,7 +571,7 @@ export class PostgresStore implements Store {
     await this.addStrings(delta.tallyStrings())
     await this.rollups.apply(client, delta)
     const next = advance(closedThrough, facts)
-    for (const period of next.periods) {
+    for (const period of await this.rollups.closingWithEvents(client, next.periods)) {
       // eslint-disable-next-line no-await-in-loop -- one period after another, in this transaction
       await this.rollups.close(client, period, next.closedThrough)
     }
@@ -720,7 +720,6 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Every command event of the sessions, by session. */
   /** Every aggregated command event (id <= `upTo`) of the sessions, by session. */
   private async storedSessions(
     client: pg.PoolClient,
@@ -753,8 +752,10 @@ export class PostgresStore implements Store {
     if (rows[0].n !== this.dict.size()) await this.loadStrings()
   }
 
-  /** Run `fn` in a transaction, retried a few times on deadlock or serialization failure. */
-  /** `begins`: fn's first query starts with BEGIN itself (one round trip less). */
+  /**
+   * Run `fn` in a transaction, retried a few times on deadlock or serialization failure. `begins`:
+   * fn's first query starts with BEGIN itself (one round trip less).
+   */
   private async transaction<T>(
     fn: (client: pg.PoolClient) => Promise<T>,
     options: {begins?: boolean} = {},

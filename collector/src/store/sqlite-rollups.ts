@@ -6,13 +6,13 @@ import type {Dictionary} from './dictionary.js'
 import {DICT_COLUMNS} from './codec.js'
 import {type Histogram} from './report/histogram.js'
 import {keptValues, moves, OTHER, PROPERTY_CAP, Resums} from './rollup/cap.js'
-import {type DayRow, partsOf, summedRows} from './rollup/close.js'
+import {type DayRow, daySpan, partsOf, summedRows, withEventDays} from './rollup/close.js'
 import {mergeHistogram} from './rollup/codecs.js'
 import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
-import {propertyDims} from './rollup/rows.js'
+import {propertyDims, TOTAL_DIM} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 
 export const SQLITE_AGG_SCHEMA = `
@@ -198,7 +198,6 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     this.db.prepare('UPDATE aggregator SET property_cap = ?').run(cap)
   }
 
-  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
   close(period: number, closedThrough: number): void {
     const parts = partsOf(period, closedThrough)
     const days = this.db
@@ -216,6 +215,19 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
   /** The day through which weeks and months are closed; null before the first chunk. */
   closedThrough(): null | number {
     return (this.statements.closedThrough.get() as {closed_through: null | number}).closed_through
+  }
+
+  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
+  /** The closing periods with a day that has events (see withEventDays): one index probe a day. */
+  closingWithEvents(periods: readonly number[]): number[] {
+    if (periods.length === 0) return []
+    const total = this.dict.idOf(TOTAL_DIM)
+    if (total === undefined) return []
+    const [first, last] = daySpan(periods)
+    const probe = this.db.prepare('SELECT 1 FROM agg WHERE period = ? AND level = 0 AND dim = ? LIMIT 1').pluck()
+    const days = new Set<number>()
+    for (let day = first; day <= last; day++) if (probe.get(day, total) !== undefined) days.add(day)
+    return withEventDays(periods, days)
   }
 
   async dayBounds(totalDim: number): Promise<[number, number] | undefined> {

@@ -561,7 +561,7 @@ export class SqliteStore implements Store {
     this.addStrings(delta.tallyStrings())
     this.rollups.apply(delta)
     const next = advance(closedThrough, facts)
-    for (const period of next.periods) this.rollups.close(period, next.closedThrough)
+    for (const period of this.rollups.closingWithEvents(next.periods)) this.rollups.close(period, next.closedThrough)
     this.statement('UPDATE aggregator SET watermark = ?, closed_through = ?').run(last, next.closedThrough)
     return rows.length
   }

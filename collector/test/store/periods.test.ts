@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {advance, type DayRow, partsOf, startingClosedThrough, summedRows} from '../../src/store/rollup/close.js'
+import {
+  advance,
+  type DayRow,
+  daySpan,
+  partsOf,
+  startingClosedThrough,
+  summedRows,
+  withEventDays,
+} from '../../src/store/rollup/close.js'
 import {encodeSorted} from '../../src/store/rollup/instance-set.js'
 import {
   closing,
@@ -87,6 +95,17 @@ describe('aggregate periods', () => {
       closedThrough: moved.closedThrough,
       periods: [],
     })
+  })
+
+  it('sum only the closing weeks and months that have a day with events', () => {
+    // From an event in March 2001 to the fleet of November 2026: 25 years close at once.
+    const now = Date.parse('2026-11-28T12:00:00Z')
+    const {periods} = advance(day('2001-03-15'), [fact('2026-11-20')], now)
+    assert.ok(periods.length > 1500, `${periods.length} periods`)
+    assert.deepEqual(daySpan(periods), [day('2001-03-01'), day('2026-11-15')])
+    const days = new Set([day('2001-03-15'), day('2026-10-31'), day('2026-11-02')])
+    assert.deepEqual(labels(withEventDays(periods, days)), ['2001-W11', '2001-03', '2026-10', '2026-W44', '2026-W45'])
+    assert.deepEqual(withEventDays(periods, new Set()), [])
   })
 
   it('sum a month from its closed weeks and the days around them', () => {

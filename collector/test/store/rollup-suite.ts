@@ -210,6 +210,32 @@ export function rollupSuite(
       }
     })
 
+    it('close the weeks and months since an event dated years back: those with events exactly, in one chunk', async () => {
+      // Folded alone first, the old event leaves everything after it to close when the fleet comes:
+      // 25 years of weeks and months, of which only the old event's own week and month have rows.
+      const old = batch(1, {instance_id: randomUUID(), timestamp: '2001-03-15T12:00:00.000Z'})[0]
+      const oldFact = factOf(old, instances.length, prepareMessage(old).messageId, Date.parse(old.timestamp))
+      const store = await fresh()
+      try {
+        await ingest(store, [[old]])
+        await store.aggregate()
+        await ingest(store, batches)
+        assertSame(await everyReport(store), expectedReports([oldFact, ...facts], CAP))
+        const months = await store.report({by: 'month', limit: 1000})
+        assert.deepEqual(
+          months.filter((r) => (r.key ?? '') < '2026').map((r) => [r.key, r.events]),
+          [['2001-03', 1]],
+        )
+        const weeks = await store.report({by: 'week', limit: 1000, to: '2025-12-31'})
+        assert.deepEqual(
+          weeks.map((r) => [r.key, r.events]),
+          [['2001-W11', 1]],
+        )
+      } finally {
+        await store.close()
+      }
+    })
+
     it('after deleting an instance, equal a store that never had it; rebuild changes nothing', async () => {
       // The busiest instance: many sessions, days and cells.
       const counts = new Map<string, number>()
