@@ -9,7 +9,7 @@
 //   first: a temporary SQLite file unless --store names one, which is kept for the next run)
 // It also reports, per report request of the last load, how long the browser waited for it.
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -21,6 +21,14 @@ helpAndExitWhenAsked(import.meta.url)
 /* eslint-disable no-await-in-loop -- measurements run one after another on purpose */
 
 register()
+const {WEB_ROOT} = await import('../../collector/src/dashboard/routes.ts')
+if (!existsSync(join(WEB_ROOT, 'index.html'))) {
+  // Without it the collector serves a "not built" page and the wait for the overview times out.
+  process.stderr.write('The dashboard is not built: run `npm run setup` (or `npm run build -w collector`) first.\n')
+  // eslint-disable-next-line n/no-process-exit -- a clear message, not a stack trace
+  process.exit(2)
+}
+
 const {openStore} = await import('../../collector/src/store/open.ts')
 const {prepareMessage} = await import('../../collector/src/store/message.ts')
 const {startServer} = await import('../../collector/src/server.ts')
