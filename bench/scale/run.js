@@ -234,9 +234,10 @@ try {
     }
   }
 } finally {
+  // With --store the temporary folder holds nothing: removed even with --keep.
+  if (values.store || !values.keep) rmSync(dir, {force: true, recursive: true})
   if (!values.keep) {
     cluster?.stop()
-    rmSync(dir, {force: true, recursive: true})
   } else if (!values.store) {
     log(
       `kept: ${dir}${cluster ? ` and the PostgreSQL store ${pgStore} (stop it with pg_ctl -D ${cluster.data} stop, as the postgres user when run as root, then remove ${dirname(cluster.data)})` : ''}`,
