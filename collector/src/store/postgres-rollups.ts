@@ -161,6 +161,7 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     await client.query('UPDATE aggregator SET property_cap = $1', [cap])
   }
 
+  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
   async close(client: pg.PoolClient, period: number, closedThrough: number): Promise<void> {
     const parts = partsOf(period, closedThrough)
     const {rows} = await client.query<Omit<DayRow, 'level'> & {level: string}>(
@@ -190,7 +191,6 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     return rows[0].closed_through ?? Number.NEGATIVE_INFINITY
   }
 
-  /** Make a closing week's or month's rows and session tallies from its days' (see rollup/close.ts). */
   /** The closing periods with a day that has events (see withEventDays): one query, an index probe a day. */
   async closingWithEvents(client: pg.PoolClient, periods: readonly number[]): Promise<number[]> {
     if (periods.length === 0) return []

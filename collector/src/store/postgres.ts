@@ -505,10 +505,16 @@ export class PostgresStore implements Store {
         return {encoded: encodeMessage(prepared.message, prepared.messageId)}
       })
       await this.addStrings(dictValuesOf(events))
-      await this.transaction(async (client) => {
-        await this.insertIn(client, events)
-        await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [rows.map((r) => r.message_id)])
-      })
+      // insertIn's first query begins the transaction.
+      await this.transaction(
+        async (client) => {
+          await this.insertIn(client, events)
+          await client.query('DELETE FROM events_v1 WHERE message_id = ANY($1::text[])', [
+            rows.map((r) => r.message_id),
+          ])
+        },
+        {begins: true},
+      )
       /* eslint-enable no-await-in-loop */
     }
 
@@ -593,7 +599,7 @@ export class PostgresStore implements Store {
     return Number(rows[0].max ?? 0)
   }
 
-  /** The ingest transaction's work: tombstones, instance numbers, events. */
+  /** The ingest transaction's work: tombstones, instance numbers, events. Its first query sends BEGIN. */
   private async insertIn(client: pg.PoolClient, incoming: Incoming[]): Promise<InsertResult> {
     const events = incoming.map((i) => i.encoded)
     const hashes = new Map<string, string>()

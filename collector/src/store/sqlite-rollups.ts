@@ -198,6 +198,7 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     this.db.prepare('UPDATE aggregator SET property_cap = ?').run(cap)
   }
 
+  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
   close(period: number, closedThrough: number): void {
     const parts = partsOf(period, closedThrough)
     const days = this.db
@@ -217,7 +218,6 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     return (this.statements.closedThrough.get() as {closed_through: null | number}).closed_through
   }
 
-  /** Make a closing week's or month's rows and session tallies from its parts' (see rollup/close.ts). */
   /** The closing periods with a day that has events (see withEventDays): one index probe a day. */
   closingWithEvents(periods: readonly number[]): number[] {
     if (periods.length === 0) return []
