@@ -46,6 +46,32 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     },
   })
 
+  it('converts events a schema-1 store kept whole (events_v1) into the compact form on open', async () => {
+    const database = await cluster!.createDatabase()
+    const fresh = await openStore(database)
+    await fresh.close()
+    const messages = batch(3)
+    const client = new pg.Client(database)
+    await client.connect()
+    // What schema 1 left, as migration 2 renamed it (the conversion reads message_id and message).
+    await client.query('CREATE TABLE events_v1 (message_id TEXT PRIMARY KEY, message JSONB NOT NULL)')
+    for (const m of messages) {
+      await client.query('INSERT INTO events_v1 VALUES ($1, $2)', [m.message_id, JSON.stringify(m)])
+    }
+
+    const store = await openStore(database)
+    try {
+      assert.equal(await store.countEvents(), 3)
+      for (const m of messages) assert.deepEqual(await store.getMessage(m.message_id!), m)
+      const left = await client.query("SELECT to_regclass('events_v1') IS NOT NULL AS present")
+      assert.equal(left.rows[0].present, false)
+      assert.equal((await store.report({by: 'event', limit: 50}))[0].events, 3)
+    } finally {
+      await store.close()
+      await client.end()
+    }
+  })
+
   it('folds into capped days whose values another collector stored (ties are broken by their text)', async () => {
     const messages = [...fleet({days: 3, instances: 30, seed: 5})]
     // B's batch: the last one with a cookbook, so that B ranks that day's cookbooks.
