@@ -49,6 +49,10 @@ const BATCHES = Number(values.batches)
 const CLIENTS = Number(values.clients)
 const BATCH_SIZE = 100
 const PER_BATCH = Number(values['instances-per-batch'])
+if (!Number.isInteger(PER_BATCH) || PER_BATCH < 1 || PER_BATCH > 50) {
+  throw new Error('--instances-per-batch: an integer from 1 to 50 (the benchmark has 50 instances)')
+}
+
 const BUDGET = 0.5
 
 function makeBatches() {
