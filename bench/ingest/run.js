@@ -31,6 +31,7 @@ const collectorDir = join(root, 'collector')
 const {openStore} = await import('../../collector/src/store/open.ts')
 const {prepareMessage} = await import('../../collector/src/store/message.ts')
 const {commandMessage} = await import('../../collector/test/support/messages.ts')
+const {send} = await import('../../collector/test/support/http.ts')
 const {skipPostgres, startPostgres} = await import('../../collector/test/support/postgres.ts')
 const {minimalPostgres, minimalSqlite} = await import('../../collector/test/support/minimal-store.ts')
 
@@ -139,19 +140,9 @@ async function overHttp(url, agent) {
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef01'
 
 /** A report makes the collector fold what it stored: the next measurement starts on a quiet machine. */
-async function settleCollector(url, agent) {
-  await new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/report?by=product`,
-      {agent, headers: {authorization: `Bearer ${ADMIN_TOKEN}`}},
-      (res) => {
-        res.resume()
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`report: ${res.statusCode}`))))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
+async function settleCollector(url) {
+  const res = await send(`${url}/report?by=product`, {headers: {authorization: `Bearer ${ADMIN_TOKEN}`}})
+  if (res.status !== 200) throw new Error(`report: ${res.status} ${res.text}`)
 }
 
 function startCollector(storeLocation) {
@@ -208,20 +199,20 @@ async function measure(name, storeFor, minimalFor) {
   try {
     // Warm-up (JIT, connections, pages), not counted.
     await storeAlone(store)
-    await store.report({by: 'product'})
+    await store.aggregate()
     await overHttp(collector.url, agent)
-    await settleCollector(collector.url, agent)
+    await settleCollector(collector.url)
     await minimal(reference)
-    // Each run then lets its store fold what it received (a report waits for that), so that no run
+    // Each run then lets its store fold what it received, so that no run
     // pays for the one before it: ingest goes first, aggregation follows (see the README).
     const runs = [
       async () => {
         alone.push(await storeAlone(store))
-        await store.report({by: 'product'})
+        await store.aggregate()
       },
       async () => {
         http.push(await overHttp(collector.url, agent))
-        await settleCollector(collector.url, agent)
+        await settleCollector(collector.url)
       },
       async () => least.push(await minimal(reference)),
     ]

@@ -137,7 +137,7 @@ function propertyToColumn(key: string, value: unknown, row: Columns): boolean {
 }
 
 /** The top-level fields no column holds, in the message's order (payload aside). */
-function restOfTop(message: TelemetryMessage, row: Omit<EncodedEvent, 'bits' | 'extra'>): Json {
+function restOfTop(message: TelemetryMessage, row: Readonly<Omit<EncodedEvent, 'bits' | 'extra'>>): Json {
   const top: Json = {}
   for (const [key, value] of Object.entries(message)) {
     if (key === 'instance_id' && value === row.instanceId) continue
@@ -145,11 +145,7 @@ function restOfTop(message: TelemetryMessage, row: Omit<EncodedEvent, 'bits' | '
     if (key === 'session_id' && value !== undefined && value === row.sessionId) continue
     if (key === 'timestamp' && new Date(row.ts).toISOString() === value) continue
     if (key === 'product' || key === 'payload' || CONTEXT_TOP_KEYS.has(key)) continue
-    if (key === 'product_version' && typeof value === 'string') {
-      row.dict.version = value
-      continue
-    }
-
+    if (key === 'product_version' && typeof value === 'string') continue
     setOwn(top, key, value)
   }
 
@@ -184,7 +180,7 @@ export function encodeMessage(message: TelemetryMessage, messageId: string): Enc
       outcome: undefined,
       product: message.product,
       suggestion: undefined,
-      version: undefined,
+      version: typeof message.product_version === 'string' ? message.product_version : undefined,
     },
     instanceId: message.instance_id.toLowerCase(),
     ints: {args: null, duration: null, exit_code: null, tty: null, unknown_flags: null},

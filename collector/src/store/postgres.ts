@@ -652,7 +652,7 @@ export class PostgresStore implements Store {
       for (const [i, v] of values.entries()) columns[i].push(v)
     }
 
-    const result = await client.query<{message_id: string}>(
+    const result = await client.query(
       `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
        SELECT * FROM unnest(${EVENT_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c] ?? 'integer'}[]`).join(', ')})
        ON CONFLICT (message_id) DO NOTHING`,
