@@ -4,12 +4,14 @@
 // and medians of wall time, CPU time and peak memory over many interleaved runs (noisy, shown beside).
 //
 //   npm run bench -- [--runs 40] [--callgrind-runs 3] [--command hello]
-//                    [--variants bare,floor,enabled,disabled,opted-out,config-off,sender-reachable,sender-hanging]
+//                    [--variants bare,floor,essential,essential-opted-out,enabled,disabled,opted-out,config-off,
+//                                sender-reachable,sender-hanging]
+// KEEP_BENCH=1 leaves the benchmark's homes and CLIs in the temporary folder it names (to look into).
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {once} from 'node:events'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
@@ -27,7 +29,8 @@ const {values: opts} = parseArgs({
     command: {default: 'hello', type: 'string'},
     runs: {default: '40', type: 'string'},
     variants: {
-      default: 'bare,floor,enabled,disabled,opted-out,config-off,sender-reachable,sender-hanging',
+      default:
+        'bare,floor,essential,essential-opted-out,enabled,disabled,opted-out,config-off,sender-reachable,sender-hanging',
       type: 'string',
     },
   },
@@ -40,7 +43,8 @@ for (const tool of ['valgrind', '/usr/bin/time']) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'telemetry-bench-'))
-process.on('exit', () => rmSync(work, {force: true, recursive: true}))
+if (process.env.KEEP_BENCH) console.error(`kept: ${work}`)
+else process.on('exit', () => rmSync(work, {force: true, recursive: true}))
 
 /** A home of its own for each variant, so one's queue or config never affects another. */
 function home(name) {
@@ -54,6 +58,38 @@ function home(name) {
   }
   for (const key of Object.keys(env)) if (/^(DO_NOT_TRACK|CHEF_.*|DEBUG)$/.test(key)) delete env[key]
   return env
+}
+
+/**
+ * The budgets' reference: the host CLI with a plugin that has this plugin's commands (its package.json
+ * section and manifest) and hooks doing only what no implementation can skip (essential-plugin/hooks.js).
+ */
+function essentialCli() {
+  const dir = join(work, 'essential-cli')
+  const plugin = join(dir, 'node_modules', 'essential-plugin')
+  mkdirSync(join(dir, 'bin'), {recursive: true})
+  mkdirSync(plugin, {recursive: true})
+  symlinkSync(join(root, 'node_modules', '@oclif'), join(dir, 'node_modules', '@oclif'))
+  copyFileSync(HOST, join(dir, 'bin', 'run.js'))
+  const host = JSON.parse(readFileSync(join(dirname(HOST), '..', 'package.json'), 'utf8'))
+  const commands = relative(dir, join(dirname(HOST), '..', 'commands'))
+  const cli = {...host, dependencies: {'@oclif/core': '^4', 'essential-plugin': '*'}}
+  cli.oclif = {...host.oclif, commands, plugins: ['essential-plugin']}
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(cli))
+  const real = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const hooks = {
+    finally: {identifier: 'finish', target: './hooks.js'},
+    init: {identifier: 'init', target: './hooks.js'},
+  }
+  const oclif = {...real.oclif, commands: relative(plugin, join(root, 'dist', 'commands')), hooks}
+  delete oclif.devPlugins
+  writeFileSync(
+    join(plugin, 'package.json'),
+    JSON.stringify({name: 'essential-plugin', oclif, type: 'module', version: real.version}),
+  )
+  copyFileSync(join(root, 'oclif.manifest.json'), join(plugin, 'oclif.manifest.json'))
+  copyFileSync(join(dirname(fileURLToPath(import.meta.url)), 'essential-plugin', 'hooks.js'), join(plugin, 'hooks.js'))
+  return join(dir, 'bin', 'run.js')
 }
 
 const args = opts.command.split(' ')
@@ -94,11 +130,14 @@ function delivering(name, port) {
 // The common command: recorded, with a sender attempt a moment ago, so none starts (it starts at most
 // once a minute; the sender-* variants measure a command that starts one).
 const enabledCache = join(enabledEnv.XDG_CACHE_HOME, 'chef', 'telemetry')
-const recentAttempt = () =>
-  writeFileSync(
-    join(enabledCache, 'schedule.json'),
-    JSON.stringify({failures: 0, lastAttempt: new Date().toISOString()}),
-  )
+const recentAttempt = (cache = enabledCache) =>
+  writeFileSync(join(cache, 'schedule.json'), JSON.stringify({failures: 0, lastAttempt: new Date().toISOString()}))
+// The essential plugin reads and appends to what the real plugin set up in a home of its own.
+const essentialEnv = home('essential')
+execFileSync(process.execPath, [HOST, 'hello'], {env: essentialEnv, stdio: 'ignore'})
+execFileSync(process.execPath, [HOST, 'hello'], {env: essentialEnv, stdio: 'ignore'})
+const essentialCache = join(essentialEnv.XDG_CACHE_HOME, 'chef', 'telemetry')
+const ESSENTIAL = essentialCli()
 
 const all = {
   'sender-hanging': {...delivering('hanging', ports.hanging), label: 'plugin, starts a sender; endpoint hangs'},
@@ -106,7 +145,14 @@ const all = {
   bare: {cli: BARE, env: home('bare'), label: 'without the plugin'},
   'config-off': {cli: HOST, env: configOffEnv, label: 'plugin, enabled: false edited into the config'},
   disabled: {cli: HOST, env: disabledEnv, label: 'plugin, after `telemetry off`'},
-  enabled: {before: recentAttempt, cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
+  enabled: {before: () => recentAttempt(), cli: HOST, env: enabledEnv, label: 'plugin, enabled'},
+  essential: {
+    before: () => recentAttempt(essentialCache),
+    cli: ESSENTIAL,
+    env: essentialEnv,
+    label: 'the same commands, hooks doing only the essential work',
+  },
+  'essential-opted-out': {cli: ESSENTIAL, env: {...essentialEnv, DO_NOT_TRACK: '1'}, label: 'the same, DO_NOT_TRACK=1'},
   floor: {cli: FLOOR, env: home('floor'), label: 'a plugin whose two hooks do nothing'},
   'opted-out': {cli: HOST, env: {...enabledEnv, DO_NOT_TRACK: '1'}, label: 'plugin, DO_NOT_TRACK=1'},
 }
@@ -156,6 +202,15 @@ for (let i = 0; i < runs; i++) {
 
 const counts = Object.fromEntries(names.map((n) => [n, []]))
 for (let i = 0; i < Number(opts['callgrind-runs']); i++) for (const v of variants) counts[v.name].push(instructions(v))
+
+// The reference must do its work, or it would look cheaper than it is: had the plugin's files changed
+// under it (the snapshot's key, the queue's place), its hooks would return early, recording nothing.
+if (names.includes('essential')) {
+  const recorded = readFileSync(join(essentialCache, 'queue', 'current.jsonl'), 'utf8').split('\n')
+  if (!recorded.some((line) => line.includes('"payload":{"arch"'))) {
+    throw new Error('the essential plugin recorded nothing: bench/overhead/essential-plugin/hooks.js needs updating')
+  }
+}
 
 const base = {
   cpu: median(samples.bare.map((s) => s.cpu)),
