@@ -534,14 +534,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Fold every event up to the ingest horizon, inside the caller's transaction; returns the events
-   * folded and the new watermark.
+   * Fold every event up to the ingest horizon as it is now, inside the caller's transaction; returns
+   * the events folded and the new watermark. Not beyond: under ingest faster than folding, chasing
+   * the horizon would hold a deletion (and the aggregator's lock) for as long as ingest goes on.
    */
   private async foldAll(client: pg.PoolClient): Promise<{events: number; watermark: number}> {
+    const upTo = await this.horizon(client)
     let events = 0
     for (;;) {
       // eslint-disable-next-line no-await-in-loop -- chunk after chunk, in this transaction
-      const n = await this.foldChunk(client)
+      const n = await this.foldChunk(client, upTo)
       if (n === 0) break
       events += n
     }

@@ -143,6 +143,42 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
     }
   })
 
+  it('ends a deletion while ingest outpaces folding: it folds what was stored when it began, not what follows', async () => {
+    const store = await openStore(await cluster!.createDatabase())
+    const x = '5d6e0f2a-1b3c-4d5e-8f90-a1b2c3d4e5f8'
+    let deleted = false
+    let stored = 0
+    const deadline = Date.now() + 30_000
+    // Three clients store batches as fast as the store takes them (faster than it folds them), until
+    // the deletion has returned or 30 s have passed.
+    const feed = async (seed: number) => {
+      for (const messages of fleet({days: 30, instances: 3000, seed})) {
+        if (deleted || Date.now() > deadline) return
+
+        stored += (await store.insert(messages.map((m) => prepareMessage(m)))).accepted
+      }
+    }
+
+    try {
+      await store.insert(batch(4, {instance_id: x}).map((m) => prepareMessage(m)))
+      const feeders = [feed(11), feed(12), feed(13)]
+      await sleep(1000)
+      const started = Date.now()
+      const before = stored
+      const record = await store.deleteInstance(x)
+      const took = Date.now() - started
+      const during = stored - before
+      deleted = true
+      await Promise.all(feeders)
+      assert.equal(record.events_deleted, 4)
+      assert.ok(during > 0, 'ingest went on beside the deletion')
+      assert.ok(took < 15_000, `the deletion took ${took} ms: it chased the events stored after it began`)
+    } finally {
+      deleted = true
+      await store.close()
+    }
+  })
+
   it('numbers instances densely, however often they send (reports OR bitmaps indexed by these numbers)', async () => {
     const dense = await cluster!.createDatabase()
     const store = await openStore(dense)
