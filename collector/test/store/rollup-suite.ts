@@ -40,6 +40,19 @@ const FILTERS: ReportFilter[] = [
   {event: 'cookbook_used', product: 'kitchen'},
 ]
 const PERIODS = ['day', 'week', 'month'] as const
+// The last of each: a range of centuries, of which only the days with events may cost anything.
+const ACTIVE_FILTERS = [
+  {},
+  {product: 'chef'},
+  {from: '2026-09-15', to: '2026-10-02'},
+  {from: '2000-01-01', to: '9999-12-31'},
+]
+const SESSIONS_FILTERS = [
+  {},
+  {product: 'habitat'},
+  {from: '2026-10-05', to: '2026-10-20'},
+  {from: '2000-01-01', to: '9999-12-31'},
+]
 const PROPERTY_QUERIES = [{}, {event: 'cookbook_used'}, {event: 'command'}, {from: '2026-10-01', to: '2026-10-10'}]
 
 /**
@@ -62,12 +75,12 @@ export async function everyReport(store: Store): Promise<[string, unknown][]> {
   }
 
   for (const period of PERIODS) {
-    for (const filter of [{}, {product: 'chef'}, {from: '2026-09-15', to: '2026-10-02'}]) {
+    for (const filter of ACTIVE_FILTERS) {
       out.push([`active ${period} ${JSON.stringify(filter)}`, await store.active({...filter, period})])
     }
   }
 
-  for (const filter of [{}, {product: 'habitat'}, {from: '2026-10-05', to: '2026-10-20'}]) {
+  for (const filter of SESSIONS_FILTERS) {
     out.push([`sessions ${JSON.stringify(filter)}`, await store.sessions({...filter, limit: 1000})])
   }
 
@@ -90,12 +103,12 @@ export function expectedReports(all: Fact[], cap = PROPERTY_CAP): [string, unkno
   }
 
   for (const period of PERIODS) {
-    for (const filter of [{}, {product: 'chef'}, {from: '2026-09-15', to: '2026-10-02'}]) {
+    for (const filter of ACTIVE_FILTERS) {
       out.push([`active ${period} ${JSON.stringify(filter)}`, activeFromFacts(facts, {...filter, period})])
     }
   }
 
-  for (const filter of [{}, {product: 'habitat'}, {from: '2026-10-05', to: '2026-10-20'}]) {
+  for (const filter of SESSIONS_FILTERS) {
     out.push([`sessions ${JSON.stringify(filter)}`, sessionsFromFacts(facts, {...filter, limit: 1000})])
   }
 

@@ -114,9 +114,11 @@ export class RollupQueries {
     const bounds = await this.reader.dayBounds(total)
     if (!bounds) return []
     // Whole periods from the one holding `from` to the one holding `to`: closed ones read as they
-    // are, open ones from their days.
-    const first = daysOf(periodOfDay(query.period, query.from ?? labelOf(bounds[0])))[0]
-    const last = daysOf(periodOfDay(query.period, query.to ?? labelOf(bounds[1])))[1]
+    // are, open ones from their days. Only those with events: a range of centuries costs no more.
+    const [dataFirst, dataLast] = bounds.map((day) => daysOf(periodOfDay(query.period, labelOf(day))))
+    const first = Math.max(dataFirst[0], daysOf(periodOfDay(query.period, query.from ?? labelOf(bounds[0])))[0])
+    const last = Math.min(dataLast[1], daysOf(periodOfDay(query.period, query.to ?? labelOf(bounds[1])))[1])
+    if (first > last) return []
     const kinds = {months: query.period === 'month', weeks: query.period === 'week'}
     const periods = cover(first, last, kinds, await this.reader.closedThrough())
     const groups = new Map<string, {events: number; sets: Uint8Array[]}>()
