@@ -360,6 +360,34 @@ export function storeSuite(
       assert.ok((await store.countEvents()) > 0, 'events table still there')
     })
 
+    it('reports custom properties named like what every JavaScript object has (__proto__, toString)', async () => {
+      const product = 'odd-names'
+      const odd = JSON.parse('{"__proto__": "a", "toString": "b", "constructor": "c", "hasOwnProperty": "d"}')
+      const messages = [
+        commandMessage({payload: {event: 'odd', properties: odd}, product}),
+        commandMessage({payload: {event: 'plain', properties: {other: 'x'}}, product}),
+      ]
+      for (const m of messages) {
+        const result = checkMessage(m)
+        assert.equal(typeof result, 'object', String(result))
+         
+        await store.insert([result as Exclude<typeof result, string>])
+      }
+
+      const keys = async (by: string, filter: Record<string, string>) =>
+        (await store.report({by, limit: 10, ...filter})).map((r) => [r.key, r.events])
+      for (const [name, value] of Object.entries(odd)) {
+        // One level (aggregates), and two levels (raw events): the same answer.
+        assert.deepEqual(await keys(`property.${name}`, {event: 'odd'}), [[value, 1]], name)
+        assert.deepEqual(await keys(`property.${name}`, {event: 'odd', product}), [[value, 1]], name)
+        assert.deepEqual(await keys(`property.${name}`, {event: 'plain'}), [], name)
+        assert.deepEqual(await keys(`property.${name}`, {event: 'plain', product}), [], name)
+      }
+
+      const listed = (await store.properties({event: 'odd'})).map((r) => r.property)
+      assert.deepEqual(listed, ['__proto__', 'constructor', 'hasOwnProperty', 'toString'])
+    })
+
     it('purges events received before a cutoff', async () => {
       await store.insert(batch(2).map((m) => prep(m)))
       const total = await store.countEvents()

@@ -35,6 +35,11 @@ export interface Fact {
 
 const str = (v: unknown): null | string => (typeof v === 'string' ? v : null)
 
+/** A custom property's value: own properties only, whatever the name (`constructor`, `toString`). */
+export function propertyOf(fact: Fact, name: string): string | undefined {
+  return fact.properties !== null && Object.hasOwn(fact.properties, name) ? fact.properties[name] : undefined
+}
+
 export function factOf(message: TelemetryMessage, instance: number, messageId: string, ts: number): Fact {
   const props = message.payload.properties ?? {}
   const {event} = message.payload
@@ -46,7 +51,8 @@ export function factOf(message: TelemetryMessage, instance: number, messageId: s
         typeof value === 'boolean' ||
         (typeof value === 'number' && Number.isFinite(value))
       ) {
-        properties ??= {}
+        // No prototype: a property may be named `__proto__` or `toString`.
+        properties ??= Object.create(null) as Record<string, string>
         properties[name] = String(value)
       }
     }
@@ -114,7 +120,7 @@ export function keysOf(fact: Fact, by: ReportDimension): (null | string)[] {
 
     default: {
       if (by.startsWith('property.')) {
-        const value = fact.properties?.[by.slice('property.'.length)]
+        const value = propertyOf(fact, by.slice('property.'.length))
         return value === undefined ? [] : [value]
       }
 

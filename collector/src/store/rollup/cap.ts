@@ -9,8 +9,7 @@
  * not kept are moved, unreported, to a table of their own (the spill), OTHER's rows are their sum,
  * and a day is ranked again from these exact rows whenever it changes (see the stores' `recap`).
  */
-import type {Fact} from '../report/facts.js'
-
+import {type Fact, propertyOf} from '../report/facts.js'
 import {DAY_MS} from '../report/time.js'
 import {dayNumber, isClosed, periodsOf} from './periods.js'
 
@@ -89,9 +88,12 @@ export function capRawFacts(
   keptOf: (day: number) => ReadonlySet<string> | undefined,
 ): Fact[] {
   return facts.map((fact) => {
-    const value = fact.properties?.[name]
+    const value = propertyOf(fact, name)
     if (value === undefined || keptOf(dayNumber(fact.ts))?.has(value)) return fact
-    return {...fact, properties: {...fact.properties, [name]: OTHER}}
+    return {
+      ...fact,
+      properties: Object.assign(Object.create(null) as Record<string, string>, fact.properties, {[name]: OTHER}),
+    }
   })
 }
 
