@@ -23,6 +23,8 @@ interface PurgeBody {
   rollups?: boolean
 }
 
+const PURGE_FIELDS: readonly string[] = ['older_than', 'deletions', 'rollups']
+
 /**
  * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
  * so that no second process ever writes the store.
@@ -35,7 +37,17 @@ export async function adminRoutes(
 
   app.post('/admin/purge', {onRequest: authorize}, async (request) => {
     const body = (request.body ?? {}) as PurgeBody
-    if (typeof body !== 'object' || typeof body.older_than !== 'string') {
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new HttpError(400, 'the body must be a JSON object (application/json), for example {"older_than": "365d"}')
+    }
+
+    // A misspelt option would otherwise purge without doing what was asked.
+    const unknown = Object.keys(body).find((key) => !PURGE_FIELDS.includes(key))
+    if (unknown !== undefined) {
+      throw new HttpError(400, `unknown field ${JSON.stringify(unknown)}: a purge takes ${PURGE_FIELDS.join(', ')}`)
+    }
+
+    if (typeof body.older_than !== 'string') {
       throw new HttpError(400, 'older_than is required, for example {"older_than": "365d"}')
     }
 

@@ -416,10 +416,19 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         '{"older_than": "a year"}',
         '{"older_than": "99999999999d"}',
         '{"older_than": "1d", "rollups": 1}',
+        // A misspelt option would otherwise purge without doing what was asked.
+        '{"older_than": "0s", "rollup": true}',
+        '[{"older_than": "1d"}]',
       ]) {
         const r = await send(purge, {body: bad, headers: auth})
         assert.equal(r.status, 400, bad)
       }
+
+      const misspelt = await send(purge, {body: '{"older_than": "0s", "rollup": true}', headers: auth})
+      assert.match(misspelt.json.error, /unknown field "rollup".*rollups/)
+      const text = await send(purge, {body: '{"older_than": "1d"}', headers: {...auth, 'content-type': 'text/plain'}})
+      assert.equal(text.status, 400)
+      assert.match(text.json.error, /JSON object/)
 
       const rebuild = await send(`${url}/admin/rebuild`, {body: '{}', headers: auth})
       assert.equal(rebuild.status, 200, rebuild.text)
