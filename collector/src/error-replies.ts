@@ -4,7 +4,7 @@ import type {Duplex} from 'node:stream'
 import {STATUS_CODES} from 'node:http'
 
 import {HttpError, isStoreUnavailable} from './errors.js'
-import {MAX_REQUEST_BYTES} from './limits.js'
+import {MAX_FORM_BYTES, MAX_REQUEST_BYTES} from './limits.js'
 
 /** On every answer: no MIME sniffing, and no cache keeps a report, a record or an error. */
 export const SECURITY_HEADERS = {'cache-control': 'no-store', 'x-content-type-options': 'nosniff'}
@@ -17,12 +17,17 @@ type AnyError = Error & {code?: string; statusCode?: number}
  */
 const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_BAD_URL: 'malformed URL',
-  FST_ERR_CTP_BODY_TOO_LARGE: `request body is larger than ${MAX_REQUEST_BYTES} bytes`,
   FST_ERR_CTP_EMPTY_BODY: 'request body is empty',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'request body is empty',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported Content-Type',
   FST_ERR_MAX_PARAM_LENGTH: 'URL parameter too long',
+}
+
+/** The limit a body passed: the form parser's, or the route's. */
+function bodyLimitOf(request: FastifyRequest): number {
+  if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) return MAX_FORM_BYTES
+  return request.routeOptions.bodyLimit ?? MAX_REQUEST_BYTES
 }
 
 /** The client went away while its request was read: nothing to answer, nothing wrong here. */
@@ -55,7 +60,10 @@ export function replyToError(error: AnyError, request: FastifyRequest, reply: Fa
     return reply.headers(SECURITY_HEADERS).code(400).send({error: 'request aborted'})
   } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode
-    message = (error.code && FASTIFY_MESSAGES[error.code]) ?? STATUS_CODES[status]?.toLowerCase() ?? 'bad request'
+    message =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `request body is larger than ${bodyLimitOf(request)} bytes`
+        : ((error.code && FASTIFY_MESSAGES[error.code]) ?? STATUS_CODES[status]?.toLowerCase() ?? 'bad request')
   } else if (isStoreUnavailable(error)) {
     request.log.warn(log, 'store unavailable')
     status = 503

@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {FailureLimiter} from '../rate-limits.js'
 
+import {MAX_FORM_BYTES} from '../limits.js'
 import {loginPage} from './login-page.js'
 import {isSameOrigin, SESSION_COOKIE, SESSION_MS, type Sessions} from './session.js'
 
@@ -78,7 +79,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   // HTML forms post application/x-www-form-urlencoded; only the login and logout routes read it.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    {bodyLimit: 4096, parseAs: 'string'},
+    {bodyLimit: MAX_FORM_BYTES, parseAs: 'string'},
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   )
 

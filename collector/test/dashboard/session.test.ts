@@ -68,6 +68,12 @@ describe('dashboard sign-in', () => {
     assert.doesNotMatch(res.text, /not-the-token/)
   })
 
+  it('refuses a sign-in form over 4 KiB with 413, naming that limit', async () => {
+    const res = await login(server.url, 'a'.repeat(5000))
+    assert.equal(res.status, 413)
+    assert.deepEqual(res.json, {error: 'request body is larger than 4096 bytes'})
+  })
+
   it('signs in with the token: HttpOnly, SameSite=Strict, 12 h, signed; the page and the report open', async () => {
     const res = await login(server.url, TOKEN)
     assert.equal(res.status, 303)
