@@ -20,6 +20,8 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_BODY: 'request body is empty',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'request body is empty',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body',
+  // The admin and sign-in routes' JSON parser (POST /events has its own): bad JSON or a prototype key.
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request body is not valid JSON, or has a __proto__ or constructor key',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported Content-Type',
   FST_ERR_MAX_PARAM_LENGTH: 'URL parameter too long',
 }
@@ -28,6 +30,12 @@ const FASTIFY_MESSAGES: Record<string, string> = {
 function bodyLimitOf(request: FastifyRequest): number {
   if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) return MAX_FORM_BYTES
   return request.routeOptions.bodyLimit ?? MAX_REQUEST_BYTES
+}
+
+/** What a fastify 4xx says, in words of our own (theirs may quote the request). */
+function fastifyMessage(error: AnyError, request: FastifyRequest): string | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return `request body is larger than ${bodyLimitOf(request)} bytes`
+  return error.code ? FASTIFY_MESSAGES[error.code] : undefined
 }
 
 /** The client went away while its request was read: nothing to answer, nothing wrong here. */
@@ -60,10 +68,7 @@ export function replyToError(error: AnyError, request: FastifyRequest, reply: Fa
     return reply.headers(SECURITY_HEADERS).code(400).send({error: 'request aborted'})
   } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode
-    message =
-      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? `request body is larger than ${bodyLimitOf(request)} bytes`
-        : ((error.code && FASTIFY_MESSAGES[error.code]) ?? STATUS_CODES[status]?.toLowerCase() ?? 'bad request')
+    message = fastifyMessage(error, request) ?? STATUS_CODES[status]?.toLowerCase() ?? 'bad request'
   } else if (isStoreUnavailable(error)) {
     request.log.warn(log, 'store unavailable')
     status = 503

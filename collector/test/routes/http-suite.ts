@@ -424,6 +424,17 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         assert.equal(r.status, 400, bad)
       }
 
+      for (const [bad, said] of [
+        ['{"older_than": "1d"', 'request body is not valid JSON, or has a __proto__ or constructor key'],
+        [
+          '{"older_than": "1d", "__proto__": {"x": 1}}',
+          'request body is not valid JSON, or has a __proto__ or constructor key',
+        ],
+      ]) {
+        const r = await send(purge, {body: bad, headers: auth})
+        assert.deepEqual([r.status, r.json], [400, {error: said}], bad)
+      }
+
       const misspelt = await send(purge, {body: '{"older_than": "0s", "rollup": true}', headers: auth})
       assert.match(misspelt.json.error, /unknown field "rollup".*rollups/)
       const text = await send(purge, {body: '{"older_than": "1d"}', headers: {...auth, 'content-type': 'text/plain'}})
