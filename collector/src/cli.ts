@@ -1,6 +1,7 @@
+import {existsSync, rmSync} from 'node:fs'
 import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
-import {parseArgs} from 'node:util'
+import {parseArgs, type ParseArgsConfig} from 'node:util'
 
 import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './store/store.js'
 
@@ -23,7 +24,7 @@ Commands:
            --port <n>          port to listen on (default 8080; 0 picks a free one)
            --host <addr>       address to listen on (default 127.0.0.1)
            --store <path|url>  SQLite file (default ./telemetry.db) or postgres:// URL
-           --log-level <lvl>   fatal|error|warn|info|debug|silent (default info; logs go to stderr)
+           --log-level <lvl>   fatal|error|warn|info|debug|trace|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
            --property-cap <n>  values a custom property keeps per day, the rest counted as "(other)"
                                (default: the store's, 100 for a new one; a change re-ranks every stored day)
@@ -139,25 +140,43 @@ async function admin(url: string, path: string, body: unknown): Promise<Record<s
   return json
 }
 
+/**
+ * parseArgs, refusing an option given twice: parseArgs keeps the last one silently, where the HTTP
+ * routes refuse a repeated parameter.
+ */
+function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  const {tokens} = parseArgs({allowPositionals: true, args, options, strict: false, tokens: true})
+  const seen = new Set<string>()
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    if (seen.has(token.name)) throw new Error(`--${token.name} is given twice`)
+    seen.add(token.name)
+  }
+
+  return parseArgs({args, options, strict: true})
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
 async function serve(args: string[]): Promise<void> {
-  const {values} = parseArgs({
-    args,
-    options: {
-      host: {default: '127.0.0.1', type: 'string'},
-      'log-level': {default: 'info', type: 'string'},
-      port: {default: '8080', type: 'string'},
-      'property-cap': {type: 'string'},
-      'rate-limit-auth': {type: 'string'},
-      'rate-limit-deletions': {type: 'string'},
-      'rate-limit-events': {type: 'string'},
-      'sqlite-sync': {default: 'full', type: 'string'},
-      store: {type: 'string'},
-      'trust-proxy': {type: 'string'},
-    },
-    strict: true,
+  const {values} = parseOptions(args, {
+    host: {default: '127.0.0.1', type: 'string'},
+    'log-level': {default: 'info', type: 'string'},
+    port: {default: '8080', type: 'string'},
+    'property-cap': {type: 'string'},
+    'rate-limit-auth': {type: 'string'},
+    'rate-limit-deletions': {type: 'string'},
+    'rate-limit-events': {type: 'string'},
+    'sqlite-sync': {default: 'full', type: 'string'},
+    store: {type: 'string'},
+    'trust-proxy': {type: 'string'},
   })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
+  if (!LOG_LEVELS.includes(values['log-level'])) {
+    throw new Error(`invalid --log-level ${values['log-level']}: one of ${LOG_LEVELS.join(', ')}`)
+  }
+
   if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
     throw new Error('--sqlite-sync must be full or normal')
   const propertyCap = values['property-cap'] === undefined ? undefined : Number(values['property-cap'])
@@ -172,10 +191,9 @@ async function serve(args: string[]): Promise<void> {
     events: values['rate-limit-events'],
   })
   const trustProxy = values['trust-proxy'] ?? process.env.COLLECTOR_TRUST_PROXY
-  const store = await openStore(resolveStoreLocation(values.store), {
-    propertyCap,
-    sqlite: {synchronous: values['sqlite-sync']},
-  })
+  const location = resolveStoreLocation(values.store)
+  const created = !isPostgresUrl(location) && !existsSync(location)
+  const store = await openStore(location, {propertyCap, sqlite: {synchronous: values['sqlite-sync']}})
   const server = await startServer({
     adminToken,
     host: values.host,
@@ -187,6 +205,8 @@ async function serve(args: string[]): Promise<void> {
     trustProxy: parseTrustProxy(trustProxy),
   }).catch(async (error: unknown) => {
     await store.close()
+    // A start that fails (the port in use, an unknown host) leaves no new, empty store behind.
+    if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(location + suffix, {force: true})
     throw error
   })
   if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
@@ -227,23 +247,19 @@ async function serve(args: string[]): Promise<void> {
 
 async function report(args: string[]): Promise<void> {
   const kind = args[0] === 'active' || args[0] === 'sessions' || args[0] === 'properties' ? args[0] : 'rows'
-  const {values} = parseArgs({
-    args: kind === 'rows' ? args : args.slice(1),
-    options: {
-      by: {type: 'string'},
-      command: {type: 'string'},
-      event: {type: 'string'},
-      from: {type: 'string'},
-      json: {default: false, type: 'boolean'},
-      limit: {type: 'string'},
-      outcome: {type: 'string'},
-      period: {type: 'string'},
-      product: {type: 'string'},
-      store: {type: 'string'},
-      to: {type: 'string'},
-      version: {type: 'string'},
-    },
-    strict: true,
+  const {values} = parseOptions(kind === 'rows' ? args : args.slice(1), {
+    by: {type: 'string'},
+    command: {type: 'string'},
+    event: {type: 'string'},
+    from: {type: 'string'},
+    json: {default: false, type: 'boolean'},
+    limit: {type: 'string'},
+    outcome: {type: 'string'},
+    period: {type: 'string'},
+    product: {type: 'string'},
+    store: {type: 'string'},
+    to: {type: 'string'},
+    version: {type: 'string'},
   })
   const {json, store: location, ...given} = values
   const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
@@ -301,15 +317,11 @@ function collectorUrl(value: string | undefined): string {
 }
 
 async function purge(args: string[]): Promise<void> {
-  const {values} = parseArgs({
-    args,
-    options: {
-      deletions: {default: false, type: 'boolean'},
-      'older-than': {type: 'string'},
-      rollups: {default: false, type: 'boolean'},
-      url: {type: 'string'},
-    },
-    strict: true,
+  const {values} = parseOptions(args, {
+    deletions: {default: false, type: 'boolean'},
+    'older-than': {type: 'string'},
+    rollups: {default: false, type: 'boolean'},
+    url: {type: 'string'},
   })
   if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
   parseDuration(values['older-than'])
@@ -326,7 +338,7 @@ async function purge(args: string[]): Promise<void> {
 }
 
 async function rebuild(args: string[]): Promise<void> {
-  const {values} = parseArgs({args, options: {url: {type: 'string'}}, strict: true})
+  const {values} = parseOptions(args, {url: {type: 'string'}})
   const result = await admin(collectorUrl(values.url), '/admin/rebuild', {})
   process.stdout.write(`rebuilt the aggregates from ${result.events} events\n`)
 }

@@ -1,8 +1,11 @@
+import type {AddressInfo} from 'node:net'
+
 /** The collector as a real child process: crash safety, shutdown, and the report/purge commands. */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {request} from 'node:http'
+import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -208,5 +211,41 @@ describe('collector process', () => {
     const badOption = await runCli(['serve', '--bogus'])
     assert.equal(badOption.code, 1)
     assert.match(badOption.stderr, /bogus/)
+  })
+
+  it('refuses repeated options, a folder as the store and an unknown log level, in words of its own', async () => {
+    const file = join(dir, 'refusals.db')
+    const cases: [string[], RegExp][] = [
+      // The HTTP routes refuse a repeated parameter; the CLI kept the last one.
+      [['report', '--by', 'day', '--by', 'week', '--store', file], /--by is given twice/],
+      [['report', 'active', '--period', 'day', '--period', 'week', '--store', file], /--period is given twice/],
+      [['report', '--store', dir], /is a directory: give --store the SQLite file/],
+      [['serve', '--log-level', 'loud', '--store', file], /invalid --log-level loud: one of fatal, error/],
+    ]
+    for (const [args, said] of cases) {
+      const run = await runCli(args)
+      assert.equal(run.code, 1, args.join(' '))
+      assert.match(run.stderr, said, args.join(' '))
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace')
+    }
+
+    assert.equal(existsSync(file), false, 'no store created')
+  })
+
+  it('leaves no new store behind when it cannot listen', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => {
+      taken.listen(0, '127.0.0.1', resolve)
+    })
+    const file = join(dir, 'port-in-use.db')
+    try {
+      const {port} = taken.address() as AddressInfo
+      const run = await runCli(['serve', '--port', String(port), '--store', file])
+      assert.equal(run.code, 1)
+      assert.match(run.stderr, /EADDRINUSE|in use/)
+      for (const suffix of ['', '-wal', '-shm']) assert.equal(existsSync(file + suffix), false, file + suffix)
+    } finally {
+      taken.close()
+    }
   })
 })

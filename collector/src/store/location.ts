@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 
 import {isPostgresUrl} from './open.js'
 
@@ -36,7 +36,14 @@ export function resolveStoreLocation(flag: string | undefined, env: NodeJS.Proce
  * not exist is a typo, not a new empty store.
  */
 export function assertStoreExists(location: string): void {
-  if (isPostgresUrl(location) || existsSync(location)) return
+  if (isPostgresUrl(location)) return
+  if (existsSync(location) && statSync(location).isDirectory()) {
+    throw new Error(
+      `${JSON.stringify(location)} is a directory: give --store the SQLite file (for example telemetry.db in it)`,
+    )
+  }
+
+  if (existsSync(location)) return
   throw new Error(
     `no store at ${JSON.stringify(location)}: check --store or COLLECTOR_STORE (the collector creates it on first serve)`,
   )
