@@ -370,7 +370,7 @@ export function storeSuite(
       for (const m of messages) {
         const result = checkMessage(m)
         assert.equal(typeof result, 'object', String(result))
-         
+
         await store.insert([result as Exclude<typeof result, string>])
       }
 
