@@ -610,12 +610,12 @@ export class PostgresStore implements Store {
     // One round trip to begin, lock and read the tombstones (several statements need the simple
     // protocol, so the values are written in: integers and SHA-256 hex digests only).
     // Shared: the aggregator's horizon waits for this transaction (see INGEST_LOCK).
-    // Exclusive per instance: one instance's batches (and its deletion) never interleave, so a
-    // session's aggregates are computed from a stable view of the session.
+    // Shared per instance: a deletion (exclusive) waits for the batches of its instance being stored
+    // and they for it, so none slips past its tombstone; batches sharing instances go side by side.
     const replies = (await client.query(
       `BEGIN;
        SELECT pg_advisory_xact_lock_shared(${INGEST_LOCK});
-       SELECT pg_advisory_xact_lock(k) FROM unnest('{${keys.join(',')}}'::bigint[]) AS k;
+       SELECT pg_advisory_xact_lock_shared(k) FROM unnest('{${keys.join(',')}}'::bigint[]) AS k;
        SELECT instance_hash FROM tombstones WHERE instance_hash = ANY('{${[...hashes.values()].join(',')}}'::text[])`,
     )) as unknown as pg.QueryResult<{instance_hash: string}>[]
     const dead = replies[3].rows
@@ -628,8 +628,7 @@ export class PostgresStore implements Store {
     if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
     const uids = [...new Set(live.map((e) => e.instanceId))].sort()
     // Only the new ones: ON CONFLICT alone would use up an identity number for every instance it
-    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps). The
-    // instance locks held keep any other transaction from adding these: each is new or visible.
+    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps).
     const {rows: numbered} = await client.query<{id: number; uid: string}>(
       `WITH added AS (
          INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u
@@ -640,6 +639,18 @@ export class PostgresStore implements Store {
       [uids],
     )
     const instanceOf = new Map(numbered.map((r) => [r.uid, r.id]))
+    // Another batch of a new instance added it meanwhile (this one waited on the unique index and
+    // skipped it, seeing neither row): read again, now that it is committed. Rare: an instance's
+    // first batches sent at once. It costs the skipped insert's identity number, a bit in a set.
+    const missing = uids.filter((uid) => !instanceOf.has(uid))
+    if (missing.length > 0) {
+      const {rows} = await client.query<{id: number; uid: string}>(
+        'SELECT id, uid::text AS uid FROM instances WHERE uid = ANY($1::uuid[])',
+        [missing],
+      )
+      for (const r of rows) instanceOf.set(r.uid, r.id)
+    }
+
     const received = Math.floor(Date.now() / 1000)
     const columns: unknown[][] = EVENT_COLUMNS.map(() => [])
     for (const e of live) {

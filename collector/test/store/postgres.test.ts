@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {randomUUID} from 'node:crypto'
 import {after, before, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 import pg from 'pg'
@@ -175,6 +176,28 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       assert.ok(took < 15_000, `the deletion took ${took} ms: it chased the events stored after it began`)
     } finally {
       deleted = true
+      await store.close()
+    }
+  })
+
+  it('stores the first batches of a new instance sent at once, all under one instance', async () => {
+    const store = await openStore(await cluster!.createDatabase())
+    try {
+      for (let round = 0; round < 5; round++) {
+        const instance = randomUUID()
+
+        const results = await Promise.all(
+          Array.from({length: 8}, () => store.insert(batch(5, {instance_id: instance}).map((m) => prepareMessage(m)))),
+        )
+        assert.deepEqual(
+          results.map((r) => r.accepted),
+          Array.from({length: 8}, () => 5),
+        )
+      }
+
+      const [row] = await store.report({by: 'product', limit: 5})
+      assert.deepEqual([row.events, row.instances], [200, 5])
+    } finally {
       await store.close()
     }
   })
