@@ -6,6 +6,7 @@ import type {Settings} from '../settings.js'
 import {decide, maySend} from '../decision.js'
 import {telemetryPaths} from '../paths.js'
 import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
+import {writeStderr} from '../runtime/stderr.js'
 import {familyOf, readSettings} from '../settings.js'
 import {loadSharedConfig} from '../shared-config/load.js'
 import {debugMode} from '../variables.js'
@@ -38,7 +39,7 @@ const hook: Hook.Init = async function ({config, id}) {
     // Rules 1 to 4 decided before settings and paths were needed: nothing more to do or to say.
     if (!settings || !paths) return
     const debug = debugMode(env, family.envPrefix)
-    const log = (line: string) => process.stderr.write(line + '\n')
+    const log = (line: string) => writeStderr(line + '\n')
     let instanceId = maySend(decision) ? decision.sharedConfig.instanceId : undefined
     if (decision.rule === 'first-run') {
       const {firstRun} = await import('../runtime/first-run.js')

@@ -5,6 +5,7 @@ import type {SharedConfigState} from '../shared-config/validate.js'
 
 import {createSharedConfig} from '../shared-config/yaml-file.js'
 import {noticeText} from './notice.js'
+import {writeStderr} from './stderr.js'
 
 export interface FirstRunOptions {
   debug: boolean
@@ -21,7 +22,7 @@ export interface FirstRunOptions {
 export function firstRun({debug, log, paths, settings}: FirstRunOptions): string | undefined {
   const {created, state} = createSharedConfig(paths, settings)
   if (created) {
-    process.stderr.write(noticeText(settings))
+    writeStderr(noticeText(settings))
     if (debug)
       log(`[telemetry] first run: config created, ${describeSharedConfig(state)}; this command is not recorded`)
     return undefined

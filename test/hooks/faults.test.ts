@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import {chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+import {chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {flat, initialise, runCli} from '../helpers/cli.js'
+import {flat, HOST_CLI, initialise, runCli} from '../helpers/cli.js'
 import {cleanSandboxes, giveToNobody, isRoot, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
 
 after(cleanSandboxes)
@@ -177,4 +179,38 @@ describe('a queue that is damaged or cannot be written', () => {
     chmodSync(other.cacheDir, 0o555)
     await assertUntouched(other, {unprivileged: true})
   })
+})
+
+/** `hello` with stderr on a full device, or on a pipe closed at once: its exit code and stdout. */
+async function hello(sandbox: Sandbox, stderr: 'closed pipe' | 'full', env: NodeJS.ProcessEnv = {}) {
+  const full = stderr === 'full' ? openSync('/dev/full', 'w') : undefined
+  try {
+    const child = spawn(process.execPath, [HOST_CLI, 'hello'], {
+      cwd: sandbox.root,
+      env: {...sandbox.env, ...env},
+      stdio: ['ignore', 'pipe', full ?? 'pipe'],
+      timeout: 30_000,
+    })
+    child.stderr?.destroy()
+    let stdout = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    const [code] = await once(child, 'close')
+    return [code, stdout]
+  } finally {
+    if (full !== undefined) closeSync(full)
+  }
+}
+
+describe('a stderr that cannot be written', () => {
+  for (const stderr of ['full', 'closed pipe'] as const) {
+    // The notice and debug lines are the plugin's only writes to stderr.
+    it(`(${stderr}) the first run's notice and debug output fail quietly; the command runs as it would`, async () => {
+      assert.deepEqual(await hello(makeSandbox(), stderr), [0, 'hello\n'], 'first run')
+      const sandbox = makeSandbox()
+      await initialise(sandbox)
+      assert.deepEqual(await hello(sandbox, stderr, {CHEF_TELEMETRY_DEBUG: '1'}), [0, 'hello\n'], 'debug mode')
+    })
+  }
 })

@@ -1,0 +1,19 @@
+// The plugin's own lines on stderr (the first-run notice, debug output) must never break the host
+// command. A stderr that cannot be written (a full disk, a closed pipe) reports it as an 'error'
+// event, which, with no listener, ends the process: one listener, added before the first such line,
+// lets those writes fail quietly.
+let guarded = false
+
+/** Writes `text` to stderr, or nothing if stderr cannot be written. */
+export function writeStderr(text: string): void {
+  if (!guarded) {
+    guarded = true
+    process.stderr.on('error', () => {})
+  }
+
+  try {
+    process.stderr.write(text)
+  } catch {
+    // Already destroyed: nothing to say it on.
+  }
+}
