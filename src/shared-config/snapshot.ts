@@ -1,5 +1,5 @@
 // A JSON snapshot of the last parse of the shared config, kept in the cache directory: while the
-// file's size, mtime and inode are unchanged, commands read it instead of parsing YAML. This is the
+// file's size, mtime, ctime and inode are unchanged, commands read it instead of parsing YAML. This is the
 // reading side, on every command's path; yaml-file.ts writes snapshots when it parses the file.
 import {readFileSync} from 'node:fs'
 
@@ -11,9 +11,12 @@ export interface Snapshot {
   state: SharedConfigState
 }
 
-/** The snapshot key of a stat'ed file: its size, mtime and inode. */
-export function keyOf(stat: {ino: number; mtimeMs: number; size: number}): string {
-  return `${stat.size}:${stat.mtimeMs}:${stat.ino}`
+/**
+ * The snapshot key of a stat'ed file: its size, mtime, ctime and inode. The ctime changes with its
+ * permissions too: a file made unreadable is read again (and found unusable), not taken as before.
+ */
+export function keyOf(stat: {ctimeMs: number; ino: number; mtimeMs: number; size: number}): string {
+  return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}`
 }
 
 /** The state snapshotted under `key`, if the snapshot is of the file as it is now. */

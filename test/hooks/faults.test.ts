@@ -6,6 +6,7 @@ import {join, resolve} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {flat, HOST_CLI, initialise, runCli} from '../helpers/cli.js'
+import {debugEvents} from '../helpers/process.js'
 import {cleanSandboxes, giveToNobody, isRoot, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
 
 after(cleanSandboxes)
@@ -73,6 +74,22 @@ describe('homes and directories that cannot be written', {skip: !isRoot && proce
     assert.equal(off.code, 0, 'the opt-out file in the home still records the decision')
     assert.match(flat(off.stderr), /Could not update .*telemetry\.yml: permission denied/)
     assert.equal(readFileSync(join(sandbox.home, '.chef', 'telemetry_opt_out'), 'utf8'), '')
+  })
+
+  it('a config made unreadable after commands read it: nothing more is recorded, and status says why', async () => {
+    const sandbox = makeSandbox()
+    giveToNobody(sandbox.root)
+    await initialise(sandbox, {unprivileged: true})
+    const debug = {env: {CHEF_TELEMETRY_DEBUG: '1'}, unprivileged: true}
+    assert.equal(debugEvents((await runCli(sandbox, ['hello'], debug)).stderr).length, 1, 'recorded while readable')
+    // chmod changes neither the size, the mtime nor the inode that the snapshot was keyed by.
+    chmodSync(sandbox.configFile, 0o000)
+    const after = await runCli(sandbox, ['hello'], debug)
+    assert.deepEqual([after.code, after.stdout, debugEvents(after.stderr)], [0, 'hello\n', []])
+    const status = await runCli(sandbox, ['telemetry', 'status', '--json'], {unprivileged: true})
+    assert.equal(JSON.parse(status.stdout).enabled, false)
+    chmodSync(sandbox.configFile, 0o644)
+    assert.equal(debugEvents((await runCli(sandbox, ['hello'], debug)).stderr).length, 1, 'readable again')
   })
 
   it('a read-only home: commands run as before; `off` fails with a clear message and no stack trace', async () => {

@@ -35,7 +35,7 @@ export async function init({config, id}) {
     const cache = join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'chef', 'telemetry')
     const file = statSync(join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'chef', 'telemetry.yml'))
     const snapshot = JSON.parse(readFileSync(join(cache, 'config-snapshot.json'), 'utf8'))
-    if (snapshot.key !== `${file.size}:${file.mtimeMs}:${file.ino}` || !snapshot.state.enabled) return
+    if (snapshot.key !== `${file.size}:${file.mtimeMs}:${file.ctimeMs}:${file.ino}` || !snapshot.state.enabled) return
     run = {cache, instanceId: snapshot.state.instanceId, startedAt: performance.now()}
   } catch {}
 }
