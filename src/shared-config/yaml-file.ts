@@ -15,7 +15,15 @@ export function parseSharedConfig(text: string): SharedConfigState {
   if (text.trim() === '') return {kind: 'invalid', reason: 'the file is empty'}
   const doc = parseDocument(text, {uniqueKeys: true})
   if (doc.errors.length > 0) return {kind: 'invalid', reason: `it is not valid YAML (${doc.errors[0].code})`}
-  return validateSharedConfig(doc.toJS())
+  let value: unknown
+  try {
+    // A settings file needs no aliases, and a few nested ones expand to millions of nodes.
+    value = doc.toJS({maxAliasCount: 0})
+  } catch {
+    return {kind: 'invalid', reason: 'it uses YAML aliases (*name), which a settings file does not need'}
+  }
+
+  return validateSharedConfig(value)
 }
 
 export function readSharedConfigFile(file: string): {readable: boolean; state: SharedConfigState} {

@@ -24,6 +24,13 @@ async function assertUntouched(sandbox: Sandbox, options: Parameters<typeof runC
   assert.deepEqual([failing.code, failing.stdout, pid(failing.stderr)], [bare.code, bare.stdout, pid(bare.stderr)])
 }
 
+/** Nine aliases of nine aliases, five levels deep, beside valid settings. */
+function aliasBomb(): string {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]']
+  for (let i = 1; i <= 5; i++) lines.push(`a${i}: &a${i} [${Array.from({length: 9}, () => `*a${i - 1}`).join(', ')}]`)
+  return [...lines, 'instance_id: 0b0b0b0b-1c1c-4d4d-8e8e-0f0f0f0f0f0f', 'enabled: true', ''].join('\n')
+}
+
 describe('a shared config that cannot be used', () => {
   const cases: Array<[string, (file: string) => void, RegExp]> = [
     ['empty', (file) => writeFileSync(file, ''), /the file is empty/],
@@ -42,6 +49,7 @@ describe('a shared config that cannot be used', () => {
       /not valid YAML/,
     ],
     ['a directory', (file) => mkdirSync(file), /is a directory/],
+    ['with YAML aliases (a billion laughs)', (file) => writeFileSync(file, aliasBomb()), /YAML aliases/],
   ]
   for (const [name, make, reason] of cases) {
     it(`(${name}) turns telemetry off, is never overwritten, and status says how to fix it`, async () => {
@@ -60,6 +68,16 @@ describe('a shared config that cannot be used', () => {
       assert.match(status.reason, /Run "mycli telemetry on" or "mycli telemetry off" to rewrite it/)
     })
   }
+
+  it('`on` rewrites a config full of YAML aliases, as it does any config it cannot use', async () => {
+    const sandbox = makeSandbox()
+    mkdirSync(sandbox.configDir, {recursive: true})
+    writeFileSync(sandbox.configFile, aliasBomb())
+    const on = await runCli(sandbox, ['telemetry', 'on'])
+    assert.equal(on.code, 0, on.stderr)
+    const status = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
+    assert.deepEqual([status.enabled, status.rule], [true, 'config'])
+  })
 })
 
 describe('homes and directories that cannot be written', {skip: !isRoot && process.getuid?.() === undefined}, () => {
