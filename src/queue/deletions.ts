@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import {writeFileAtomic} from '../files.js'
+import {isInstanceId} from '../shared-config/validate.js'
 
 /** Deletion requests the collector has not acknowledged yet, and every instance id they retired. */
 export interface Deletions {
@@ -11,12 +12,24 @@ export interface Deletions {
 
 const KEEP_RETIRED = 50
 
+type Pending = Deletions['pending'][number]
+
+/** A damaged entry is dropped: its id goes into a URL, and no request could be made of it anyway. */
+function isPending(entry: unknown): entry is Pending {
+  const {instanceId, requestedAt} = (entry ?? {}) as Partial<Record<keyof Pending, unknown>>
+  return isInstanceId(instanceId) && typeof requestedAt === 'string'
+}
+
 export function readDeletions(file: string): Deletions {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Deletions>
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof Deletions, unknown>
     return {
-      pending: Array.isArray(parsed.pending) ? parsed.pending : [],
-      retired: Array.isArray(parsed.retired) ? parsed.retired : [],
+      pending: Array.isArray(parsed.pending)
+        ? parsed.pending
+            .filter((entry) => isPending(entry))
+            .map(({instanceId, requestedAt}) => ({instanceId, requestedAt}))
+        : [],
+      retired: Array.isArray(parsed.retired) ? parsed.retired.filter((id) => isInstanceId(id)) : [],
     }
   } catch {
     return {pending: [], retired: []}

@@ -4,6 +4,11 @@ export type SharedConfigState =
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[1-8][\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/i
 
+/** An instance id as the shared config holds it: a UUID. */
+export function isInstanceId(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value)
+}
+
 /** Checks the shape of a parsed config: a mapping with a UUID `instance_id` and a boolean `enabled`. */
 export function validateSharedConfig(parsed: unknown): SharedConfigState {
   if (parsed === null || parsed === undefined) return {kind: 'invalid', reason: 'the file is empty'}
@@ -12,7 +17,7 @@ export function validateSharedConfig(parsed: unknown): SharedConfigState {
   }
 
   const {enabled, instance_id: instanceId} = parsed as Record<string, unknown>
-  if (typeof instanceId !== 'string' || !UUID.test(instanceId)) {
+  if (!isInstanceId(instanceId)) {
     return {kind: 'invalid', reason: '`instance_id` is missing or not a UUID'}
   }
 

@@ -80,6 +80,20 @@ describe('a shared config that cannot be used', () => {
   })
 })
 
+describe('damaged state files', () => {
+  it('a damaged deletions file: status and flush run, and no request is made of a damaged entry', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const pending = [1, null, {instanceId: '../../x?y', requestedAt: 'now'}]
+    writeFileSync(join(sandbox.cacheDir, 'deletions.json'), JSON.stringify({pending, retired: 'x'}))
+    const status = await runCli(sandbox, ['telemetry', 'status', '--json'])
+    assert.equal(status.code, 0, status.stderr)
+    assert.deepEqual(JSON.parse(status.stdout).pendingDeletions, [])
+    const flush = await runCli(sandbox, ['telemetry', 'flush'])
+    assert.doesNotMatch(flush.stderr, /TypeError|\n\s+at /)
+  })
+})
+
 describe('homes and directories that cannot be written', {skip: !isRoot && process.getuid?.() === undefined}, () => {
   it('a read-only config directory: commands run as before, silently, and nothing is recorded', async () => {
     const sandbox = makeSandbox()
