@@ -1,7 +1,7 @@
 // The sender's side of the queue: it claims one file at a time by moving it into `sending/`, so
 // commands keep appending to a fresh `current.jsonl` meanwhile, and a file left there by a sender
 // that died is the next one's first work (nothing is lost; the collector drops duplicates).
-import {existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -22,7 +22,7 @@ export async function claimNext(dir: string): Promise<string | undefined> {
   // Rotated just now, here or by a command: a command that opened it before may still be writing.
   if (!closed || Date.now() - mtimeMs(join(dir, segment)) < SETTLE_MS) await sleep(SETTLE_MS)
 
-  ensureDir(sending)
+  makeSendingDir(sending)
   const claimed = join(sending, segment)
   try {
     renameSync(join(dir, segment), claimed)
@@ -80,6 +80,17 @@ export function keepRemaining(file: string, lines: ClaimedLine[]): void {
   } catch {
     rmSync(tmp, {force: true})
   }
+}
+
+/** `sending/`, made again if something else is in its place (damage: the plugin makes nothing else there). */
+function makeSendingDir(sending: string): void {
+  try {
+    if (!lstatSync(sending).isDirectory()) rmSync(sending, {force: true})
+  } catch {
+    // Not there yet.
+  }
+
+  ensureDir(sending)
 }
 
 function mtimeMs(file: string): number {

@@ -1,7 +1,18 @@
 // The on-disk queue: `current.jsonl`, to which commands append one message per line, and closed
 // segments (`<time>-<pid>-<n>.jsonl`) that it is rotated into once large enough. The oldest segments
 // are dropped (and counted) beyond the bound, so a machine offline for months keeps 4 MiB at most.
-import {closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {
+  closeSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import {join} from 'node:path'
 
 import {ensureDir} from '../files.js'
@@ -62,8 +73,15 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
 /** Closes `current.jsonl` into a segment. A command racing with this still writes into the segment. */
 export function rotateCurrent(dir: string): string | undefined {
   const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${rotations++}.jsonl`
+  const current = join(dir, CURRENT)
   try {
-    renameSync(join(dir, CURRENT), join(dir, name))
+    // Anything but a file in its place (damage: the plugin makes none) would stop every append.
+    if (!lstatSync(current).isFile()) {
+      rmSync(current, {force: true, recursive: true})
+      return undefined
+    }
+
+    renameSync(current, join(dir, name))
     return name
   } catch {
     return undefined // Nothing to rotate, or another process rotated it first.
@@ -73,8 +91,9 @@ export function rotateCurrent(dir: string): string | undefined {
 /** Closed segments, oldest first (their names start with the time they were closed). */
 export function listSegments(dir: string): string[] {
   try {
-    return readdirSync(dir)
-      .filter((name) => name !== CURRENT && name.endsWith('.jsonl'))
+    return readdirSync(dir, {withFileTypes: true})
+      .filter((entry) => entry.isFile() && entry.name !== CURRENT && entry.name.endsWith('.jsonl'))
+      .map((entry) => entry.name)
       .sort()
   } catch {
     return []
@@ -113,7 +132,9 @@ export function countLines(file: string): number {
   }
 
   try {
-    const {size} = fstatSync(fd)
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) return 0
+    const {size} = stat
     const buffer = Buffer.alloc(Math.min(size, 1024 * 1024))
     let lines = 0
     let read = 0

@@ -401,3 +401,35 @@ describe('custom events and endpoints', () => {
     assert.match(status.reason, /only https: endpoints are allowed/)
   })
 })
+
+describe('a damaged queue directory', () => {
+  const damages: Array<[string, (queue: string) => void]> = [
+    ['a directory named current.jsonl', (queue) => mkdirSync(join(queue, 'current.jsonl'), {recursive: true})],
+    [
+      'a directory named like a segment',
+      (queue) => mkdirSync(join(queue, '000000000000001-1-0.jsonl'), {recursive: true}),
+    ],
+    [
+      'a file named sending',
+      (queue) => {
+        mkdirSync(queue, {recursive: true})
+        writeFileSync(join(queue, 'sending'), 'not a directory')
+      },
+    ],
+  ]
+  for (const [name, damage] of damages) {
+    it(`(${name}) status and flush run, and what is recorded afterwards is delivered`, async () => {
+      const server = await stub()
+      const sandbox = await prepared(server.url)
+      damage(sandbox.queueDir)
+      const first = await runCli(sandbox, ['telemetry', 'flush'])
+      assert.doesNotMatch(first.stderr, /Error|\n\s+at /, 'no stack trace')
+      for (let i = 0; i < 2; i++) assert.equal((await runCli(sandbox, ['hello'])).code, 0)
+      const status = await runCli(sandbox, ['telemetry', 'status'])
+      assert.equal(status.code, 0, status.stderr)
+      const flush = await runCli(sandbox, ['telemetry', 'flush'])
+      assert.equal(flush.code, 0, flush.stderr)
+      assert.equal(server.stored.length, 2)
+    })
+  }
+})
