@@ -8,7 +8,7 @@ import type {DeliveryReport} from './deliver.js'
 
 import {requestDeletion} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
-import {type Busy, deliverNow, withSenderLock} from './foreground.js'
+import {type Blocked, deliverNow, withSenderLock} from './foreground.js'
 import {deletionRecord} from './http.js'
 import {updateSchedule} from './schedule.js'
 
@@ -47,7 +47,7 @@ export async function deleteInstanceData(
   paths: Paths,
   settings: Settings & {endpoint: string},
   instanceId: string,
-): Promise<Busy | DeletionResult> {
+): Promise<Blocked | DeletionResult> {
   const {rotateInstanceId} = await import('../shared-config/yaml-file.js')
   const done = await withSenderLock(paths, async () => {
     requestDeletion(paths.deletionsFile, instanceId)
@@ -56,7 +56,7 @@ export async function deleteInstanceData(
     const rotated = rotateInstanceId(paths)
     return {deletedEvents, report: await deliverNow(paths, settings), rotated}
   })
-  if ('busy' in done) return done
+  if ('busy' in done || 'unwritable' in done) return done
   const {deletedEvents, report, rotated} = done
   // A new instance id starts a new session too.
   rmSync(paths.sessionFile, {force: true})

@@ -2,19 +2,26 @@
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
+import {describeFsError} from '../files.js'
 import {deliver, type DeliveryReport} from './deliver.js'
 import {heartbeat, HEARTBEAT_MS, lockOwner, unlock, waitForLock} from './lock.js'
 import {logTo} from './log.js'
 
 export const LOCK_WAIT_MS = 15_000
 
-export interface Busy {
-  busy: number | undefined
-}
+/** Why nothing was done: another sender holds the lock (its pid), or the lock cannot be written. */
+export type Blocked = {busy: number | undefined} | {unwritable: string}
 
 /** Runs `work` holding the sender lock, after waiting a little for a background sender to finish. */
-export async function withSenderLock<T>(paths: Paths, work: () => Promise<T>): Promise<Busy | T> {
-  if (!(await waitForLock(paths.lockFile, LOCK_WAIT_MS))) return {busy: lockOwner(paths.lockFile)}
+export async function withSenderLock<T>(paths: Paths, work: () => Promise<T>): Promise<Blocked | T> {
+  let locked: boolean
+  try {
+    locked = await waitForLock(paths.lockFile, LOCK_WAIT_MS)
+  } catch (error) {
+    return {unwritable: `the cache directory ${paths.cacheDir} cannot be written (${describeFsError(error)})`}
+  }
+
+  if (!locked) return {busy: lockOwner(paths.lockFile)}
   const beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
   try {
     return await work()

@@ -57,7 +57,10 @@ export function isStale(file: string, now = Date.now()): boolean {
   return pid === undefined ? false : !alive(pid)
 }
 
-/** Takes the lock for `pid`, breaking a stale one. False when another live sender holds it. */
+/**
+ * Takes the lock for `pid`, breaking a stale one. False when another live sender holds it; throws
+ * when it cannot be written at all (a read-only cache), which no wait would change.
+ */
 export function tryLock(file: string, pid = process.pid): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -71,7 +74,8 @@ export function tryLock(file: string, pid = process.pid): boolean {
 
       return true
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isStale(file)) return false
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (!isStale(file)) return false
       // Move the stale lock aside rather than deleting it: of several takers, only one rename
       // succeeds. If what was moved is not the lock judged stale (another taker replaced it in
       // between), it is put back, and this process gives way.

@@ -124,6 +124,24 @@ describe('homes and directories that cannot be written', {skip: !isRoot && proce
     assert.equal(debugEvents((await runCli(sandbox, ['hello'], debug)).stderr).length, 1, 'readable again')
   })
 
+  it('an unwritable cache directory: delete, flush and status say so at once, not that a sender is busy', async () => {
+    const sandbox = makeSandbox()
+    giveToNobody(sandbox.root)
+    await initialise(sandbox, {unprivileged: true})
+    chmodSync(sandbox.cacheDir, 0o500)
+    const said = /cannot be written \(permission denied\)/
+    const deletion = await runCli(sandbox, ['telemetry', 'delete', '--yes'], {unprivileged: true})
+    assert.equal(deletion.code, 1)
+    assert.match(flat(deletion.stderr), /Nothing was deleted: the cache directory .* cannot be written/)
+    assert.ok(deletion.durationMs < 10_000, `answered in ${deletion.durationMs} ms, without waiting for a lock`)
+    const flush = await runCli(sandbox, ['telemetry', 'flush'], {unprivileged: true})
+    assert.deepEqual([flush.code, said.test(flat(flush.stderr))], [1, true], flush.stderr)
+    const status = await runCli(sandbox, ['telemetry', 'status'], {unprivileged: true})
+    assert.equal(status.code, 0)
+    assert.match(flat(status.stderr), /cannot be written: commands are not recorded/)
+    chmodSync(sandbox.cacheDir, 0o700)
+  })
+
   it('a read-only home: commands run as before; `off` fails with a clear message and no stack trace', async () => {
     const sandbox = makeSandbox()
     delete sandbox.env.XDG_CONFIG_HOME

@@ -55,6 +55,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
 
     const {endpoint} = settings
     const done = await deleteInstanceData(paths, {...settings, endpoint}, oldInstanceId)
+    if ('unwritable' in done) this.error(`Nothing was deleted: ${done.unwritable}.`, {exit: 1})
     if ('busy' in done)
       this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
     const {receipt} = done

@@ -29,6 +29,7 @@ export default class Flush extends Command {
     }
 
     const outcome = await withSenderLock(paths, () => deliverNow(paths, {...settings, endpoint}))
+    if ('unwritable' in outcome) this.error(`Nothing sent: ${outcome.unwritable}.`, {exit: 1})
     if ('busy' in outcome) {
       this.error(
         `A background sender${outcome.busy ? ` (pid ${outcome.busy})` : ''} is still sending; try again in a minute.`,

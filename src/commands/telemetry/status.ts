@@ -1,4 +1,6 @@
 import {Command} from '@oclif/core'
+import {accessSync, constants, existsSync} from 'node:fs'
+import {dirname} from 'node:path'
 
 import type {Rule} from '../../decision.js'
 
@@ -28,6 +30,18 @@ export interface StatusResult {
   reason: string
   rejected: number
   rule: Rule
+}
+
+/** Whether `dir` can be written, or made where it does not exist yet. */
+function canWrite(dir: string): boolean {
+  let existing = dir
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing)
+  try {
+    accessSync(existing, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export default class Status extends Command {
@@ -84,6 +98,8 @@ export default class Status extends Command {
     this.log(
       `  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`,
     )
+    if (result.enabled && !canWrite(paths.cacheDir))
+      this.warn(`The cache directory ${paths.cacheDir} cannot be written: commands are not recorded.`)
     if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
     return result
   }
