@@ -14,10 +14,15 @@ export interface QueueStats {
 
 const EMPTY: QueueStats = {dropped: 0, rejected: 0}
 
+/** A count as the stats keep it, or 0 for anything else: a damaged file is not shown as it is. */
+const countOf = (value: unknown) => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0)
+
 export function readStats(file: string): QueueStats {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<QueueStats>
-    return {...EMPTY, ...parsed}
+    const {dropped, lastSent, rejected} = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof QueueStats, unknown>
+    const stats: QueueStats = {dropped: countOf(dropped), rejected: countOf(rejected)}
+    if (typeof lastSent === 'string' && Number.isFinite(Date.parse(lastSent))) stats.lastSent = lastSent
+    return stats
   } catch {
     return {...EMPTY}
   }

@@ -23,7 +23,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** Whether the sender is still backing off: the one place that asks (the due check, delivery, `status`). */
+/**
+ * Whether the sender is still backing off: the one place that asks (the due check, delivery, `status`).
+ * A wait longer than any it sets (a clock that was wrong, a damaged file) is not believed.
+ */
 export function backingOff(schedule: {backoffUntil?: string}, now = Date.now()): boolean {
-  return schedule.backoffUntil !== undefined && Date.parse(schedule.backoffUntil) > now
+  if (schedule.backoffUntil === undefined) return false
+  const left = Date.parse(schedule.backoffUntil) - now
+  return left > 0 && left <= Math.max(BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS)
 }

@@ -14,10 +14,21 @@ export interface Schedule {
   lastAttempt?: string
 }
 
+/** A time as the schedule keeps it (ISO 8601), or undefined for anything else: a damaged file is ignored. */
+const timeOf = (value: unknown) => (typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : undefined)
+
 export function readSchedule(file: string): Schedule {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Schedule>
-    return {...parsed, failures: Number.isInteger(parsed.failures) ? (parsed.failures as number) : 0}
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof Schedule, unknown>
+    const schedule: Schedule = {
+      failures: Number.isInteger(parsed.failures) && (parsed.failures as number) >= 0 ? (parsed.failures as number) : 0,
+    }
+    const backoffUntil = timeOf(parsed.backoffUntil)
+    const lastAttempt = timeOf(parsed.lastAttempt)
+    if (backoffUntil) schedule.backoffUntil = backoffUntil
+    if (lastAttempt) schedule.lastAttempt = lastAttempt
+    if (parsed.deletionPending === true) schedule.deletionPending = true
+    return schedule
   } catch {
     return {failures: 0}
   }

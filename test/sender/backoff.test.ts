@@ -45,5 +45,9 @@ describe('backoff', () => {
     assert.equal(backingOff({backoffUntil: '2026-11-28T12:00:01Z'}, now), true)
     assert.equal(backingOff({backoffUntil: '2026-11-28T12:00:00Z'}, now), false)
     assert.equal(backingOff({backoffUntil: '2026-11-28T11:59:59Z'}, now), false)
+    // Longer than any wait it sets (a clock that was wrong, a damaged file): not believed.
+    assert.equal(backingOff({backoffUntil: new Date(now + RETRY_AFTER_CAP_MS).toISOString()}, now), true)
+    assert.equal(backingOff({backoffUntil: new Date(now + RETRY_AFTER_CAP_MS + 1000).toISOString()}, now), false)
+    assert.equal(backingOff({backoffUntil: '2099-01-01T00:00:00Z'}, now), false)
   })
 })

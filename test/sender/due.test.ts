@@ -32,6 +32,17 @@ describe('isDue', () => {
     assert.equal(isDue(withSchedule('{"lastAttempt": '), 10, NOW), true)
   })
 
+  it('reads a damaged schedule as no schedule: a sender starts, and no wait of years holds it back', () => {
+    for (const schedule of [
+      {failures: 0, lastAttempt: 'garbage'},
+      {failures: 'x', lastAttempt: 7},
+      {backoffUntil: '2099-01-01T00:00:00Z', failures: 3, lastAttempt: ago(DUE_AFTER_MS)},
+      {backoffUntil: 'soon', failures: 3, lastAttempt: ago(DUE_AFTER_MS)},
+    ]) {
+      assert.equal(isDue(withSchedule(schedule), 10, NOW), true, JSON.stringify(schedule))
+    }
+  })
+
   it('starts a sender at most once a minute for a few events', () => {
     assert.equal(isDue(withSchedule({failures: 0, lastAttempt: ago(DUE_AFTER_MS - 1)}), 10, NOW), false)
     assert.equal(isDue(withSchedule({failures: 0, lastAttempt: ago(DUE_AFTER_MS)}), 10, NOW), true)
