@@ -1,7 +1,5 @@
 import type {HostCli} from './settings.js'
 
-import {writeStderr} from './runtime/stderr.js'
-
 /** What a custom event property may hold: plain values, strings cut to this length. */
 export const MAX_STRING = 200
 
@@ -20,7 +18,7 @@ export async function track(config: HostCli, event: string, properties: Record<s
     const {currentRun} = await import('./hooks/index.js')
     const run = currentRun(config)
     if (!run) return
-    const say = (line: string) => run.debug && writeStderr(`[telemetry] ${line}\n`)
+    const say = (line: string) => run.debug && run.write(`[telemetry] ${line}\n`)
     const declared = run.settings.events[event]
     if (!declared) {
       say(`dropped the event "${event}": it is not declared in oclif.telemetry.events`)

@@ -43,7 +43,7 @@ const hook: Hook.Init = async function ({config, id}) {
     let instanceId = maySend(decision) ? decision.sharedConfig.instanceId : undefined
     if (decision.rule === 'first-run') {
       const {firstRun} = await import('../runtime/first-run.js')
-      instanceId = firstRun({debug, log, paths, settings})
+      instanceId = firstRun({debug, paths, settings, write: writeStderr})
       // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
       await loadSharedConfig(paths)
     } else if (debug) {
@@ -53,7 +53,7 @@ const hook: Hook.Init = async function ({config, id}) {
       )
     }
 
-    if (instanceId) recordThisRun(config, {debug, decision, instanceId, paths, settings, startedAt})
+    if (instanceId) recordThisRun(config, {debug, decision, instanceId, paths, settings, startedAt, write: writeStderr})
   } catch (error) {
     this.debug(error)
   }

@@ -5,7 +5,6 @@ import {randomUuid} from '../events/ids.js'
 import {buildMessage} from '../events/message.js'
 import {appendLine} from '../queue/queue.js'
 import {currentSessionId} from './session.js'
-import {writeStderr} from './stderr.js'
 
 /**
  * Builds the message of `event` for this run and appends it to the queue; in debug mode prints it to
@@ -22,7 +21,7 @@ export async function enqueue(run: RunState, event: string, properties: Record<s
   })
   const line = JSON.stringify(message)
   if (run.debug) {
-    writeStderr(`[telemetry] ${line}\n`)
+    run.write(`[telemetry] ${line}\n`)
     return 0
   }
 

@@ -5,13 +5,13 @@ import type {SharedConfigState} from '../shared-config/validate.js'
 
 import {createSharedConfig} from '../shared-config/yaml-file.js'
 import {noticeText} from './notice.js'
-import {writeStderr} from './stderr.js'
 
 export interface FirstRunOptions {
   debug: boolean
-  log: (line: string) => void
   paths: Paths
   settings: Settings
+  /** Writes to stderr, failing quietly (runtime/stderr.ts). */
+  write: (text: string) => void
 }
 
 /**
@@ -19,10 +19,11 @@ export interface FirstRunOptions {
  * counted before they could say no. Returns the instance id to record this command under when
  * another process created the config a moment ago (and showed the notice), if that file says on.
  */
-export function firstRun({debug, log, paths, settings}: FirstRunOptions): string | undefined {
+export function firstRun({debug, paths, settings, write}: FirstRunOptions): string | undefined {
+  const log = (line: string) => write(`${line}\n`)
   const {created, state} = createSharedConfig(paths, settings)
   if (created) {
-    writeStderr(noticeText(settings))
+    write(noticeText(settings))
     if (debug)
       log(`[telemetry] first run: config created, ${describeSharedConfig(state)}; this command is not recorded`)
     return undefined

@@ -12,6 +12,8 @@ export interface RunState {
   settings: Settings
   /** `performance.now()` when the init hook ran: the command's duration is measured from here. */
   startedAt: number
+  /** Writes debug lines to stderr, failing quietly (runtime/stderr.ts, kept in the hooks' file). */
+  write: (text: string) => void
 }
 
 // Kept per CLI, by its root directory: oclif hands a command a Config object other than the hooks'.
