@@ -1,5 +1,6 @@
 import envPaths from 'env-paths'
-import {join, resolve} from 'node:path'
+import {homedir} from 'node:os'
+import {isAbsolute, join, resolve} from 'node:path'
 
 import {legacyOptOutFile} from './opt-out-files.js'
 
@@ -37,8 +38,22 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
   const dirs = envPaths(namespace, {suffix: ''})
   // Made absolute: the background sender works from the cache directory, not from the command's.
   const fromEnv = (name: string) => (env[name] ? resolve(env[name]) : undefined)
-  const configDir = fromEnv(`${envPrefix}_TELEMETRY_CONFIG_DIR`) ?? dirs.config
-  const cacheDir = fromEnv(`${envPrefix}_TELEMETRY_CACHE_DIR`) ?? join(dirs.cache, 'telemetry')
+  // A relative place (an empty HOME, a relative XDG_* variable) would be a new one in every working
+  // directory: XDG's spec says to ignore relative variables, and without an absolute home there is none.
+  const absolute = (dir: string, underHome: string): string => {
+    if (isAbsolute(dir)) return dir
+    const home = homedir()
+    if (isAbsolute(home) && process.platform !== 'darwin' && process.platform !== 'win32') {
+      return join(home, underHome, namespace)
+    }
+
+    throw new Error(
+      `there is no home directory to keep telemetry settings in (HOME is empty or relative): set HOME, or ${envPrefix}_TELEMETRY_CONFIG_DIR and ${envPrefix}_TELEMETRY_CACHE_DIR`,
+    )
+  }
+
+  const configDir = fromEnv(`${envPrefix}_TELEMETRY_CONFIG_DIR`) ?? absolute(dirs.config, '.config')
+  const cacheDir = fromEnv(`${envPrefix}_TELEMETRY_CACHE_DIR`) ?? join(absolute(dirs.cache, '.cache'), 'telemetry')
   return {
     cacheDir,
     configDir,

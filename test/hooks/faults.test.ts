@@ -94,6 +94,33 @@ describe('damaged state files', () => {
   })
 })
 
+describe('a home that is empty or relative', () => {
+  it('an empty HOME: commands run as before and nothing is written where they run; status says why', async () => {
+    const sandbox = makeSandbox()
+    const env = {HOME: '', XDG_CACHE_HOME: '', XDG_CONFIG_HOME: ''}
+    await assertUntouched(sandbox, {env})
+    assert.deepEqual(
+      readdirSync(sandbox.root).sort(),
+      ['cache', 'home'],
+      'no .config or .cache in the working directory',
+    )
+    const status = await runCli(sandbox, ['telemetry', 'status'], {env})
+    assert.equal(status.code, 1)
+    assert.match(
+      status.stderr.replaceAll(/\s+/g, ' '),
+      /there is no home directory to keep telemetry settings in \(HOME is empty or relative\)/,
+    )
+    assert.doesNotMatch(status.stderr, /\n\s+at /)
+  })
+
+  it('relative XDG variables are ignored, as their spec says: the usual places in the home are used', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox, {env: {XDG_CACHE_HOME: 'cache-here', XDG_CONFIG_HOME: 'config-here'}})
+    assert.ok(readFileSync(join(sandbox.home, '.config', 'chef', 'telemetry.yml'), 'utf8').includes('instance_id'))
+    assert.deepEqual(readdirSync(sandbox.root).sort(), ['cache', 'home'])
+  })
+})
+
 describe('homes and directories that cannot be written', {skip: !isRoot && process.getuid?.() === undefined}, () => {
   it('a read-only config directory: commands run as before, silently, and nothing is recorded', async () => {
     const sandbox = makeSandbox()
