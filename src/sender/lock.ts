@@ -1,6 +1,7 @@
 // One sender per queue. The lock file holds the owner's pid; the owner touches it while it runs.
 // A lock whose owner is gone (killed, crashed) is stale at once; one not touched for ten minutes
-// (a reused pid after a reboot, a suspended laptop) too. So a crashed sender blocks nothing.
+// (a reused pid after a reboot, a suspended laptop) too, and one with no pid after a heartbeat. So a
+// crashed sender or a damaged lock file blocks nothing for long.
 import {
   closeSync,
   linkSync,
@@ -47,14 +48,18 @@ function inodeOf(file: string): number | undefined {
 }
 
 export function isStale(file: string, now = Date.now()): boolean {
+  let age: number
   try {
-    if (now - statSync(file).mtimeMs > STALE_MS) return true
+    age = now - statSync(file).mtimeMs
   } catch {
     return false // no lock at all
   }
 
+  if (age > STALE_MS) return true
   const pid = ownerOf(file)
-  return pid === undefined ? false : !alive(pid)
+  // No pid: being written this instant (it is written right after the file is made), or damaged
+  // (empty, garbage) and then stale once older than a heartbeat, not only after ten minutes.
+  return pid === undefined ? age > HEARTBEAT_MS : !alive(pid)
 }
 
 /**

@@ -6,7 +6,16 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
-import {isStale, lockOwner, setOwner, STALE_MS, tryLock, unlock, waitForLock} from '../../src/sender/lock.js'
+import {
+  HEARTBEAT_MS,
+  isStale,
+  lockOwner,
+  setOwner,
+  STALE_MS,
+  tryLock,
+  unlock,
+  waitForLock,
+} from '../../src/sender/lock.js'
 
 const dirs: string[] = []
 after(() => {
@@ -69,12 +78,17 @@ describe('the sender lock', () => {
     assert.equal(isStale(file, now), true)
   })
 
-  it('holding a damaged lock file (no pid) is not stale until it is old', () => {
+  it('a lock file with no pid (being written, or damaged) is stale once older than a heartbeat', () => {
     const file = lockFile()
     tryLock(file)
     writeFileSync(file, 'garbage')
-    assert.equal(isStale(file), false)
+    const now = Date.now()
+    assert.equal(isStale(file, now), false, 'just made: its pid may be being written')
     assert.equal(tryLock(file, process.pid + 1), false)
+    const old = new Date(now - HEARTBEAT_MS - 1000)
+    utimesSync(file, old, old)
+    assert.equal(isStale(file, now), true)
+    assert.equal(tryLock(file, process.pid + 1), true, 'taken over')
   })
 
   it('waitForLock gives up after its time when the owner lives, and takes a free lock at once', async () => {
