@@ -1,6 +1,15 @@
 // The shared config's YAML file: parsed and written here only. Loaded only when the file is created,
 // changed or not yet snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
-import {chmodSync, copyFileSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {v4 as uuidv4} from 'uuid'
 import {isDocument, parseDocument} from 'yaml'
 
@@ -120,6 +129,21 @@ export interface EnabledChange {
 }
 
 /**
+ * Replaces the file's content in one step. A config that is a symbolic link (dotfiles kept in a
+ * repository) stays one: the file it points to is replaced, not the link.
+ */
+function rewrite(file: string, text: string): void {
+  let target = file
+  try {
+    target = realpathSync(file)
+  } catch {
+    // Missing, or a link to nothing: the file itself.
+  }
+
+  writeFileAtomic(target, text)
+}
+
+/**
  * Sets `enabled` and nothing else: the user's comments and other keys are kept. A missing file is
  * created; an invalid one is copied aside and replaced, since the user asked for a decision.
  */
@@ -129,11 +153,11 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
   if (previous.kind === 'ok') {
     const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
     if (isDocument(doc)) doc.set('enabled', enabled)
-    writeFileAtomic(paths.configFile, doc.toString())
+    rewrite(paths.configFile, doc.toString())
   } else {
     ensureDir(paths.configDir)
     if (previous.kind === 'invalid') backup = backupInvalid(paths.configFile)
-    writeFileAtomic(paths.configFile, freshConfigText(settings, enabled))
+    rewrite(paths.configFile, freshConfigText(settings, enabled))
   }
 
   chmodSync(paths.configFile, 0o600)
@@ -146,7 +170,7 @@ export function rotateInstanceId(paths: Paths): SharedConfigState {
   const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
   if (validateSharedConfig(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
   doc.set('instance_id', uuidv4())
-  writeFileAtomic(paths.configFile, doc.toString())
+  rewrite(paths.configFile, doc.toString())
   return reread(paths)
 }
 

@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {flat, HOST_CLI, initialise, runCli} from '../helpers/cli.js'
@@ -118,6 +129,23 @@ describe('a home that is empty or relative', () => {
     await initialise(sandbox, {env: {XDG_CACHE_HOME: 'cache-here', XDG_CONFIG_HOME: 'config-here'}})
     assert.ok(readFileSync(join(sandbox.home, '.config', 'chef', 'telemetry.yml'), 'utf8').includes('instance_id'))
     assert.deepEqual(readdirSync(sandbox.root).sort(), ['cache', 'home'])
+  })
+})
+
+describe('a shared config that is a symbolic link (dotfiles kept in a repository)', () => {
+  it('stays a link: off, on and a new instance id replace the file it points to', async () => {
+    const sandbox = makeSandbox()
+    await initialise(sandbox)
+    const kept = join(sandbox.root, 'dotfiles', 'telemetry.yml')
+    mkdirSync(dirname(kept))
+    renameSync(sandbox.configFile, kept)
+    symlinkSync(kept, sandbox.configFile)
+    assert.equal((await runCli(sandbox, ['telemetry', 'off'])).code, 0)
+    assert.ok(lstatSync(sandbox.configFile).isSymbolicLink(), 'still a link after off')
+    assert.match(readFileSync(kept, 'utf8'), /enabled: false/)
+    assert.equal((await runCli(sandbox, ['telemetry', 'on'])).code, 0)
+    assert.ok(lstatSync(sandbox.configFile).isSymbolicLink(), 'still a link after on')
+    assert.match(readFileSync(kept, 'utf8'), /enabled: true/)
   })
 })
 
