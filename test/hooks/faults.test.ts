@@ -77,6 +77,8 @@ describe('a shared config that cannot be used', () => {
       assert.equal(status.rule, 'config-invalid')
       assert.match(status.reason, reason)
       assert.match(status.reason, /Run "mycli telemetry on" or "mycli telemetry off" to rewrite it/)
+      const text = await runCli(sandbox, ['telemetry', 'status'])
+      assert.match(text.stdout, /Instance id: +\(unknown: the config cannot be used\)/)
     })
   }
 

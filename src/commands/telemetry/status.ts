@@ -78,14 +78,15 @@ export default class Status extends Command {
     const {bin} = this.config
     const endpoint = settings.endpoint ? `${settings.endpoint} (from ${settings.endpointSource})` : 'none configured'
     this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
-    this.log(`  Instance id:   ${result.instanceId ?? '(none yet)'}`)
+    const noId = sharedConfig.kind === 'invalid' ? '(unknown: the config cannot be used)' : '(none yet)'
+    this.log(`  Instance id:   ${result.instanceId ?? noId}`)
     this.log(`  Config file:   ${result.configFile}`)
     this.log(
       `  Product:       ${settings.product} ${settings.cli.version} (${settings.namespace} tools share this decision)`,
     )
     this.log(`  Endpoint:      ${endpoint}`)
     this.log(
-      `  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full), ${result.rejected} refused by the collector`,
+      `  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full, or damaged lines), ${result.rejected} refused by the collector`,
     )
     this.log(
       `  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`,
