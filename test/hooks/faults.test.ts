@@ -159,6 +159,8 @@ describe('homes and directories that cannot be written', {skip: !isRoot && proce
     chmodSync(join(sandbox.root, 'config'), 0o555)
     await assertUntouched(sandbox, {unprivileged: true})
     assert.deepEqual(readdirSync(join(sandbox.root, 'config')), [])
+    const status = await runCli(sandbox, ['telemetry', 'status'], {unprivileged: true})
+    assert.match(flat(status.stderr), /The config directory .* cannot be written: the shared config cannot be created/)
     const off = await runCli(sandbox, ['telemetry', 'off'], {unprivileged: true})
     assert.equal(off.code, 0, 'the opt-out file in the home still records the decision')
     assert.match(flat(off.stderr), /Could not update .*telemetry\.yml: permission denied/)

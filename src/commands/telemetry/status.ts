@@ -3,6 +3,7 @@ import {accessSync, constants, existsSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import type {Rule} from '../../decision.js'
+import type {Paths} from '../../paths.js'
 
 import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
@@ -42,6 +43,16 @@ function canWrite(dir: string): boolean {
   } catch {
     return false
   }
+}
+
+/** What cannot be written where telemetry is on, or about to be: it would record nothing, silently. */
+function unwritable({enabled, rule}: {enabled: boolean; rule: Rule}, paths: Paths): string[] {
+  const warnings: string[] = []
+  if (rule === 'first-run' && !canWrite(paths.configDir))
+    warnings.push(`The config directory ${paths.configDir} cannot be written: the shared config cannot be created.`)
+  if (enabled && !canWrite(paths.cacheDir))
+    warnings.push(`The cache directory ${paths.cacheDir} cannot be written: commands are not recorded.`)
+  return warnings
 }
 
 export default class Status extends Command {
@@ -99,8 +110,7 @@ export default class Status extends Command {
     this.log(
       `  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`,
     )
-    if (result.enabled && !canWrite(paths.cacheDir))
-      this.warn(`The cache directory ${paths.cacheDir} cannot be written: commands are not recorded.`)
+    for (const warning of unwritable(decision, paths)) this.warn(warning)
     if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
     return result
   }
