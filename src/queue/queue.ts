@@ -42,8 +42,11 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
   try {
     fd = openSync(file, 'a+', 0o600)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    ensureDir(dir)
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'ENOENT') ensureDir(dir)
+    // A directory in its place (damage: the plugin makes none) would stop every command's append.
+    else if (code === 'EISDIR') rmSync(file, {force: true, recursive: true})
+    else throw error
     fd = openSync(file, 'a+', 0o600)
   }
 
@@ -75,7 +78,7 @@ export function rotateCurrent(dir: string): string | undefined {
   const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${rotations++}.jsonl`
   const current = join(dir, CURRENT)
   try {
-    // Anything but a file in its place (damage: the plugin makes none) would stop every append.
+    // A directory in its place is removed (see appendLine), not rotated into a segment no one reads.
     if (!lstatSync(current).isFile()) {
       rmSync(current, {force: true, recursive: true})
       return undefined

@@ -3,6 +3,8 @@ export const BACKOFF_BASE_MS = 30_000
 export const BACKOFF_CAP_MS = 6 * 60 * 60 * 1000
 /** A Retry-After longer than this is not believed. */
 export const RETRY_AFTER_CAP_MS = 24 * 60 * 60 * 1000
+/** The longest wait the sender ever sets. */
+const LONGEST_WAIT_MS = Math.max(BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS)
 
 /**
  * How long to wait after the `failures`-th failure in a row: exponential, with jitter so that many
@@ -30,5 +32,5 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 export function backingOff(schedule: {backoffUntil?: string}, now = Date.now()): boolean {
   if (schedule.backoffUntil === undefined) return false
   const left = Date.parse(schedule.backoffUntil) - now
-  return left > 0 && left <= Math.max(BACKOFF_CAP_MS, RETRY_AFTER_CAP_MS)
+  return left > 0 && left <= LONGEST_WAIT_MS
 }

@@ -2,7 +2,7 @@
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
-import {describeFsError} from '../files.js'
+import {describeWriteError} from '../files.js'
 import {deliver, type DeliveryReport} from './deliver.js'
 import {heartbeat, HEARTBEAT_MS, lockOwner, unlock, waitForLock} from './lock.js'
 import {logTo} from './log.js'
@@ -18,7 +18,7 @@ export async function withSenderLock<T>(paths: Paths, work: () => Promise<T>): P
   try {
     locked = await waitForLock(paths.lockFile, LOCK_WAIT_MS)
   } catch (error) {
-    return {unwritable: `the cache directory ${paths.cacheDir} cannot be written (${describeFsError(error)})`}
+    return {unwritable: `the cache directory ${paths.cacheDir} cannot be written (${describeWriteError(error)})`}
   }
 
   if (!locked) return {busy: lockOwner(paths.lockFile)}

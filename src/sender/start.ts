@@ -37,7 +37,12 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
   // of its own (the sender and the commands share it), one more file on every recorded command.
   const {setOwner, tryLock, unlock} = await import('./lock.js')
   // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
-  if (!tryLock(paths.lockFile)) return false
+  try {
+    if (!tryLock(paths.lockFile)) return false
+  } catch {
+    return false // A cache that cannot be written: no sender could keep its state there either.
+  }
+
   try {
     const [{spawn}, {fileURLToPath}] = await Promise.all([import('node:child_process'), import('node:url')])
     // This code runs from a chunk (dist/chunks/), one level below dist/ as the sender's entry is.

@@ -26,7 +26,8 @@ export function parseSharedConfig(text: string): SharedConfigState {
   if (doc.errors.length > 0) return {kind: 'invalid', reason: `it is not valid YAML (${doc.errors[0].code})`}
   let value: unknown
   try {
-    // A settings file needs no aliases, and a few nested ones expand to millions of nodes.
+    // Aliases (*name) are refused: a settings file needs none, and nested ones expand to millions of
+    // nodes (toJS throws on them, which must say why the file cannot be used, not escape).
     value = doc.toJS({maxAliasCount: 0})
   } catch {
     return {kind: 'invalid', reason: 'it uses YAML aliases (*name), which a settings file does not need'}
@@ -77,7 +78,7 @@ function saveSnapshot(paths: Paths, snapshot: Snapshot): void {
  */
 export function readAndSnapshot(paths: Paths, key: string | undefined): SharedConfigState {
   const {readable, state} = readSharedConfigFile(paths.configFile)
-  // A file we could not read may become readable without its mtime changing (chmod): never cache that.
+  // A read that failed may succeed next time with the file unchanged (EMFILE, EIO): never cache that.
   if (readable && key !== undefined) saveSnapshot(paths, {key, state})
   return state
 }
@@ -167,8 +168,9 @@ export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): 
 /** Gives this machine a new instance id (after a deletion request), keeping everything else. */
 export function rotateInstanceId(paths: Paths): SharedConfigState {
   // Never writes a config from scratch here: that would turn telemetry on without a notice.
-  const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
-  if (validateSharedConfig(doc.toJS()).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
+  const text = readFileSync(paths.configFile, 'utf8')
+  if (parseSharedConfig(text).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
+  const doc = parseDocument(text)
   doc.set('instance_id', uuidv4())
   rewrite(paths.configFile, doc.toString())
   return reread(paths)

@@ -20,6 +20,8 @@ export interface SpawnOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   gid?: number
+  /** Where its stderr goes: collected (the default), or a file descriptor (/dev/full, for example). */
+  stderr?: number
   /** Killed with SIGKILL after this long (code null): a hung process fails its test instead of the suite. */
   timeoutMs?: number
   uid?: number
@@ -39,7 +41,7 @@ export function start(command: string, args: string[], options: SpawnOptions = {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', options.stderr ?? 'pipe'],
     ...(options.uid === undefined ? {} : {gid: options.gid, uid: options.uid}),
   })
   let stdout = ''
@@ -49,7 +51,7 @@ export function start(command: string, args: string[], options: SpawnOptions = {
     stdout += chunk
     output += chunk
   })
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
     output += chunk
   })

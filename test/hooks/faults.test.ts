@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {once} from 'node:events'
 import {
   chmodSync,
   closeSync,
@@ -17,7 +15,7 @@ import {dirname, join, resolve} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {flat, HOST_CLI, initialise, runCli} from '../helpers/cli.js'
-import {debugEvents} from '../helpers/process.js'
+import {debugEvents, start} from '../helpers/process.js'
 import {cleanSandboxes, giveToNobody, isRoot, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
 
 after(cleanSandboxes)
@@ -135,7 +133,7 @@ describe('a home that is empty or relative', () => {
 })
 
 describe('a shared config that is a symbolic link (dotfiles kept in a repository)', () => {
-  it('stays a link: off, on and a new instance id replace the file it points to', async () => {
+  it('stays a link: off and on replace the file it points to', async () => {
     const sandbox = makeSandbox()
     await initialise(sandbox)
     const kept = join(sandbox.root, 'dotfiles', 'telemetry.yml')
@@ -311,18 +309,13 @@ describe('a queue that is damaged or cannot be written', () => {
 async function hello(sandbox: Sandbox, stderr: 'closed pipe' | 'full', env: NodeJS.ProcessEnv = {}) {
   const full = stderr === 'full' ? openSync('/dev/full', 'w') : undefined
   try {
-    const child = spawn(process.execPath, [HOST_CLI, 'hello'], {
+    const started = start(process.execPath, [HOST_CLI, 'hello'], {
       cwd: sandbox.root,
       env: {...sandbox.env, ...env},
-      stdio: ['ignore', 'pipe', full ?? 'pipe'],
-      timeout: 30_000,
+      stderr: full,
     })
-    child.stderr?.destroy()
-    let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    const [code] = await once(child, 'close')
+    started.child.stderr?.destroy()
+    const {code, stdout} = await started.done
     return [code, stdout]
   } finally {
     if (full !== undefined) closeSync(full)

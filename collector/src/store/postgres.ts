@@ -543,7 +543,7 @@ export class PostgresStore implements Store {
     let events = 0
     for (;;) {
       // eslint-disable-next-line no-await-in-loop -- chunk after chunk, in this transaction
-      const n = await this.foldChunk(client, upTo)
+      const n = await this.foldChunk(client, upTo, true)
       if (n === 0) break
       events += n
     }
@@ -558,8 +558,13 @@ export class PostgresStore implements Store {
    * horizon (and `upTo`), in id order, merged in memory and upserted in key order. Returns the
    * events folded.
    */
-  private async foldChunk(client: pg.PoolClient, upTo = Number.POSITIVE_INFINITY): Promise<number> {
-    const horizon = Math.min(await this.horizon(client), upTo)
+  private async foldChunk(
+    client: pg.PoolClient,
+    upTo = Number.POSITIVE_INFINITY,
+    belowHorizon = false,
+  ): Promise<number> {
+    // `belowHorizon`: `upTo` is a horizon already (foldAll's), so the lock is not taken again.
+    const horizon = belowHorizon ? upTo : Math.min(await this.horizon(client), upTo)
     const {rows: state} = await client.query<{closed_through: null | number; watermark: string}>(
       'SELECT watermark, closed_through FROM aggregator FOR UPDATE',
     )
