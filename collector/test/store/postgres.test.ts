@@ -156,7 +156,10 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
       for (const messages of fleet({days: 30, instances: 3000, seed})) {
         if (deleted || Date.now() > deadline) return
 
-        stored += (await store.insert(messages.map((m) => prepareMessage(m)))).accepted
+        // Awaited first: `stored += await …` would read `stored` before the wait, and three feeders
+        // would overwrite each other's counts.
+        const {accepted} = await store.insert(messages.map((m) => prepareMessage(m)))
+        stored += accepted
       }
     }
 
