@@ -41,6 +41,7 @@ describe('telemetry status', () => {
         reason: 'the shared config says enabled: true',
         rejected: 0,
         rule: 'config',
+        warnings: [],
       },
     )
     await runCli(sandbox, ['hello'])

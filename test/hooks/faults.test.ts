@@ -196,6 +196,10 @@ describe('homes and directories that cannot be written', {skip: !isRoot && proce
     const status = await runCli(sandbox, ['telemetry', 'status'], {unprivileged: true})
     assert.equal(status.code, 0)
     assert.match(flat(status.stderr), /cannot be written: commands are not recorded/)
+    const {warnings} = JSON.parse(
+      (await runCli(sandbox, ['telemetry', 'status', '--json'], {unprivileged: true})).stdout,
+    )
+    assert.match(warnings.join('\n'), /The cache directory .* cannot be written: commands are not recorded/)
     chmodSync(sandbox.cacheDir, 0o700)
   })
 

@@ -31,6 +31,8 @@ export interface StatusResult {
   reason: string
   rejected: number
   rule: Rule
+  /** What keeps telemetry from working as its decision says (a directory that cannot be written). */
+  warnings: string[]
 }
 
 /** Whether `dir` can be written, or made where it does not exist yet. */
@@ -85,6 +87,7 @@ export default class Status extends Command {
       reason: decision.reason,
       rejected: stats.rejected,
       rule: decision.rule,
+      warnings: unwritable(decision, paths),
     }
     const {bin} = this.config
     const endpoint = settings.endpoint ? `${settings.endpoint} (from ${settings.endpointSource})` : 'none configured'
@@ -110,7 +113,7 @@ export default class Status extends Command {
     this.log(
       `  Debug mode:    ${result.debug ? `on: events are printed to stderr, not sent` : `off (${settings.envPrefix}_TELEMETRY_DEBUG=1 prints events instead of sending them)`}`,
     )
-    for (const warning of unwritable(decision, paths)) this.warn(warning)
+    for (const warning of result.warnings) this.warn(warning)
     if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
     return result
   }
