@@ -12,7 +12,7 @@ import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseDuration} from './routes/admin.js'
 import {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
 import {startServer} from './server.js'
-import {assertStoreExists, resolveStoreLocation} from './store/location.js'
+import {assertNotDirectory, assertStoreExists, resolveStoreLocation} from './store/location.js'
 import {isPostgresUrl, openStore} from './store/open.js'
 
 export {parseDuration} from './routes/admin.js'
@@ -192,6 +192,7 @@ async function serve(args: string[]): Promise<void> {
   })
   const trustProxy = values['trust-proxy'] ?? process.env.COLLECTOR_TRUST_PROXY
   const location = resolveStoreLocation(values.store)
+  assertNotDirectory(location)
   const created = !isPostgresUrl(location) && !existsSync(location)
   const store = await openStore(location, {propertyCap, sqlite: {synchronous: values['sqlite-sync']}})
   const server = await startServer({

@@ -220,6 +220,7 @@ describe('collector process', () => {
       [['report', '--by', 'day', '--by', 'week', '--store', file], /--by is given twice/],
       [['report', 'active', '--period', 'day', '--period', 'week', '--store', file], /--period is given twice/],
       [['report', '--store', dir], /is a directory: give --store the SQLite file/],
+      [['serve', '--port', '0', '--store', dir], /is a directory: give --store the SQLite file/],
       [['serve', '--log-level', 'loud', '--store', file], /invalid --log-level loud: one of fatal, error/],
     ]
     for (const [args, said] of cases) {

@@ -37,14 +37,17 @@ export function resolveStoreLocation(flag: string | undefined, env: NodeJS.Proce
  */
 export function assertStoreExists(location: string): void {
   if (isPostgresUrl(location)) return
-  if (existsSync(location) && statSync(location).isDirectory()) {
-    throw new Error(
-      `${JSON.stringify(location)} is a directory: give --store the SQLite file (for example telemetry.db in it)`,
-    )
-  }
-
+  assertNotDirectory(location)
   if (existsSync(location)) return
   throw new Error(
     `no store at ${JSON.stringify(location)}: check --store or COLLECTOR_STORE (the collector creates it on first serve)`,
+  )
+}
+
+/** A folder given as the SQLite store: SQLite itself says only "disk I/O error" or "unable to open". */
+export function assertNotDirectory(location: string): void {
+  if (isPostgresUrl(location) || !existsSync(location) || !statSync(location).isDirectory()) return
+  throw new Error(
+    `${JSON.stringify(location)} is a directory: give --store the SQLite file (for example telemetry.db in it)`,
   )
 }
