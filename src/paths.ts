@@ -47,8 +47,10 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
       return join(home, underHome, namespace)
     }
 
+    // Windows places them under APPDATA and LOCALAPPDATA, macOS and the others under the home.
+    const source = process.platform === 'win32' ? 'APPDATA or LOCALAPPDATA is' : 'HOME is'
     throw new Error(
-      `there is no home directory to keep telemetry settings in (HOME is empty or relative): set HOME, or ${envPrefix}_TELEMETRY_CONFIG_DIR and ${envPrefix}_TELEMETRY_CACHE_DIR`,
+      `there is no home directory to keep telemetry settings in (${source} empty or relative): set it, or ${envPrefix}_TELEMETRY_CONFIG_DIR and ${envPrefix}_TELEMETRY_CACHE_DIR`,
     )
   }
 
