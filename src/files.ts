@@ -46,6 +46,14 @@ export function updateJsonFile<T>(file: string, read: (file: string) => T, chang
   return next
 }
 
+/** A count read back from a state file, or 0 for anything else (a damaged file is ignored). */
+export const countOf = (value: unknown): number =>
+  Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0
+
+/** A time (ISO 8601) read back from a state file, or undefined for anything else. */
+export const timeOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : undefined
+
 /** Why a file system call failed, in words a user can act on. */
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code

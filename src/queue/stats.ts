@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {updateJsonFile} from '../files.js'
+import {countOf, timeOf, updateJsonFile} from '../files.js'
 
 /** Counters kept beside the queue, shown by `telemetry status` (the sender's schedule is its own: sender/schedule.ts). */
 export interface QueueStats {
@@ -14,14 +14,13 @@ export interface QueueStats {
 
 const EMPTY: QueueStats = {dropped: 0, rejected: 0}
 
-/** A count as the stats keep it, or 0 for anything else: a damaged file is not shown as it is. */
-const countOf = (value: unknown) => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0)
-
+/** The stats, with any damaged value read as none (a damaged file is not shown as it is). */
 export function readStats(file: string): QueueStats {
   try {
     const {dropped, lastSent, rejected} = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof QueueStats, unknown>
     const stats: QueueStats = {dropped: countOf(dropped), rejected: countOf(rejected)}
-    if (typeof lastSent === 'string' && Number.isFinite(Date.parse(lastSent))) stats.lastSent = lastSent
+    const sent = timeOf(lastSent)
+    if (sent) stats.lastSent = sent
     return stats
   } catch {
     return {...EMPTY}

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {updateJsonFile} from '../files.js'
+import {countOf, timeOf, updateJsonFile} from '../files.js'
 
 /** When the sender runs next: kept beside the queue, read by the hooks' due check and by the sender. */
 export interface Schedule {
@@ -14,15 +14,10 @@ export interface Schedule {
   lastAttempt?: string
 }
 
-/** A time as the schedule keeps it (ISO 8601), or undefined for anything else: a damaged file is ignored. */
-const timeOf = (value: unknown) => (typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : undefined)
-
 export function readSchedule(file: string): Schedule {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof Schedule, unknown>
-    const schedule: Schedule = {
-      failures: Number.isInteger(parsed.failures) && (parsed.failures as number) >= 0 ? (parsed.failures as number) : 0,
-    }
+    const schedule: Schedule = {failures: countOf(parsed.failures)}
     const backoffUntil = timeOf(parsed.backoffUntil)
     const lastAttempt = timeOf(parsed.lastAttempt)
     if (backoffUntil) schedule.backoffUntil = backoffUntil
