@@ -41,9 +41,11 @@ Commands:
   report sessions  Commands per session and the commands run next: --product, --from, --to, --limit, --json
   report properties  The property names each custom event carried: --event, --from, --to, --json
   purge    Delete events received longer ago than a retention period, through the running server.
-           --older-than <n>d|h|w (for example 365d), --deletions (also older deletion records),
+           --older-than <n>s|m|h|d|w (for example 365d), --deletions (also older deletion records),
            --rollups (also older aggregates), --url <collector URL> (default http://127.0.0.1:8080)
-  rebuild  Recompute the aggregates from the raw events, through the running server. --url
+  rebuild  Recompute the aggregates from the raw events, through the running server. --url;
+           refused when raw events were purged (the aggregates are then their only record), unless
+           --discard-purged
 
 Every command answers --help.
 Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes, at least 32 characters; purge
@@ -339,9 +341,12 @@ async function purge(args: string[]): Promise<void> {
 }
 
 async function rebuild(args: string[]): Promise<void> {
-  const {values} = parseOptions(args, {url: {type: 'string'}})
-  const result = await admin(collectorUrl(values.url), '/admin/rebuild', {})
-  process.stdout.write(`rebuilt the aggregates from ${result.events} events\n`)
+  const {values} = parseOptions(args, {'discard-purged': {default: false, type: 'boolean'}, url: {type: 'string'}})
+  const body = values['discard-purged'] ? {discard_purged: true} : {}
+  const result = await admin(collectorUrl(values.url), '/admin/rebuild', body)
+  const discarded =
+    Number(result.discarded) > 0 ? `; the aggregates of ${result.discarded} purged events were discarded` : ''
+  process.stdout.write(`rebuilt the aggregates from ${result.events} events${discarded}\n`)
 }
 
 export async function main(argv: string[]): Promise<void> {

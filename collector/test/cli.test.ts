@@ -142,6 +142,19 @@ describe('collector process', () => {
       assert.match(rebuilt.stdout, /from 7 events/)
       const all = await runCli(['purge', '--url', collector.url, '--older-than', '0d', '--deletions'], env)
       assert.match(all.stdout, /^removed 7 events.*0 deletion records/)
+      // The aggregates are now the only record of those 7 events: a rebuild would lose them.
+      const refused = await runCli(['rebuild', '--url', collector.url], env)
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /nothing was rebuilt: the aggregates count 7 events whose raw events were purged/)
+      assert.match(refused.stderr, /rebuild --discard-purged/)
+      assert.equal(JSON.parse((await runCli(['report', '--store', file, '--json'])).stdout).rows.length, 3)
+      const discarded = await runCli(['rebuild', '--url', collector.url, '--discard-purged'], env)
+      assert.equal(discarded.code, 0, discarded.stderr)
+      assert.equal(
+        discarded.stdout,
+        'rebuilt the aggregates from 0 events; the aggregates of 7 purged events were discarded\n',
+      )
+      assert.deepEqual(JSON.parse((await runCli(['report', '--store', file, '--json'])).stdout).rows, [])
       const wrong = await runCli(['purge', '--url', collector.url, '--older-than', '1d'], {COLLECTOR_ADMIN_TOKEN: 'x'})
       assert.equal(wrong.code, 1)
       assert.match(wrong.stderr, /401/)

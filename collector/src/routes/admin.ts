@@ -70,8 +70,25 @@ export async function adminRoutes(
   })
 
   app.post('/admin/rebuild', {onRequest: authorize}, async (request) => {
-    const result = await store.rebuild()
-    request.log.info(result, 'rebuilt')
-    return result
+    const body = (request.body ?? {}) as {discard_purged?: unknown}
+    const unknown =
+      typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).find((key) => key !== 'discard_purged') : ''
+    if (unknown !== undefined) {
+      throw new HttpError(400, 'a rebuild takes a JSON object with at most one field, discard_purged (a boolean)')
+    }
+
+    if (body.discard_purged !== undefined && typeof body.discard_purged !== 'boolean')
+      throw new HttpError(400, 'discard_purged must be a boolean')
+    const {events, purged, rebuilt} = await store.rebuild({discardPurged: body.discard_purged === true})
+    // The aggregates are the only record of purged events: rebuilding from what is left loses them.
+    if (!rebuilt) {
+      throw new HttpError(
+        409,
+        `nothing was rebuilt: the aggregates count ${purged} events whose raw events were purged, and a rebuild would lose them for good; to rebuild anyway, send {"discard_purged": true} (telemetry-collector rebuild --discard-purged)`,
+      )
+    }
+
+    request.log.info({discarded: purged, events}, 'rebuilt')
+    return {discarded: purged, events}
   })
 }

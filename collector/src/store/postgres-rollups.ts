@@ -92,6 +92,17 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     this.property = propertyDims(dict)
   }
 
+  /** Events counted in the day aggregates (deleted instances' events are subtracted from them). */
+  async aggregatedEvents(client: pg.PoolClient): Promise<number> {
+    const total = this.dict.idOf(TOTAL_DIM)
+    if (total === undefined) return 0
+    const {rows} = await client.query<{n: string}>(
+      `SELECT COALESCE(SUM(events), 0)::text AS n FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1`,
+      [total],
+    )
+    return Number(rows[0].n)
+  }
+
   /**
    * Apply a delta inside the caller's transaction (which holds the aggregator row's lock), rows in
    * key order, capping properties (see rollup/cap.ts). `removed`: the deleted instance, taken out

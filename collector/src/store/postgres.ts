@@ -30,6 +30,7 @@ import {
   type PropertyRow,
   type PurgeOptions,
   type PurgeResult,
+  type RebuildOptions,
   type RebuildResult,
   type ReportFilter,
   type ReportQuery,
@@ -408,9 +409,16 @@ export class PostgresStore implements Store {
     return result
   }
 
-  async rebuild(): Promise<RebuildResult> {
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
     return this.transaction(async (client) => {
       await client.query('SELECT watermark FROM aggregator FOR UPDATE')
+      // Events above the horizon are neither aggregated nor counted here.
+      const {watermark} = await this.foldAll(client)
+      const {rows} = await client.query<{n: string}>('SELECT COUNT(*)::text AS n FROM events WHERE id <= $1', [
+        watermark,
+      ])
+      const purged = Math.max(0, (await this.rollups.aggregatedEvents(client)) - Number(rows[0].n))
+      if (purged > 0 && !options.discardPurged) return {events: 0, purged, rebuilt: false}
       for (const table of AGG_TABLES) {
         // eslint-disable-next-line no-await-in-loop -- one table after another
         await client.query(`DELETE FROM ${table}`)
@@ -418,7 +426,7 @@ export class PostgresStore implements Store {
 
       await client.query('UPDATE aggregator SET watermark = 0, closed_through = NULL')
       const {events} = await this.foldAll(client)
-      return {events}
+      return {events, purged, rebuilt: true}
     })
   }
 

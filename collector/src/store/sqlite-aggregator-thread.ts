@@ -6,7 +6,7 @@
  */
 import {Worker} from 'node:worker_threads'
 
-import type {DeletionRecord, PurgeOptions, PurgeResult, RebuildResult} from './store.js'
+import type {DeletionRecord, PurgeOptions, PurgeResult, RebuildOptions, RebuildResult} from './store.js'
 
 import {SqliteSharedLock} from './sqlite-shared-lock.js'
 
@@ -29,7 +29,7 @@ export interface AggregatorCalls {
   catchUp(upTo: number): void
   deleteInstance(instanceId: string): DeletionRecord
   purge(cutoff: Date, options: PurgeOptions): PurgeResult
-  rebuild(): RebuildResult
+  rebuild(options: RebuildOptions): RebuildResult
 }
 
 export type AggregatorRequest =

@@ -58,7 +58,7 @@ async function answer(request: Extract<AggregatorRequest, {type: 'call'}>): Prom
     }
 
     case 'rebuild': {
-      return store.rebuild()
+      return store.rebuild(...request.args)
     }
   }
 }

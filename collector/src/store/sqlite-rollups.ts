@@ -156,6 +156,16 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     }
   }
 
+  /** Events counted in the day aggregates (deleted instances' events are subtracted from them). */
+  aggregatedEvents(): number {
+    const total = this.dict.idOf(TOTAL_DIM)
+    if (total === undefined) return 0
+    return this.db
+      .prepare(`SELECT COALESCE(SUM(events), 0) FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = ?`)
+      .pluck()
+      .get(total) as number
+  }
+
   /**
    * Apply a delta inside the caller's transaction, rows in key order, capping properties (see
    * rollup/cap.ts). `removed`: the deleted instance, taken out of the sets of the rows it touched.

@@ -32,6 +32,7 @@ import {
   type PropertyRow,
   type PurgeOptions,
   type PurgeResult,
+  type RebuildOptions,
   type RebuildResult,
   type ReportFilter,
   type ReportQuery,
@@ -404,12 +405,16 @@ export class SqliteStore implements Store {
     return result
   }
 
-  async rebuild(): Promise<RebuildResult> {
-    if (this.thread) return this.thread.call('rebuild')
-    const tx = this.transaction(() => {
+  async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
+    if (this.thread) return this.thread.call('rebuild', options)
+    const tx = this.transaction((): RebuildResult => {
+      this.catchUpSync()
+      const raw = this.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number
+      const purged = Math.max(0, this.rollups.aggregatedEvents() - raw)
+      if (purged > 0 && !options.discardPurged) return {events: 0, purged, rebuilt: false}
       for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
       this.db.prepare('UPDATE aggregator SET watermark = 0, closed_through = NULL').run()
-      return {events: this.catchUpSync()}
+      return {events: this.catchUpSync(), purged, rebuilt: true}
     })
     const result = await this.write(() => tx.immediate(), SQLITE_ADMIN_GIVE_UP_MS)
     await this.checkpoint()

@@ -61,9 +61,20 @@ export interface PurgeResult {
   rollups: number
 }
 
+export interface RebuildOptions {
+  /** Rebuild even though the aggregates count events whose raw events were purged (they are lost). */
+  discardPurged?: boolean
+}
+
 export interface RebuildResult {
-  /** Raw events the aggregates were rebuilt from. */
+  /** Raw events the aggregates were rebuilt from (0 when refused). */
   events: number
+  /**
+   * Events the aggregates counted whose raw events were purged: a rebuild loses them for good, so
+   * it is refused (`rebuilt: false`) unless `discardPurged`.
+   */
+  purged: number
+  rebuilt: boolean
 }
 
 export interface Store {
@@ -95,7 +106,7 @@ export interface Store {
   /** Retention: delete events received before `cutoff` (and, when asked, older aggregates and records). */
   purge(cutoff: Date, options?: PurgeOptions): Promise<PurgeResult>
   /** Recompute every aggregate from the raw events (after a purge of rollups, or to repair). */
-  rebuild(): Promise<RebuildResult>
+  rebuild(options?: RebuildOptions): Promise<RebuildResult>
   /** GET /report rows. */
   report(query: ReportQuery): Promise<ReportRow[]>
   /** Commands per session and the commands run next. */

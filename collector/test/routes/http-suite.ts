@@ -445,6 +445,11 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       assert.equal(rebuild.status, 200, rebuild.text)
       assert.equal(rebuild.json.events, await store.countEvents())
       assert.equal((await send(`${url}/admin/rebuild`, {body: '{}'})).status, 401)
+      for (const bad of ['{"discard_purged": 1}', '{"discard": true}', '[]', '"yes"']) {
+        const r = await send(`${url}/admin/rebuild`, {body: bad, headers: auth})
+        assert.equal(r.status, 400, bad)
+        assert.match(r.json.error, /discard_purged/, bad)
+      }
     })
 
     it('answers 404 with JSON for unknown routes', async () => {

@@ -266,7 +266,7 @@ export function rollupSuite(
         assert.equal(record.events_deleted, counts.get(gone))
         const expected = await everyReport(without)
         assertSame(await everyReport(withIt), expected)
-        assert.deepEqual(await withIt.rebuild(), {events: facts.length - counts.get(gone)!})
+        assert.deepEqual(await withIt.rebuild(), {events: facts.length - counts.get(gone)!, purged: 0, rebuilt: true})
         assertSame(await everyReport(withIt), expected)
       } finally {
         await withIt.close()
@@ -350,6 +350,26 @@ export function rollupSuite(
       }
     })
 
+    it('are rebuilt after a purge only when told to discard what was purged, then from the events left', async () => {
+      const store = await fresh()
+      const left = await fresh()
+      try {
+        await ingest(store, batches.slice(0, 30))
+        const {events} = await store.purge(new Date(Date.now() + 60_000))
+        await ingest(store, batches.slice(30, 50))
+        await ingest(left, batches.slice(30, 50))
+        const before = await everyReport(store)
+        assert.deepEqual(await store.rebuild(), {events: 0, purged: events, rebuilt: false})
+        assertSame(await everyReport(store), before)
+        const kept = batches.slice(30, 50).flat().length
+        assert.deepEqual(await store.rebuild({discardPurged: true}), {events: kept, purged: events, rebuilt: true})
+        assertSame(await everyReport(store), await everyReport(left))
+      } finally {
+        await store.close()
+        await left.close()
+      }
+    })
+
     it('keep the aggregates when raw events are purged, unless asked', async () => {
       const store = await fresh()
       try {
@@ -371,8 +391,12 @@ export function rollupSuite(
           before.filter(([name]) => !raw.has(name)),
         )
         for (const [name, rows] of after) if (raw.has(name)) assert.deepEqual(rows, [], name)
+        // The aggregates are the purged events' only record: a rebuild would lose them, so it is refused.
+        assert.deepEqual(await store.rebuild(), {events: 0, purged: purged.events, rebuilt: false})
+        assertSame(await everyReport(store), after)
         const all = await store.purge(new Date(Date.now() + 60_000), {rollups: true})
         assert.ok(all.rollups > 0)
+        assert.deepEqual(await store.rebuild(), {events: 0, purged: 0, rebuilt: true})
         assert.deepEqual(await store.report({by: 'product', limit: 10}), [])
         assert.deepEqual(await store.active({period: 'day'}), [])
         assert.equal((await store.sessions({limit: 10})).sessions, 0)
