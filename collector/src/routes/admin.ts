@@ -1,4 +1,4 @@
-import type {FastifyInstance, onRequestAsyncHookHandler} from 'fastify'
+import type {FastifyInstance, FastifyRequest, onRequestAsyncHookHandler} from 'fastify'
 
 import type {Store} from '../store/store.js'
 
@@ -29,6 +29,15 @@ const PURGE_FIELDS: readonly string[] = ['older_than', 'deletions', 'rollups']
  * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
  * so that no second process ever writes the store.
  */
+/**
+ * A purge or rebuild of a large store runs for minutes: the idle-socket timeout (REQUEST_TIMEOUT_MS)
+ * would close its connection, and the operator would read "cannot reach the collector" while it runs
+ * on. Only for an authorized admin request, whose body is already in.
+ */
+function waitForTheAnswer(request: FastifyRequest): void {
+  request.raw.socket.setTimeout(0)
+}
+
 export async function adminRoutes(
   app: FastifyInstance,
   options: {authorize: onRequestAsyncHookHandler; store: Store},
@@ -36,6 +45,7 @@ export async function adminRoutes(
   const {authorize, store} = options
 
   app.post('/admin/purge', {onRequest: authorize}, async (request) => {
+    waitForTheAnswer(request)
     const body = (request.body ?? {}) as PurgeBody
     if (typeof body !== 'object' || Array.isArray(body)) {
       throw new HttpError(400, 'the body must be a JSON object (application/json), for example {"older_than": "365d"}')
@@ -70,6 +80,7 @@ export async function adminRoutes(
   })
 
   app.post('/admin/rebuild', {onRequest: authorize}, async (request) => {
+    waitForTheAnswer(request)
     const body = (request.body ?? {}) as {discard_purged?: unknown}
     const unknown =
       typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).find((key) => key !== 'discard_purged') : ''

@@ -147,6 +147,45 @@ export function hardeningSuite(name: string, makeStore: () => Promise<Store>): v
       assert.equal(logs.text.includes(SECRET), false)
     })
 
+    it('keeps an admin request open past the idle timeout while a long rebuild runs', async () => {
+      // A rebuild of a large store runs for minutes; here one made slow, behind a 1 s idle timeout.
+      const slow = new Proxy(store, {
+        get(target, key) {
+          if (key === 'rebuild') {
+            return async (...args: Parameters<Store['rebuild']>) => {
+              await sleep(2500)
+              return target.rebuild(...args)
+            }
+          }
+
+          const value = Reflect.get(target, key)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const patient = await startServer({
+        adminToken: TOKEN,
+        logger: false,
+        port: 0,
+        requestTimeoutMs: 1000,
+        store: slow,
+      })
+      try {
+        const auth = {authorization: `Bearer ${TOKEN}`}
+        const rebuilt = await send(`${patient.url}/admin/rebuild`, {body: '{}', headers: auth})
+        assert.equal(rebuilt.status, 200, rebuilt.text)
+        assert.equal(typeof rebuilt.json.events, 'number')
+        // Without the token, the connection keeps its timeout.
+        const idle = await rawRequest(
+          patient.port,
+          'POST /admin/rebuild HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n',
+          4000,
+        )
+        assert.ok(idle.closedAfterMs < 3000, `idle client held ${idle.closedAfterMs} ms`)
+      } finally {
+        await patient.close()
+      }
+    })
+
     it('closes a slow or idle client after the request timeout', async () => {
       // The server under test has a 1.5 s timeout; Node's default check interval (30 s) would miss it.
       const idle = await rawRequest(
