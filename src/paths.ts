@@ -47,10 +47,13 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
       return join(home, underHome, namespace)
     }
 
-    // Windows places them under APPDATA and LOCALAPPDATA, macOS and the others under the home.
-    const source = process.platform === 'win32' ? 'APPDATA or LOCALAPPDATA is' : 'HOME is'
+    // Windows places them under APPDATA and LOCALAPPDATA (else the home), the others under the home.
+    const [unset, set] =
+      process.platform === 'win32'
+        ? ['APPDATA, LOCALAPPDATA and the home folder are', 'set APPDATA and LOCALAPPDATA']
+        : ['HOME is', 'set HOME']
     throw new Error(
-      `there is no home directory to keep telemetry settings in (${source} empty or relative): set it, or ${envPrefix}_TELEMETRY_CONFIG_DIR and ${envPrefix}_TELEMETRY_CACHE_DIR`,
+      `there is no home directory to keep telemetry settings in (${unset} empty or relative): ${set}, or ${envPrefix}_TELEMETRY_CONFIG_DIR and ${envPrefix}_TELEMETRY_CACHE_DIR`,
     )
   }
 

@@ -26,10 +26,6 @@ interface PurgeBody {
 const PURGE_FIELDS: readonly string[] = ['older_than', 'deletions', 'rollups']
 
 /**
- * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
- * so that no second process ever writes the store.
- */
-/**
  * A purge or rebuild of a large store runs for minutes: the idle-socket timeout (REQUEST_TIMEOUT_MS)
  * would close its connection, and the operator would read "cannot reach the collector" while it runs
  * on. Only for an authorized admin request, whose body is already in.
@@ -37,6 +33,11 @@ const PURGE_FIELDS: readonly string[] = ['older_than', 'deletions', 'rollups']
 function waitForTheAnswer(request: FastifyRequest): void {
   request.raw.socket.setTimeout(0)
 }
+
+/**
+ * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
+ * so that no second process ever writes the store.
+ */
 
 export async function adminRoutes(
   app: FastifyInstance,
@@ -79,7 +80,7 @@ export async function adminRoutes(
     return {cutoff: cutoff.toISOString(), ...result}
   })
 
-  app.post('/admin/rebuild', {onRequest: authorize}, async (request) => {
+  app.post('/admin/rebuild', {onRequest: authorize}, async (request, reply) => {
     waitForTheAnswer(request)
     const body = (request.body ?? {}) as {discard_purged?: unknown}
     const unknown =
@@ -93,10 +94,10 @@ export async function adminRoutes(
     const {events, purged, rebuilt} = await store.rebuild({discardPurged: body.discard_purged === true})
     // The aggregates are the only record of purged events: rebuilding from what is left loses them.
     if (!rebuilt) {
-      throw new HttpError(
-        409,
-        `nothing was rebuilt: the aggregates count ${purged} events whose raw events were purged, and a rebuild would lose them for good; to rebuild anyway, send {"discard_purged": true} (telemetry-collector rebuild --discard-purged)`,
-      )
+      return reply.code(409).send({
+        error: `nothing was rebuilt: the aggregates count ${purged} events whose raw events were purged, and a rebuild would lose them for good; to rebuild anyway, send {"discard_purged": true} (telemetry-collector rebuild --discard-purged)`,
+        purged,
+      })
     }
 
     request.log.info({discarded: purged, events}, 'rebuilt')

@@ -12,6 +12,7 @@ import {type DayRow, daySpan, partsOf, summedRows, withEventDays} from './rollup
 import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delta.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
+import {type PeriodTotal} from './rollup/rebuild-check.js'
 import {propertyDims, TOTAL_DIM} from './rollup/rows.js'
 import {closedTallies, mergeCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 import {mergeRow} from './sqlite-rollups.js'
@@ -90,17 +91,6 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
     private readonly dict: Dictionary,
   ) {
     this.property = propertyDims(dict)
-  }
-
-  /** Events counted in the day aggregates (deleted instances' events are subtracted from them). */
-  async aggregatedEvents(client: pg.PoolClient): Promise<number> {
-    const total = this.dict.idOf(TOTAL_DIM)
-    if (total === undefined) return 0
-    const {rows} = await client.query<{n: string}>(
-      `SELECT COALESCE(SUM(events), 0)::text AS n FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = $1`,
-      [total],
-    )
-    return Number(rows[0].n)
   }
 
   /**
@@ -239,6 +229,16 @@ export class PostgresRollups implements Omit<RollupReader, 'rawFacts'> {
       [days, dim, this.dict.idOf(OTHER) ?? 0],
     )
     return rows
+  }
+
+  /** Each day's, week's and month's events (see rollup/rebuild-check.ts). */
+  async periodTotals(client: pg.PoolClient): Promise<PeriodTotal[]> {
+    // The id from the table, not the dictionary: another collector may have folded everything.
+    const {rows} = await client.query<{events: string; period: number}>(
+      'SELECT period, SUM(events)::text AS events FROM agg WHERE level = 0 AND dim = (SELECT id FROM strings WHERE value = $1) GROUP BY period',
+      [TOTAL_DIM],
+    )
+    return rows.map((r) => ({events: Number(r.events), period: r.period}))
   }
 
   async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {

@@ -13,12 +13,14 @@ import {
 } from './postgres-rollups.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
+import {DAY_MS} from './report/time.js'
 import {Aggregator, CHUNK_EVENTS, QUIET_MS} from './rollup/aggregator.js'
 import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries} from './rollup/query.js'
+import {lostOnRebuild} from './rollup/rebuild-check.js'
 import {AGG_TABLES, FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {
@@ -414,10 +416,12 @@ export class PostgresStore implements Store {
       await client.query('SELECT watermark FROM aggregator FOR UPDATE')
       // Events above the horizon are neither aggregated nor counted here.
       const {watermark} = await this.foldAll(client)
-      const {rows} = await client.query<{n: string}>('SELECT COUNT(*)::text AS n FROM events WHERE id <= $1', [
-        watermark,
-      ])
-      const purged = Math.max(0, (await this.rollups.aggregatedEvents(client)) - Number(rows[0].n))
+      const {rows} = await client.query<{day: number; n: number}>(
+        `SELECT (ts / ${DAY_MS})::int AS day, COUNT(*)::int AS n FROM events WHERE id <= $1 GROUP BY 1`,
+        [watermark],
+      )
+      const perDay = new Map(rows.map((r) => [r.day, r.n]))
+      const purged = lostOnRebuild(await this.rollups.periodTotals(client), perDay)
       if (purged > 0 && !options.discardPurged) return {events: 0, purged, rebuilt: false}
       for (const table of AGG_TABLES) {
         // eslint-disable-next-line no-await-in-loop -- one table after another

@@ -12,6 +12,7 @@ import {type AggDelta, type DayKept, dayKept, type RowDelta} from './rollup/delt
 import {encodeSorted, sortedDistinct, updateSet} from './rollup/instance-set.js'
 import {WEEK} from './rollup/periods.js'
 import {type AggRow, type RollupReader, type ValueTotal} from './rollup/query.js'
+import {type PeriodTotal} from './rollup/rebuild-check.js'
 import {propertyDims, TOTAL_DIM} from './rollup/rows.js'
 import {closedTallies, mergeCounts, sumCounts, type TallyChange, tallyChanges} from './rollup/tally-sets.js'
 
@@ -156,16 +157,6 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
     }
   }
 
-  /** Events counted in the day aggregates (deleted instances' events are subtracted from them). */
-  aggregatedEvents(): number {
-    const total = this.dict.idOf(TOTAL_DIM)
-    if (total === undefined) return 0
-    return this.db
-      .prepare(`SELECT COALESCE(SUM(events), 0) FROM agg WHERE period < ${WEEK} AND level = 0 AND dim = ?`)
-      .pluck()
-      .get(total) as number
-  }
-
   /**
    * Apply a delta inside the caller's transaction, rows in key order, capping properties (see
    * rollup/cap.ts). `removed`: the deleted instance, taken out of the sets of the rows it touched.
@@ -266,6 +257,16 @@ export class SqliteRollups implements Omit<RollupReader, 'closedThrough' | 'rawF
         `SELECT period, value FROM agg WHERE period IN (${list(days.length)}) AND level = 0 AND dim = ? AND value != ?`,
       )
       .all(...days, dim, this.dict.idOf(OTHER) ?? 0) as {period: number; value: number}[]
+  }
+
+  /** Each day's, week's and month's events (see rollup/rebuild-check.ts). */
+  periodTotals(): PeriodTotal[] {
+    // The id from the table, not the dictionary: this process may not have folded anything yet.
+    return this.db
+      .prepare(
+        'SELECT period, SUM(events) AS events FROM agg WHERE level = 0 AND dim = (SELECT id FROM strings WHERE value = ?) GROUP BY period',
+      )
+      .all(TOTAL_DIM) as PeriodTotal[]
   }
 
   async rows(periods: number[], level: number, dim: number, values?: number[]): Promise<AggRow[]> {

@@ -9,6 +9,7 @@ import {type Dictionary, MissingString} from './dictionary.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {type Fact} from './report/facts.js'
 import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
+import {DAY_MS} from './report/time.js'
 import {CHUNK_EVENTS} from './rollup/aggregator.js'
 import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
 import {advance, startingClosedThrough} from './rollup/close.js'
@@ -16,6 +17,7 @@ import {type AggDelta} from './rollup/delta.js'
 import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
 import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
 import {RollupQueries, type RollupReader} from './rollup/query.js'
+import {lostOnRebuild} from './rollup/rebuild-check.js'
 import {AGG_TABLES, FIXED_STRINGS, type IdOf, isFixedString, stringsOf} from './rollup/rows.js'
 import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {SqliteAggregatorThread} from './sqlite-aggregator-thread.js'
@@ -409,8 +411,8 @@ export class SqliteStore implements Store {
     if (this.thread) return this.thread.call('rebuild', options)
     const tx = this.transaction((): RebuildResult => {
       this.catchUpSync()
-      const raw = this.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number
-      const purged = Math.max(0, this.rollups.aggregatedEvents() - raw)
+      const perDay = this.db.prepare(`SELECT ts / ${DAY_MS} AS day, COUNT(*) FROM events GROUP BY day`).raw().all()
+      const purged = lostOnRebuild(this.rollups.periodTotals(), new Map(perDay as [number, number][]))
       if (purged > 0 && !options.discardPurged) return {events: 0, purged, rebuilt: false}
       for (const table of AGG_TABLES) this.db.exec(`DELETE FROM ${table}`)
       this.db.prepare('UPDATE aggregator SET watermark = 0, closed_through = NULL').run()

@@ -445,6 +445,17 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       assert.equal(rebuild.status, 200, rebuild.text)
       assert.equal(rebuild.json.events, await store.countEvents())
       assert.equal((await send(`${url}/admin/rebuild`, {body: '{}'})).status, 401)
+      // Once raw events are purged, the aggregates are their only record: a rebuild is refused.
+      await postJson(events(), commandMessage())
+      const stored = await store.countEvents()
+      await store.purge(new Date(Date.now() + 60_000))
+      const refused = await send(`${url}/admin/rebuild`, {body: '{}', headers: auth})
+      assert.equal(refused.status, 409, refused.text)
+      assert.equal(refused.json.purged, stored)
+      assert.match(
+        refused.json.error,
+        /^nothing was rebuilt: the aggregates count \d+ events whose raw events were purged/,
+      )
       for (const bad of ['{"discard_purged": 1}', '{"discard": true}', '[]', '"yes"']) {
         const r = await send(`${url}/admin/rebuild`, {body: bad, headers: auth})
         assert.equal(r.status, 400, bad)

@@ -370,6 +370,22 @@ export function rollupSuite(
       }
     })
 
+    it('are rebuilt without asking after purge --rollups removed aggregates whose raw events are kept', async () => {
+      const store = await fresh()
+      try {
+        await ingest(store, batches)
+        const expected = await everyReport(store)
+        // Every raw event was received now: the cutoff, mid-fleet by their own time, removes aggregates only.
+        const middle = [...facts].sort((a, b) => a.ts - b.ts)[Math.floor(facts.length / 2)].ts
+        const purged = await store.purge(new Date(middle), {rollups: true})
+        assert.deepEqual([purged.events > 0, purged.rollups > 0], [false, true])
+        assert.deepEqual(await store.rebuild(), {events: facts.length, purged: 0, rebuilt: true})
+        assertSame(await everyReport(store), expected)
+      } finally {
+        await store.close()
+      }
+    })
+
     it('keep the aggregates when raw events are purged, unless asked', async () => {
       const store = await fresh()
       try {
