@@ -15,6 +15,11 @@ export function parseDuration(text: string): number {
   return ms
 }
 
+interface RebuildBody {
+  /** Rebuild even when the aggregates count purged events (they are lost). */
+  discard_purged?: boolean
+}
+
 interface PurgeBody {
   /** Also remove deletion records and tombstones older than the cutoff. */
   deletions?: boolean
@@ -23,7 +28,31 @@ interface PurgeBody {
   rollups?: boolean
 }
 
-const PURGE_FIELDS: readonly string[] = ['older_than', 'deletions', 'rollups']
+/**
+ * An admin request's body: a JSON object of known fields only (a misspelt option would otherwise be
+ * ignored, and the request do what was not asked), `flags` booleans.
+ */
+function adminBody<T>(
+  body: unknown,
+  spec: {example: string; fields: readonly string[]; flags: readonly string[]; what: string},
+): T {
+  const given = (body ?? {}) as Record<string, unknown>
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw new HttpError(400, `the body must be a JSON object (application/json), for example ${spec.example}`)
+  }
+
+  const unknown = Object.keys(given).find((key) => !spec.fields.includes(key))
+  if (unknown !== undefined) {
+    throw new HttpError(400, `unknown field ${JSON.stringify(unknown)}: ${spec.what} takes ${spec.fields.join(', ')}`)
+  }
+
+  for (const flag of spec.flags) {
+    if (given[flag] !== undefined && typeof given[flag] !== 'boolean')
+      throw new HttpError(400, `${flag} must be a boolean`)
+  }
+
+  return given as T
+}
 
 /**
  * A purge or rebuild of a large store runs for minutes: the idle-socket timeout (REQUEST_TIMEOUT_MS)
@@ -38,7 +67,6 @@ function waitForTheAnswer(request: FastifyRequest): void {
  * POST /admin/purge and POST /admin/rebuild: retention and repair through the running server,
  * so that no second process ever writes the store.
  */
-
 export async function adminRoutes(
   app: FastifyInstance,
   options: {authorize: onRequestAsyncHookHandler; store: Store},
@@ -47,24 +75,14 @@ export async function adminRoutes(
 
   app.post('/admin/purge', {onRequest: authorize}, async (request) => {
     waitForTheAnswer(request)
-    const body = (request.body ?? {}) as PurgeBody
-    if (typeof body !== 'object' || Array.isArray(body)) {
-      throw new HttpError(400, 'the body must be a JSON object (application/json), for example {"older_than": "365d"}')
-    }
-
-    // A misspelt option would otherwise purge without doing what was asked.
-    const unknown = Object.keys(body).find((key) => !PURGE_FIELDS.includes(key))
-    if (unknown !== undefined) {
-      throw new HttpError(400, `unknown field ${JSON.stringify(unknown)}: a purge takes ${PURGE_FIELDS.join(', ')}`)
-    }
-
+    const body = adminBody<PurgeBody>(request.body, {
+      example: '{"older_than": "365d"}',
+      fields: ['older_than', 'deletions', 'rollups'],
+      flags: ['deletions', 'rollups'],
+      what: 'a purge',
+    })
     if (typeof body.older_than !== 'string') {
       throw new HttpError(400, 'older_than is required, for example {"older_than": "365d"}')
-    }
-
-    for (const flag of ['deletions', 'rollups'] as const) {
-      if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
-        throw new HttpError(400, `${flag} must be a boolean`)
     }
 
     let ms: number
@@ -82,15 +100,12 @@ export async function adminRoutes(
 
   app.post('/admin/rebuild', {onRequest: authorize}, async (request, reply) => {
     waitForTheAnswer(request)
-    const body = (request.body ?? {}) as {discard_purged?: unknown}
-    const unknown =
-      typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).find((key) => key !== 'discard_purged') : ''
-    if (unknown !== undefined) {
-      throw new HttpError(400, 'a rebuild takes a JSON object with at most one field, discard_purged (a boolean)')
-    }
-
-    if (body.discard_purged !== undefined && typeof body.discard_purged !== 'boolean')
-      throw new HttpError(400, 'discard_purged must be a boolean')
+    const body = adminBody<RebuildBody>(request.body, {
+      example: '{"discard_purged": true}',
+      fields: ['discard_purged'],
+      flags: ['discard_purged'],
+      what: 'a rebuild',
+    })
     const {events, purged, rebuilt} = await store.rebuild({discardPurged: body.discard_purged === true})
     // The aggregates are the only record of purged events: rebuilding from what is left loses them.
     if (!rebuilt) {
