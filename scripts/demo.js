@@ -5,6 +5,7 @@
 // commands; a flush; the report; `telemetry off` and `on`; `telemetry delete` and its receipt.
 // It ends by itself, and removes everything it created on every path, Ctrl-C included.
 import {spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -17,6 +18,9 @@ const COLLECTOR = join(root, 'collector', 'bin', 'telemetry-collector.js')
 const work = mkdtempSync(join(tmpdir(), 'telemetry-demo-'))
 const store = join(work, 'telemetry.db')
 const cacheDir = join(work, 'cache', 'chef', 'telemetry')
+// The demo collector's admin token: reports are asked of the running server, which holds them.
+const adminEnv = {...process.env, COLLECTOR_ADMIN_TOKEN: randomBytes(24).toString('hex')}
+let collectorUrl = ''
 /** @type {import('node:child_process').ChildProcess | undefined} */
 let collector
 let collectorLog = ''
@@ -47,6 +51,7 @@ const say = (text = '') => console.log(text)
 
 async function startCollector() {
   collector = spawn(process.execPath, [COLLECTOR, 'serve', '--port', '0', '--store', store, '--log-level', 'warn'], {
+    env: adminEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Its logs are JSON lines for machines: kept, shown only if it fails to start.
@@ -64,6 +69,7 @@ async function startCollector() {
 
 async function main() {
   const url = await startCollector()
+  collectorUrl = url
   say(`A collector listens on ${url}, storing into a temporary SQLite file.`)
   say('The example CLI "mycli" ships the plugin; its home is a temporary folder, not yours.\n')
   mkdirSync(join(work, 'home'))
@@ -154,7 +160,7 @@ const COMMAND_LABELS = {
 }
 
 async function report(args, label) {
-  const result = await run(COLLECTOR, ['report', '--store', store, ...args, '--json'])
+  const result = await run(COLLECTOR, ['report', '--url', collectorUrl, ...args, '--json'], adminEnv)
   if (result.code !== 0) throw new Error(`report failed: ${result.stderr}`)
   const {rows} = JSON.parse(result.stdout)
   say(`$ telemetry-collector report ${args.join(' ')}`)

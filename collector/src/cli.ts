@@ -12,7 +12,7 @@ import {rateLimitsFromSettings} from './rate-limits.js'
 import {parseDuration} from './routes/admin.js'
 import {parseActiveQuery, parsePropertiesQuery, parseReportQuery, parseSessionsQuery} from './routes/report.js'
 import {startServer} from './server.js'
-import {assertNotDirectory, assertStoreExists, resolveStoreLocation} from './store/location.js'
+import {assertNotDirectory, resolveStoreLocation} from './store/location.js'
 import {isPostgresUrl, openStore} from './store/open.js'
 
 export {parseDuration} from './routes/admin.js'
@@ -32,11 +32,12 @@ Commands:
            --rate-limit-events <max>/<window>     per client address (default 1200/1m; off)
            --rate-limit-auth <max>/<window>       failed admin authentications (default 10/15m; off)
            --trust-proxy <addrs>                  proxies whose X-Forwarded-For names the client
-  report   Print a report from the store (a SQLite file is opened read-only: safe while the server runs).
-           --store, --by <dimension> (default command): product, version, command, event, outcome, error,
-           os, arch, ci, node, day, week, month, flag, suggestion or property.<name>;
-           filters --product, --version, --command, --event, --outcome, --from YYYY-MM-DD, --to YYYY-MM-DD;
-           --limit <n>, --json
+  report   Print a report from the running collector (GET /report with COLLECTOR_ADMIN_TOKEN), so that
+           it holds every event the collector acknowledged.
+           --url <collector URL> (default http://127.0.0.1:8080), --by <dimension> (default command):
+           product, version, command, event, outcome, error, os, arch, ci, node, day, week, month, flag,
+           suggestion or property.<name>; filters --product, --version, --command, --event, --outcome,
+           --from YYYY-MM-DD, --to YYYY-MM-DD; --limit <n>, --json
   report active    Active instances per period: --period day|week|month, --product, --from, --to, --json
   report sessions  Commands per session and the commands run next: --product, --from, --to, --limit, --json
   report properties  The property names each custom event carried: --event, --from, --to, --json
@@ -48,8 +49,8 @@ Commands:
            --discard-purged
 
 Every command answers --help.
-Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes, at least 32 characters; purge
-and rebuild send it), COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url),
+Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes, at least 32 characters; report,
+purge and rebuild send it), COLLECTOR_STORE (default for --store), COLLECTOR_URL (default for --url),
 COLLECTOR_RATE_LIMIT_DELETIONS, COLLECTOR_RATE_LIMIT_EVENTS, COLLECTOR_RATE_LIMIT_AUTH,
 COLLECTOR_TRUST_PROXY (defaults for the flags of the same names).`
 
@@ -100,12 +101,12 @@ function formatSessions(report: SessionsReport): string {
   return `${report.sessions} sessions\n\n${lengths}\n\n${next}`
 }
 
-/** POST to an admin route of the running collector. */
-async function admin(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
+/** Ask the running collector: a report (GET) or an admin operation (POST), with the admin token. */
+async function callServer(url: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const token = process.env.COLLECTOR_ADMIN_TOKEN
   if (!token) throw new Error("set COLLECTOR_ADMIN_TOKEN to the running collector's admin token")
   const target = new URL(path, url)
-  const payload = JSON.stringify(body)
+  const payload = body === undefined ? undefined : JSON.stringify(body)
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest
   const {status, text} = await new Promise<{status: number; text: string}>((resolve, reject) => {
     const req = send(
@@ -113,10 +114,11 @@ async function admin(url: string, path: string, body: unknown): Promise<Record<s
       {
         headers: {
           authorization: `Bearer ${token}`,
-          'content-length': Buffer.byteLength(payload),
-          'content-type': 'application/json',
+          ...(payload === undefined
+            ? {}
+            : {'content-length': Buffer.byteLength(payload), 'content-type': 'application/json'}),
         },
-        method: 'POST',
+        method: payload === undefined ? 'GET' : 'POST',
       },
       (res) => {
         let data = ''
@@ -248,6 +250,17 @@ async function serve(args: string[]): Promise<void> {
   })
 }
 
+const REPORT_PATHS = {
+  active: '/report/active',
+  properties: '/report/properties',
+  rows: '/report',
+  sessions: '/report/sessions',
+}
+
+/**
+ * A report from the running collector (GET /report...), so that it holds every event the
+ * collector acknowledged: only the server sees its own store whole (see docs/operators.md).
+ */
 async function report(args: string[]): Promise<void> {
   const kind = args[0] === 'active' || args[0] === 'sessions' || args[0] === 'properties' ? args[0] : 'rows'
   const {values} = parseOptions(kind === 'rows' ? args : args.slice(1), {
@@ -262,57 +275,47 @@ async function report(args: string[]): Promise<void> {
     product: {type: 'string'},
     store: {type: 'string'},
     to: {type: 'string'},
+    url: {type: 'string'},
     version: {type: 'string'},
   })
-  const {json, store: location, ...given} = values
-  const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+  const {json, store, url, ...given} = values
+  if (store !== undefined) {
+    throw new Error('report asks the running collector: give --url (or COLLECTOR_URL), not --store')
+  }
+
+  const filters = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Record<string, string>
+  // Checked here first, so that a mistyped option is refused in the CLI's words without a server.
   const parse = {
     active: parseActiveQuery,
     properties: parsePropertiesQuery,
     rows: parseReportQuery,
     sessions: parseSessionsQuery,
   }[kind]
-  const query = parse(filters)
-  const where = resolveStoreLocation(location)
-  assertStoreExists(where)
-  const store = await openStore(where, isPostgresUrl(where) ? {} : {sqlite: {readonly: true}})
-  try {
-    let answer: Record<string, unknown>
-    let text: string
-    switch (kind) {
-      case 'active': {
-        const rows = await store.active(query as ReturnType<typeof parseActiveQuery>)
-        answer = {...query, rows}
-        text = formatActive(rows)
-        break
-      }
-
-      case 'properties': {
-        const rows = await store.properties(query as ReturnType<typeof parsePropertiesQuery>)
-        answer = {...query, rows}
-        text = formatProperties(rows)
-        break
-      }
-
-      case 'sessions': {
-        const result = await store.sessions(query as ReturnType<typeof parseSessionsQuery>)
-        answer = {...query, ...result}
-        text = formatSessions(result)
-        break
-      }
-
-      default: {
-        const q = query as ReturnType<typeof parseReportQuery>
-        const rows = await store.report(q)
-        answer = {...q, rows}
-        text = formatTable(rows, q.by)
-      }
+  parse(filters)
+  const answer = await callServer(collectorUrl(url), `${REPORT_PATHS[kind]}?${new URLSearchParams(filters)}`)
+  let text: string
+  switch (kind) {
+    case 'active': {
+      text = formatActive(answer.rows as ActiveRow[])
+      break
     }
 
-    process.stdout.write(json ? `${JSON.stringify(answer, null, 2)}\n` : `${text}\n`)
-  } finally {
-    await store.close()
+    case 'properties': {
+      text = formatProperties(answer.rows as PropertyRow[])
+      break
+    }
+
+    case 'sessions': {
+      text = formatSessions(answer as unknown as SessionsReport)
+      break
+    }
+
+    default: {
+      text = formatTable(answer.rows as ReportRow[], String(answer.by))
+    }
   }
+
+  process.stdout.write(json ? `${JSON.stringify(answer, null, 2)}\n` : `${text}\n`)
 }
 
 function collectorUrl(value: string | undefined): string {
@@ -328,7 +331,7 @@ async function purge(args: string[]): Promise<void> {
   })
   if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
   parseDuration(values['older-than'])
-  const result = await admin(collectorUrl(values.url), '/admin/purge', {
+  const result = await callServer(collectorUrl(values.url), '/admin/purge', {
     deletions: values.deletions,
     older_than: values['older-than'],
     rollups: values.rollups,
@@ -343,7 +346,7 @@ async function purge(args: string[]): Promise<void> {
 async function rebuild(args: string[]): Promise<void> {
   const {values} = parseOptions(args, {'discard-purged': {default: false, type: 'boolean'}, url: {type: 'string'}})
   const body = values['discard-purged'] ? {discard_purged: true} : {}
-  const result = await admin(collectorUrl(values.url), '/admin/rebuild', body)
+  const result = await callServer(collectorUrl(values.url), '/admin/rebuild', body)
   const discarded =
     Number(result.discarded) > 0 ? `; the aggregates of ${result.discarded} purged events were discarded` : ''
   process.stdout.write(`rebuilt the aggregates from ${result.events} events${discarded}\n`)

@@ -82,10 +82,12 @@ describe('collector process', () => {
     }
   })
 
-  it('prints reports from the store file while the server runs, and purges and rebuilds through it', async () => {
+  it('prints reports, purges and rebuilds through the running server; a report holds every event just acknowledged', async () => {
     const file = join(dir, 'report.db')
     const token = 't0ken-of-at-least-thirty-two-characters'
     const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: token})
+    const report = (args: string[], adminToken = token) =>
+      runCli(['report', ...args, '--url', collector.url], {COLLECTOR_ADMIN_TOKEN: adminToken})
     try {
       await send(`${collector.url}/events`, {
         body: JSON.stringify([
@@ -96,14 +98,14 @@ describe('collector process', () => {
         ]),
       })
 
-      const table = await runCli(['report', '--store', file, '--product', 'alpha', '--by', 'command'])
+      const table = await report(['--product', 'alpha', '--by', 'command'])
       assert.equal(table.code, 0, table.stderr)
       const lines = table.stdout.trimEnd().split('\n')
       assert.match(lines[0], /^command\s+events\s+instances\s+failures\s+p50_ms\s+p90_ms\s+p99_ms$/)
       assert.match(lines[2], /^deploy\s+3\s+3\s+0\s+12\.1\s+12\.1\s+12\.1$/)
       assert.match(lines[3], /^init\s+2\s+2\s+2\s/)
 
-      const json = await runCli(['report', '--store', file, '--by', 'product', '--json'])
+      const json = await report(['--by', 'product', '--json'])
       assert.deepEqual(
         JSON.parse(json.stdout).rows.map((r: {events: number; key: string}) => [r.key, r.events]),
         [
@@ -115,23 +117,34 @@ describe('collector process', () => {
       // The CLI answers what the route answers.
       const route = await send(`${collector.url}/report?by=product`, {headers: {authorization: `Bearer ${token}`}})
       assert.deepEqual(JSON.parse(json.stdout), route.json)
-      const active = await runCli(['report', 'active', '--store', file, '--period', 'month', '--json'])
+      const active = await report(['active', '--period', 'month', '--json'])
       assert.equal(JSON.parse(active.stdout).rows[0].instances, 7)
-      const sessions = await runCli(['report', 'sessions', '--store', file])
+      const sessions = await report(['sessions'])
       assert.match(sessions.stdout, /^6 sessions/)
-      const properties = await runCli(['report', 'properties', '--store', file])
+      const properties = await report(['properties'])
       assert.match(properties.stdout, /^event\s+property\s+events\n-+\s+-+\s+-+\nbox_added\s+box\s+1\n$/)
-      const propertiesJson = await runCli(['report', 'properties', '--store', file, '--json'])
+      const propertiesJson = await report(['properties', '--json'])
       const propertiesRoute = await send(`${collector.url}/report/properties`, {
         headers: {authorization: `Bearer ${token}`},
       })
       assert.deepEqual(JSON.parse(propertiesJson.stdout), propertiesRoute.json)
 
-      const bad = await runCli(['report', '--store', file, '--by', 'user'])
+      const bad = await report(['--by', 'user'])
       assert.equal(bad.code, 1)
       assert.match(bad.stderr, /by must be one of/)
-      const missing = await runCli(['report', '--store', join(dir, 'typo.db')])
-      assert.equal(missing.code, 1)
+      // The store itself is not for report: only the server sees what it acknowledged.
+      const byStore = await runCli(['report', '--store', file], {COLLECTOR_ADMIN_TOKEN: token})
+      assert.equal(byStore.code, 1)
+      assert.match(byStore.stderr, /report asks the running collector: give --url/)
+      const untokened = await report(['--by', 'product'], '')
+      assert.equal(untokened.code, 1)
+      assert.match(untokened.stderr, /set COLLECTOR_ADMIN_TOKEN/)
+      const wrongToken = await report(['--by', 'product'], 'y'.repeat(40))
+      assert.equal(wrongToken.code, 1)
+      assert.match(wrongToken.stderr, /the collector answered 401/)
+      const noServer = await runCli(['report', '--url', 'http://127.0.0.1:9'], {COLLECTOR_ADMIN_TOKEN: token})
+      assert.equal(noServer.code, 1)
+      assert.match(noServer.stderr, /cannot reach the collector at http:\/\/127\.0\.0\.1:9/)
 
       const env = {COLLECTOR_ADMIN_TOKEN: token}
       const keep = await runCli(['purge', '--url', collector.url, '--older-than', '365d'], env)
@@ -147,14 +160,14 @@ describe('collector process', () => {
       assert.equal(refused.code, 1)
       assert.match(refused.stderr, /nothing was rebuilt: the aggregates count 7 events whose raw events were purged/)
       assert.match(refused.stderr, /rebuild --discard-purged/)
-      assert.equal(JSON.parse((await runCli(['report', '--store', file, '--json'])).stdout).rows.length, 3)
+      assert.equal(JSON.parse((await report(['--json'])).stdout).rows.length, 3)
       const discarded = await runCli(['rebuild', '--url', collector.url, '--discard-purged'], env)
       assert.equal(discarded.code, 0, discarded.stderr)
       assert.equal(
         discarded.stdout,
         'rebuilt the aggregates from 0 events; the aggregates of 7 purged events were discarded\n',
       )
-      assert.deepEqual(JSON.parse((await runCli(['report', '--store', file, '--json'])).stdout).rows, [])
+      assert.deepEqual(JSON.parse((await report(['--json'])).stdout).rows, [])
       const wrong = await runCli(['purge', '--url', collector.url, '--older-than', '1d'], {COLLECTOR_ADMIN_TOKEN: 'x'})
       assert.equal(wrong.code, 1)
       assert.match(wrong.stderr, /401/)
@@ -185,7 +198,8 @@ describe('collector process', () => {
 
     assert.equal(existsSync(join(dir, 'bad-cap.db')), false)
     const file = join(dir, 'cap.db')
-    const collector = await startCollector(['--store', file, '--property-cap', '2'])
+    const token = 't0ken-of-at-least-thirty-two-characters'
+    const collector = await startCollector(['--store', file, '--property-cap', '2'], {COLLECTOR_ADMIN_TOKEN: token})
     try {
       // Boxes sent 4, 3, 2 and 1 times on one day: two kept, the other two counted together.
       const boxes = ['debian', 'debian', 'debian', 'debian', 'alpine', 'alpine', 'alpine', 'arch', 'arch', 'nixos']
@@ -193,7 +207,9 @@ describe('collector process', () => {
         commandMessage({payload: {event: 'box_added', properties: {box}}, timestamp: '2026-11-02T10:00:00.000Z'}),
       )
       assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(messages)})).status, 200)
-      const report = await runCli(['report', '--store', file, '--by', 'property.box', '--json'])
+      const report = await runCli(['report', '--url', collector.url, '--by', 'property.box', '--json'], {
+        COLLECTOR_ADMIN_TOKEN: token,
+      })
       assert.equal(report.code, 0, report.stderr)
       const {rows} = JSON.parse(report.stdout) as {rows: {events: number; key: string}[]}
       assert.deepEqual(
@@ -230,9 +246,8 @@ describe('collector process', () => {
     const file = join(dir, 'refusals.db')
     const cases: [string[], RegExp][] = [
       // The HTTP routes refuse a repeated parameter; the CLI kept the last one.
-      [['report', '--by', 'day', '--by', 'week', '--store', file], /--by is given twice/],
-      [['report', 'active', '--period', 'day', '--period', 'week', '--store', file], /--period is given twice/],
-      [['report', '--store', dir], /is a directory: give --store the SQLite file/],
+      [['report', '--by', 'day', '--by', 'week'], /--by is given twice/],
+      [['report', 'active', '--period', 'day', '--period', 'week'], /--period is given twice/],
       [['serve', '--port', '0', '--store', dir], /is a directory: give --store the SQLite file/],
       [['serve', '--log-level', 'loud', '--store', file], /invalid --log-level loud: one of fatal, error/],
     ]

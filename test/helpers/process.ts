@@ -72,7 +72,7 @@ export function spawnAndCollect(command: string, args: string[], options: SpawnO
 }
 
 export interface Collector {
-  /** Runs `telemetry-collector <args>` against the same store, to its end. */
+  /** Runs `telemetry-collector <args> --url <its URL>` (report, purge, rebuild), to its end. */
   cli(args: string[]): Promise<Finished>
   stop(): Promise<void>
   url: string
@@ -96,7 +96,7 @@ export async function startCollector(store: string, env: NodeJS.ProcessEnv = {})
   })
   return {
     cli: (args) =>
-      spawnAndCollect(process.execPath, [COLLECTOR, ...args, '--store', store], {env: {...process.env, ...env}}),
+      spawnAndCollect(process.execPath, [COLLECTOR, ...args, '--url', url], {env: {...process.env, ...env}}),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       await exited
