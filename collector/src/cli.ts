@@ -3,8 +3,10 @@ import {request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import {parseArgs, type ParseArgsConfig} from 'node:util'
 
-import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './store/store.js'
+import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './analytics/types.js'
 
+import {Analytics} from './analytics/engine.js'
+import {analyticsPathFor} from './analytics/location.js'
 import {assertStrongAdminToken} from './auth.js'
 import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {HttpError} from './errors.js'
@@ -26,8 +28,14 @@ Commands:
            --store <path|url>  SQLite file (default ./telemetry.db) or postgres:// URL
            --log-level <lvl>   fatal|error|warn|info|debug|trace|silent (default info; logs go to stderr)
            --sqlite-sync <m>   full (default) or normal
-           --property-cap <n>  values a custom property keeps per day, the rest counted as "(other)"
-                               (default: the store's, 100 for a new one; a change re-ranks every stored day)
+           --analytics <path>  the analytics engine's DuckDB file (default: beside a SQLite store,
+                               <store>.analytics.duckdb; ./telemetry-analytics.duckdb for PostgreSQL)
+           --analytics-memory <size>   the engine's memory limit (default 1GB)
+           --analytics-threads <n>     the engine's threads (default 2)
+           --min-instances <n>  report rows backed by fewer distinct instances are folded into
+                               "(other)" (default 3; 1 shows every row)
+           --compact-after <s>  seconds after a deletion or purge before the engine's file is
+                               rewritten without the deleted rows (default 60, at most 900)
            --rate-limit-deletions <max>/<window>  per client address (default 30/1m; off)
            --rate-limit-events <max>/<window>     per client address (default 1200/1m; off)
            --rate-limit-auth <max>/<window>       failed admin authentications (default 10/15m; off)
@@ -43,10 +51,9 @@ Commands:
   report properties  The property names each custom event carried: --event, --from, --to, --json
   purge    Delete events received longer ago than a retention period, through the running server.
            --older-than <n>s|m|h|d|w (for example 365d), --deletions (also older deletion records),
-           --rollups (also older aggregates), --url <collector URL> (default http://127.0.0.1:8080)
-  rebuild  Recompute the aggregates from the raw events, through the running server. --url;
-           refused when raw events were purged (the aggregates are then their only record), unless
-           --discard-purged
+           --url <collector URL> (default http://127.0.0.1:8080)
+  rebuild  Recreate the analytics engine's data from the store of record, through the running server.
+           --url
 
 Every command answers --help.
 Environment: COLLECTOR_ADMIN_TOKEN (enables the report and admin routes, at least 32 characters; report,
@@ -164,10 +171,14 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 async function serve(args: string[]): Promise<void> {
   const {values} = parseOptions(args, {
+    analytics: {type: 'string'},
+    'analytics-memory': {default: '1GB', type: 'string'},
+    'analytics-threads': {default: '2', type: 'string'},
+    'compact-after': {default: '60', type: 'string'},
     host: {default: '127.0.0.1', type: 'string'},
     'log-level': {default: 'info', type: 'string'},
+    'min-instances': {default: '3', type: 'string'},
     port: {default: '8080', type: 'string'},
-    'property-cap': {type: 'string'},
     'rate-limit-auth': {type: 'string'},
     'rate-limit-deletions': {type: 'string'},
     'rate-limit-events': {type: 'string'},
@@ -183,9 +194,13 @@ async function serve(args: string[]): Promise<void> {
 
   if (values['sqlite-sync'] !== 'full' && values['sqlite-sync'] !== 'normal')
     throw new Error('--sqlite-sync must be full or normal')
-  const propertyCap = values['property-cap'] === undefined ? undefined : Number(values['property-cap'])
-  if (propertyCap !== undefined && (!Number.isInteger(propertyCap) || propertyCap < 1 || propertyCap > 100_000))
-    throw new Error(`invalid --property-cap ${values['property-cap']}: a whole number from 1 to 100000`)
+  const minInstances = wholeNumber('min-instances', values['min-instances'], 1, 1_000_000)
+  const threads = wholeNumber('analytics-threads', values['analytics-threads'], 1, 256)
+  const compactAfterSeconds = wholeNumber('compact-after', values['compact-after'], 0, 900)
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(values['analytics-memory'])) {
+    throw new Error(`invalid --analytics-memory ${values['analytics-memory']}: a size such as 512MB or 2GB`)
+  }
+
   const adminToken = process.env.COLLECTOR_ADMIN_TOKEN || undefined
   // Checked before the store opens: a refused start leaves no file behind.
   if (adminToken) assertStrongAdminToken(adminToken)
@@ -197,23 +212,41 @@ async function serve(args: string[]): Promise<void> {
   const trustProxy = values['trust-proxy'] ?? process.env.COLLECTOR_TRUST_PROXY
   const location = resolveStoreLocation(values.store)
   assertNotDirectory(location)
+  // Every file the collector makes (the store, the engine's file and their journals) is its owner's only.
+  process.umask(0o077)
   const created = !isPostgresUrl(location) && !existsSync(location)
-  const store = await openStore(location, {propertyCap, sqlite: {synchronous: values['sqlite-sync']}})
-  const server = await startServer({
-    adminToken,
-    host: values.host,
-    logger: {level: values['log-level'], stream: process.stderr},
-    port,
-    rateLimits,
-    store,
-    // Behind a TLS proxy: believe its X-Forwarded-* (rate limits per client, the dashboard's cookie Secure).
-    trustProxy: parseTrustProxy(trustProxy),
-  }).catch(async (error: unknown) => {
+  const store = await openStore(location, {sqlite: {synchronous: values['sqlite-sync']}})
+  const analyticsPath = values.analytics ?? analyticsPathFor(location)
+  const analyticsCreated = !existsSync(analyticsPath)
+  let analytics: Analytics | undefined
+  const server = await (async () => {
+    analytics = await Analytics.open(store, {
+      compactAfterSeconds,
+      memoryLimit: values['analytics-memory'],
+      minInstances,
+      path: analyticsPath,
+      threads,
+    })
+    return startServer({
+      adminToken,
+      analytics,
+      host: values.host,
+      logger: {level: values['log-level'], stream: process.stderr},
+      port,
+      rateLimits,
+      store,
+      // Behind a TLS proxy: believe its X-Forwarded-* (rate limits per client, the dashboard's cookie Secure).
+      trustProxy: parseTrustProxy(trustProxy),
+    })
+  })().catch(async (error: unknown) => {
+    await analytics?.close()
     await store.close()
     // A start that fails (the port in use, an unknown host) leaves no new, empty store behind.
     if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(location + suffix, {force: true})
+    if (analyticsCreated) for (const suffix of ['', '.wal']) rmSync(analyticsPath + suffix, {force: true})
     throw error
   })
+  analytics!.log = server.app.log
   if (!adminToken) server.app.log.warn('COLLECTOR_ADMIN_TOKEN is not set: report routes are disabled')
   if (process.getuid?.() === 0) {
     server.app.log.warn('running as root: run the collector as an unprivileged user that owns only its store')
@@ -231,6 +264,7 @@ async function serve(args: string[]): Promise<void> {
     server.app.log.info({signal}, 'shutting down')
     try {
       await server.close()
+      await analytics!.close()
       await store.close()
       process.exitCode = 0
     } catch {
@@ -326,7 +360,6 @@ async function purge(args: string[]): Promise<void> {
   const {values} = parseOptions(args, {
     deletions: {default: false, type: 'boolean'},
     'older-than': {type: 'string'},
-    rollups: {default: false, type: 'boolean'},
     url: {type: 'string'},
   })
   if (!values['older-than']) throw new Error('purge needs --older-than, for example --older-than 365d')
@@ -334,22 +367,27 @@ async function purge(args: string[]): Promise<void> {
   const result = await callServer(collectorUrl(values.url), '/admin/purge', {
     deletions: values.deletions,
     older_than: values['older-than'],
-    rollups: values.rollups,
   })
   process.stdout.write(
     `removed ${result.events} events received before ${result.cutoff}` +
-      `${values.rollups ? `, ${result.rollups} aggregate rows` : ''}` +
       `${values.deletions ? `, ${result.deletions} deletion records` : ''}\n`,
   )
 }
 
 async function rebuild(args: string[]): Promise<void> {
-  const {values} = parseOptions(args, {'discard-purged': {default: false, type: 'boolean'}, url: {type: 'string'}})
-  const body = values['discard-purged'] ? {discard_purged: true} : {}
-  const result = await callServer(collectorUrl(values.url), '/admin/rebuild', body)
-  const discarded =
-    Number(result.discarded) > 0 ? `; the aggregates of ${result.discarded} purged events were discarded` : ''
-  process.stdout.write(`rebuilt the aggregates from ${result.events} events${discarded}\n`)
+  const {values} = parseOptions(args, {url: {type: 'string'}})
+  const result = await callServer(collectorUrl(values.url), '/admin/rebuild', {})
+  process.stdout.write(`rebuilt the analytics from ${result.events} events\n`)
+}
+
+/** A whole number flag within bounds. */
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < min || n > max) {
+    throw new Error(`invalid --${name} ${value}: a whole number from ${min} to ${max}`)
+  }
+
+  return n
 }
 
 export async function main(argv: string[]): Promise<void> {

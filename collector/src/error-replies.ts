@@ -62,6 +62,7 @@ export function replyToError(error: AnyError, request: FastifyRequest, reply: Fa
   if (error instanceof HttpError) {
     status = error.statusCode
     ;({message} = error)
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
   } else if (clientGone(request, error)) {
     // Usually nobody reads this answer; logged at info: nothing failed on this side.
     request.log.info(log, 'client disconnected')

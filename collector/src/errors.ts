@@ -3,6 +3,8 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    /** Seconds after which to ask again (a Retry-After header), for a 503 that will pass. */
+    readonly retryAfter?: number,
   ) {
     super(message)
   }

@@ -1,3 +1,21 @@
+export {Analytics} from './analytics/engine.js'
+export type {AnalyticsOptions, AnalyticsStatus} from './analytics/engine.js'
+export {analyticsPathFor} from './analytics/location.js'
+export {OTHER, REPORT_DIMENSIONS} from './analytics/types.js'
+export type {
+  ActiveQuery,
+  ActiveRow,
+  PropertiesQuery,
+  PropertyRow,
+  ReportDimension,
+  ReportFilter,
+  ReportQuery,
+  ReportRow,
+  RetentionQuery,
+  RetentionReport,
+  SessionsQuery,
+  SessionsReport,
+} from './analytics/types.js'
 export {HttpError, isStoreUnavailable, StoreUnavailable} from './errors.js'
 export * from './limits.js'
 export {DEFAULT_RATE_LIMITS, parseRateLimit} from './rate-limits.js'
@@ -12,21 +30,5 @@ export type {OpenStoreOptions} from './store/open.js'
 export {PostgresStore} from './store/postgres.js'
 export {SqliteStore} from './store/sqlite.js'
 export type {SqliteStoreOptions} from './store/sqlite.js'
-export {REPORT_DIMENSIONS} from './store/store.js'
-export type {
-  ActiveQuery,
-  ActiveRow,
-  DeletionRecord,
-  InsertResult,
-  PurgeOptions,
-  PurgeResult,
-  RebuildResult,
-  ReportDimension,
-  ReportFilter,
-  ReportQuery,
-  ReportRow,
-  SessionsQuery,
-  SessionsReport,
-  Store,
-} from './store/store.js'
+export type {DeletionRecord, InsertResult, PurgeOptions, PurgeResult, Store} from './store/store.js'
 export {checkBatch, checkMessage} from './validate.js'

@@ -1,5 +1,6 @@
 import fastify, {type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler} from 'fastify'
 
+import type {Analytics} from './analytics/engine.js'
 import type {Store} from './store/store.js'
 
 import {assertStrongAdminToken, requireAdminToken} from './auth.js'
@@ -17,6 +18,8 @@ import {reportRoutes} from './routes/report.js'
 export interface ServerOptions {
   /** Bearer token for the report routes (at least 32 characters); without it they answer 403. */
   adminToken?: string
+  /** The analytics engine the reports come from (fed from `store`). */
+  analytics: Analytics
   /**
    * Logging: `false` for none, or pino options such as `{level: 'info', stream}`. Default: info
    * level to stdout. Request logs name the route pattern, never the URL's ids or the body.
@@ -100,7 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // One failed-authentication allowance per address, shared by the bearer token and the sign-in form.
   const failures = failureLimiter(app, limits.failedAuth)
   const requireAdmin = requireAdminToken({adminToken: options.adminToken, failures})
-  await app.register(healthRoutes, {store: options.store})
+  await app.register(healthRoutes, {analytics: options.analytics, store: options.store})
   await app.register(eventsRoutes, {rateLimit: limits.events, store: options.store})
   await app.register(instancesRoutes, {rateLimit: limits.deletions, store: options.store})
   await app.register(deletionsRoutes, {store: options.store})
@@ -112,7 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return requireAdmin(request, reply)
   }
 
-  await app.register(reportRoutes, {requireAdmin, requireReader, store: options.store})
+  await app.register(reportRoutes, {analytics: options.analytics, requireAdmin, requireReader, store: options.store})
   await app.register(dashboardRoutes, {adminToken: options.adminToken, failures, sessions})
   return app
 }

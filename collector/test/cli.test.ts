@@ -85,7 +85,7 @@ describe('collector process', () => {
   it('prints reports, purges and rebuilds through the running server; a report holds every event just acknowledged', async () => {
     const file = join(dir, 'report.db')
     const token = 't0ken-of-at-least-thirty-two-characters'
-    const collector = await startCollector(['--store', file], {COLLECTOR_ADMIN_TOKEN: token})
+    const collector = await startCollector(['--store', file, '--min-instances', '1'], {COLLECTOR_ADMIN_TOKEN: token})
     const report = (args: string[], adminToken = token) =>
       runCli(['report', ...args, '--url', collector.url], {COLLECTOR_ADMIN_TOKEN: adminToken})
     try {
@@ -152,22 +152,16 @@ describe('collector process', () => {
       assert.match(keep.stdout, /^removed 0 events received before /)
       const rebuilt = await runCli(['rebuild', '--url', collector.url], env)
       assert.equal(rebuilt.code, 0, rebuilt.stderr)
-      assert.match(rebuilt.stdout, /from 7 events/)
+      assert.equal(rebuilt.stdout, 'rebuilt the analytics from 7 events\n')
+      assert.equal((await runCli(['rebuild', '--url', collector.url, '--discard-purged'], env)).code, 1)
       const all = await runCli(['purge', '--url', collector.url, '--older-than', '0d', '--deletions'], env)
-      assert.match(all.stdout, /^removed 7 events.*0 deletion records/)
-      // The aggregates are now the only record of those 7 events: a rebuild would lose them.
-      const refused = await runCli(['rebuild', '--url', collector.url], env)
-      assert.equal(refused.code, 1)
-      assert.match(refused.stderr, /nothing was rebuilt: the aggregates count 7 events whose raw events were purged/)
-      assert.match(refused.stderr, /rebuild --discard-purged/)
-      assert.equal(JSON.parse((await report(['--json'])).stdout).rows.length, 3)
-      const discarded = await runCli(['rebuild', '--url', collector.url, '--discard-purged'], env)
-      assert.equal(discarded.code, 0, discarded.stderr)
+      assert.match(all.stdout, /^removed \d+ events.*0 deletion records/)
+      // Reports drop the purged events at once (those of the current second stay).
+      const left = JSON.parse((await report(['--by', 'product', '--json'])).stdout).rows as {events: number}[]
       assert.equal(
-        discarded.stdout,
-        'rebuilt the aggregates from 0 events; the aggregates of 7 purged events were discarded\n',
+        7 - Number(/^removed (\d+)/.exec(all.stdout)![1]),
+        left.reduce((n, r) => n + r.events, 0),
       )
-      assert.deepEqual(JSON.parse((await report(['--json'])).stdout).rows, [])
       const wrong = await runCli(['purge', '--url', collector.url, '--older-than', '1d'], {COLLECTOR_ADMIN_TOKEN: 'x'})
       assert.equal(wrong.code, 1)
       assert.match(wrong.stderr, /401/)
@@ -182,47 +176,65 @@ describe('collector process', () => {
     }
   })
 
-  it('keeps --property-cap values of a property a day, the rest as "(other)", and refuses a bad cap', async () => {
-    for (const bad of ['0', '-3', '2.5', 'many', '100001']) {
-      const refused = await runCli([
-        'serve',
-        '--port',
-        '0',
-        '--store',
-        join(dir, 'bad-cap.db'),
-        `--property-cap=${bad}`,
-      ])
-      assert.equal(refused.code, 1, bad)
-      assert.match(refused.stderr, new RegExp(`invalid --property-cap ${bad}: a whole number from 1 to 100000`))
+  it('folds report rows of fewer than --min-instances instances into "(other)", and refuses bad flags', async () => {
+    for (const [flag, bad, said] of [
+      ['--min-instances', '0', 'a whole number from 1 to 1000000'],
+      ['--min-instances', 'many', 'a whole number from 1 to 1000000'],
+      ['--analytics-threads', '0', 'a whole number from 1 to 256'],
+      ['--compact-after', '901', 'a whole number from 0 to 900'],
+      ['--analytics-memory', 'lots', 'a size such as 512MB or 2GB'],
+    ]) {
+      const refused = await runCli(['serve', '--port', '0', '--store', join(dir, 'bad-flags.db'), flag, bad])
+      assert.equal(refused.code, 1, `${flag} ${bad}`)
+      assert.match(refused.stderr, new RegExp(`invalid ${flag} ${bad}: ${said}`))
     }
 
-    assert.equal(existsSync(join(dir, 'bad-cap.db')), false)
-    const file = join(dir, 'cap.db')
+    assert.equal(existsSync(join(dir, 'bad-flags.db')), false)
     const token = 't0ken-of-at-least-thirty-two-characters'
-    const collector = await startCollector(['--store', file, '--property-cap', '2'], {COLLECTOR_ADMIN_TOKEN: token})
-    try {
-      // Boxes sent 4, 3, 2 and 1 times on one day: two kept, the other two counted together.
-      const boxes = ['debian', 'debian', 'debian', 'debian', 'alpine', 'alpine', 'alpine', 'arch', 'arch', 'nixos']
-      const messages = boxes.map((box) =>
-        commandMessage({payload: {event: 'box_added', properties: {box}}, timestamp: '2026-11-02T10:00:00.000Z'}),
-      )
-      assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(messages)})).status, 200)
-      const report = await runCli(['report', '--url', collector.url, '--by', 'property.box', '--json'], {
+    const report = async (url: string) => {
+      const run = await runCli(['report', '--url', url, '--by', 'property.box', '--json'], {
         COLLECTOR_ADMIN_TOKEN: token,
       })
-      assert.equal(report.code, 0, report.stderr)
-      const {rows} = JSON.parse(report.stdout) as {rows: {events: number; key: string}[]}
-      assert.deepEqual(
-        rows.map((r) => [r.key, r.events]),
+      assert.equal(run.code, 0, run.stderr)
+      return (JSON.parse(run.stdout) as {rows: {events: number; instances: number; key: string}[]}).rows.map((r) => [
+        r.key,
+        r.events,
+        r.instances,
+      ])
+    }
+
+    // debian from 4 instances, alpine from 3, arch and nixos from one each.
+    const boxes = ['debian', 'debian', 'debian', 'debian', 'alpine', 'alpine', 'alpine', 'arch', 'nixos']
+    const messages = boxes.map((box) => commandMessage({payload: {event: 'box_added', properties: {box}}}))
+    for (const [flags, expected] of [
+      [
+        [],
         [
-          ['debian', 4],
-          ['(other)', 3],
-          ['alpine', 3],
+          ['debian', 4, 4],
+          ['alpine', 3, 3],
+          ['(other)', 2, 2],
         ],
-      )
-    } finally {
-      collector.child.kill('SIGTERM')
-      await collector.exited
+      ],
+      [
+        ['--min-instances', '1'],
+        [
+          ['debian', 4, 4],
+          ['alpine', 3, 3],
+          ['arch', 1, 1],
+          ['nixos', 1, 1],
+        ],
+      ],
+    ] as const) {
+      const collector = await startCollector(['--store', join(dir, `min-${flags.length}.db`), ...flags], {
+        COLLECTOR_ADMIN_TOKEN: token,
+      })
+      try {
+        assert.equal((await send(`${collector.url}/events`, {body: JSON.stringify(messages)})).status, 200)
+        assert.deepEqual(await report(collector.url), expected)
+      } finally {
+        collector.child.kill('SIGTERM')
+        await collector.exited
+      }
     }
   })
 

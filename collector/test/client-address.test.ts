@@ -7,10 +7,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {type RunningServer, startServer} from '../src/server.js'
+import {type RunningServer} from '../src/server.js'
 import {openStore} from '../src/store/open.js'
 import {Capture} from './support/http.js'
 import {commandMessage} from './support/messages.js'
+import {serve} from './support/server.js'
 
 // Any 127.x.y.z address reaches a server on 127.0.0.1 (Linux); this one appears nowhere else.
 const CLIENT = '127.0.0.77'
@@ -38,7 +39,7 @@ describe('the client address', () => {
 
   before(async () => {
     const store = await openStore(join(dir, 'store.db'))
-    server = await startServer({logger: {level: 'debug', stream: logs}, port: 0, store})
+    server = await serve({logger: {level: 'debug', stream: logs}, port: 0, store})
     close = async () => {
       await server.close()
       await store.close()

@@ -7,8 +7,8 @@ import {after, describe, it} from 'node:test'
 
 import {MAX_DEPTH, MIN_ADMIN_TOKEN_LENGTH, REQUEST_TIMEOUT_MS} from '../src/limits.js'
 import {DEFAULT_RATE_LIMITS} from '../src/rate-limits.js'
-import {buildServer} from '../src/server.js'
 import {openStore} from '../src/store/open.js'
+import {build} from './support/server.js'
 
 const doc = readFileSync(new URL('../../docs/operators.md', import.meta.url), 'utf8').replaceAll(/\s+/g, ' ')
 const dir = mkdtempSync(join(tmpdir(), 'collector-doc-'))
@@ -20,7 +20,7 @@ describe('docs/operators.md', () => {
     assert.ok(doc.includes('within 60 s'))
     assert.ok(doc.includes('disconnected at 60 s'))
     const store = await openStore(join(dir, 'doc.db'))
-    const app = await buildServer({logger: false, store})
+    const app = await build({logger: false, store})
     try {
       assert.equal(app.server.requestTimeout, REQUEST_TIMEOUT_MS)
       assert.equal(app.server.headersTimeout, REQUEST_TIMEOUT_MS)

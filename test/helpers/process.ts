@@ -80,7 +80,9 @@ export interface Collector {
 
 /** Starts the real collector (collector/bin) on a free port, storing into `store` (a SQLite file). */
 export async function startCollector(store: string, env: NodeJS.ProcessEnv = {}): Promise<Collector> {
-  const child = spawn(process.execPath, [COLLECTOR, 'serve', '--port', '0', '--store', store, '--log-level', 'warn'], {
+  // One machine sends everything here: rows of a single instance are shown, not folded into "(other)".
+  const args = ['serve', '--port', '0', '--store', store, '--log-level', 'warn', '--min-instances', '1']
+  const child = spawn(process.execPath, [COLLECTOR, ...args], {
     env: {...process.env, ...env},
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -1,5 +1,6 @@
 import type {FastifyInstance, FastifyRequest, onRequestAsyncHookHandler} from 'fastify'
 
+import type {Analytics} from '../analytics/engine.js'
 import type {Store} from '../store/store.js'
 
 import {HttpError} from '../errors.js'
@@ -15,17 +16,10 @@ export function parseDuration(text: string): number {
   return ms
 }
 
-interface RebuildBody {
-  /** Rebuild even when the aggregates count purged events (they are lost). */
-  discard_purged?: boolean
-}
-
 interface PurgeBody {
   /** Also remove deletion records and tombstones older than the cutoff. */
   deletions?: boolean
   older_than?: string
-  /** Also remove the aggregates of days before the cutoff. */
-  rollups?: boolean
 }
 
 /**
@@ -69,16 +63,16 @@ function waitForTheAnswer(request: FastifyRequest): void {
  */
 export async function adminRoutes(
   app: FastifyInstance,
-  options: {authorize: onRequestAsyncHookHandler; store: Store},
+  options: {analytics: Analytics; authorize: onRequestAsyncHookHandler; store: Store},
 ): Promise<void> {
-  const {authorize, store} = options
+  const {analytics, authorize, store} = options
 
   app.post('/admin/purge', {onRequest: authorize}, async (request) => {
     waitForTheAnswer(request)
     const body = adminBody<PurgeBody>(request.body, {
       example: '{"older_than": "365d"}',
-      fields: ['older_than', 'deletions', 'rollups'],
-      flags: ['deletions', 'rollups'],
+      fields: ['older_than', 'deletions'],
+      flags: ['deletions'],
       what: 'a purge',
     })
     if (typeof body.older_than !== 'string') {
@@ -93,29 +87,18 @@ export async function adminRoutes(
     }
 
     const cutoff = new Date(Date.now() - ms)
-    const result = await store.purge(cutoff, {deletions: body.deletions, rollups: body.rollups})
+    const result = await store.purge(cutoff, {deletions: body.deletions})
+    // The engine drops the purged events now (reports would anyway, before answering).
+    await analytics.catchUp()
     request.log.info(result, 'purged')
     return {cutoff: cutoff.toISOString(), ...result}
   })
 
-  app.post('/admin/rebuild', {onRequest: authorize}, async (request, reply) => {
+  app.post('/admin/rebuild', {onRequest: authorize}, async (request) => {
     waitForTheAnswer(request)
-    const body = adminBody<RebuildBody>(request.body, {
-      example: '{"discard_purged": true}',
-      fields: ['discard_purged'],
-      flags: ['discard_purged'],
-      what: 'a rebuild',
-    })
-    const {events, purged, rebuilt} = await store.rebuild({discardPurged: body.discard_purged === true})
-    // The aggregates are the only record of purged events: rebuilding from what is left loses them.
-    if (!rebuilt) {
-      return reply.code(409).send({
-        error: `nothing was rebuilt: the aggregates count ${purged} events whose raw events were purged, and a rebuild would lose them for good; to rebuild anyway, send {"discard_purged": true} (telemetry-collector rebuild --discard-purged)`,
-        purged,
-      })
-    }
-
-    request.log.info({discarded: purged, events}, 'rebuilt')
-    return {discarded: purged, events}
+    adminBody(request.body, {example: '{}', fields: [], flags: [], what: 'a rebuild'})
+    const {events} = await analytics.rebuild()
+    request.log.info({events}, 'rebuilt')
+    return {events}
   })
 }

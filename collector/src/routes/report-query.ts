@@ -1,6 +1,3 @@
-/** Parse and check report parameters: one parser for the HTTP routes and the CLI. */
-import {HttpError} from '../errors.js'
-import {DEFAULT_REPORT_LIMIT, MAX_REPORT_LIMIT} from '../limits.js'
 import {
   type ActiveQuery,
   type PropertiesQuery,
@@ -8,12 +5,21 @@ import {
   type ReportDimension,
   type ReportFilter,
   type ReportQuery,
+  type RetentionQuery,
+  SCALAR_DIMENSIONS,
   type SessionsQuery,
-} from '../store/store.js'
+} from '../analytics/types.js'
+/** Parse and check report parameters: one parser for the HTTP routes and the CLI. */
+import {HttpError} from '../errors.js'
+import {DEFAULT_REPORT_LIMIT, MAX_REPORT_LIMIT} from '../limits.js'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
-const FILTERS = ['product', 'version', 'command', 'event', 'outcome'] as const
+/** Every dimension filters every report, and so do `flag`, `version` and `property.<name>`. */
+const FILTERS = [...SCALAR_DIMENSIONS, 'version', 'flag'] as const
 const PERIODS = ['day', 'week', 'month'] as const
+const PROPERTY = 'property.'
+/** Property filters one report may combine. */
+const MAX_PROPERTY_FILTERS = 8
 
 function isDay(value: string): boolean {
   return (
@@ -26,9 +32,13 @@ function isDay(value: string): boolean {
 
 type Input = Record<string, unknown>
 
+const isPropertyName = (key: string) =>
+  key.startsWith(PROPERTY) && key.length > PROPERTY.length && key.length <= 128 + 9
+
 function reader(input: Input, known: readonly string[]) {
   for (const key of Object.keys(input)) {
-    if (!known.includes(key)) throw new HttpError(400, `unknown parameter ${JSON.stringify(key)}`)
+    if (!known.includes(key) && !isPropertyName(key))
+      throw new HttpError(400, `unknown parameter ${JSON.stringify(key)}`)
   }
 
   return (name: string): string | undefined => {
@@ -44,19 +54,6 @@ function text(name: string, value: string): string {
   return value
 }
 
-function days(single: (name: string) => string | undefined, target: {from?: string; to?: string}): void {
-  for (const name of ['from', 'to'] as const) {
-    const value = single(name)
-    if (value === undefined) continue
-    if (!isDay(value)) throw new HttpError(400, `${name} must be a date YYYY-MM-DD (UTC, inclusive, from 2000)`)
-    target[name] = value
-  }
-
-  if (target.from !== undefined && target.to !== undefined && target.from > target.to) {
-    throw new HttpError(400, 'from must not be after to')
-  }
-}
-
 function limitOf(single: (name: string) => string | undefined): number {
   const limit = single('limit')
   if (limit === undefined) return DEFAULT_REPORT_LIMIT
@@ -67,56 +64,75 @@ function limitOf(single: (name: string) => string | undefined): number {
   return Number(limit)
 }
 
-/** GET /report: by, product, version, command, event, outcome, from, to, limit. */
+/** The filters every report takes: each dimension, property.<name>, from and to (UTC days, inclusive). */
+function filterOf(input: Input, single: (name: string) => string | undefined): ReportFilter {
+  const filter: ReportFilter = {}
+  for (const name of ['from', 'to'] as const) {
+    const value = single(name)
+    if (value === undefined) continue
+    if (!isDay(value)) throw new HttpError(400, `${name} must be a date YYYY-MM-DD (UTC, inclusive, from 2000)`)
+    filter[name] = value
+  }
+
+  if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) {
+    throw new HttpError(400, 'from must not be after to')
+  }
+
+  for (const name of FILTERS) {
+    const value = single(name)
+    if (value !== undefined) filter[name] = text(name, value)
+  }
+
+  const properties = Object.keys(input).filter((key) => isPropertyName(key))
+  if (properties.length > MAX_PROPERTY_FILTERS) {
+    throw new HttpError(400, `at most ${MAX_PROPERTY_FILTERS} property filters in one report`)
+  }
+
+  for (const key of properties) {
+    filter.properties ??= Object.create(null) as Record<string, string>
+    filter.properties[key.slice(PROPERTY.length)] = text(key, single(key)!)
+  }
+
+  return filter
+}
+
+const FILTER_KEYS = ['from', 'to', ...FILTERS]
+
+/** GET /report: by, limit and the filters. */
 export function parseReportQuery(input: Input): ReportQuery {
-  const single = reader(input, ['by', 'limit', 'from', 'to', ...FILTERS])
+  const single = reader(input, ['by', 'limit', ...FILTER_KEYS])
   const by = single('by') ?? 'command'
-  const isProperty = by.startsWith('property.') && by.length > 'property.'.length && by.length <= 128 + 9
-  if (!isProperty && !(REPORT_DIMENSIONS as readonly string[]).includes(by)) {
+  if (!isPropertyName(by) && !(REPORT_DIMENSIONS as readonly string[]).includes(by)) {
     throw new HttpError(400, `by must be one of ${REPORT_DIMENSIONS.join(', ')} or property.<name>`)
   }
 
-  const query: ReportQuery = {by: by as ReportDimension, limit: limitOf(single)}
-  days(single, query)
-  filters(single, query)
-  return query
+  return {by: by as ReportDimension, limit: limitOf(single), ...filterOf(input, single)}
 }
 
-function filters(single: (name: string) => string | undefined, target: ReportFilter): void {
-  for (const name of FILTERS) {
-    const value = single(name)
-    if (value !== undefined) target[name] = text(name, value)
-  }
-}
-
-/** GET /report/active: period (day, week or month; default day), product, from, to. */
+/** GET /report/active: period (day, week or month; default day) and the filters. */
 export function parseActiveQuery(input: Input): ActiveQuery {
-  const single = reader(input, ['period', 'product', 'from', 'to'])
+  const single = reader(input, ['period', ...FILTER_KEYS])
   const period = single('period') ?? 'day'
   if (!(PERIODS as readonly string[]).includes(period)) throw new HttpError(400, 'period must be day, week or month')
-  const query: ActiveQuery = {period: period as ActiveQuery['period']}
-  const product = single('product')
-  if (product !== undefined) query.product = text('product', product)
-  days(single, query)
-  return query
+  return {period: period as ActiveQuery['period'], ...filterOf(input, single)}
 }
 
-/** GET /report/properties: event, from, to. */
+/** GET /report/properties: limit and the filters. */
 export function parsePropertiesQuery(input: Input): PropertiesQuery {
-  const single = reader(input, ['event', 'from', 'to'])
-  const query: PropertiesQuery = {}
-  const event = single('event')
-  if (event !== undefined) query.event = text('event', event)
-  days(single, query)
-  return query
+  const single = reader(input, ['limit', ...FILTER_KEYS])
+  return {limit: limitOf(single), ...filterOf(input, single)}
 }
 
-/** GET /report/sessions: product, from, to, limit (command/outcome pairs listed). */
+/** GET /report/sessions: limit (command/outcome pairs listed) and the filters. */
 export function parseSessionsQuery(input: Input): SessionsQuery {
-  const single = reader(input, ['product', 'from', 'to', 'limit'])
-  const query: SessionsQuery = {limit: limitOf(single)}
-  const product = single('product')
-  if (product !== undefined) query.product = text('product', product)
-  days(single, query)
-  return query
+  const single = reader(input, ['limit', ...FILTER_KEYS])
+  return {limit: limitOf(single), ...filterOf(input, single)}
+}
+
+/** GET /report/retention: period (week, the default, or month) and the filters. */
+export function parseRetentionQuery(input: Input): RetentionQuery {
+  const single = reader(input, ['period', ...FILTER_KEYS])
+  const period = single('period') ?? 'week'
+  if (period !== 'week' && period !== 'month') throw new HttpError(400, 'period must be week or month')
+  return {period, ...filterOf(input, single)}
 }

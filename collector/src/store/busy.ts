@@ -12,11 +12,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 20
  * client retries later, so no request waits on a lock held elsewhere for more than about 100 ms.
  */
 export const SQLITE_BUSY_GIVE_UP_MS = 80
-/**
- * Admin operations (rebuild) are rare and asked for by an operator: they wait longer. So does a
- * write that waits for the other connection of this process (the aggregator thread's, or the
- * server's), whose transactions are bounded.
- */
+/** Admin operations (a purge) are rare and asked for by an operator: they wait longer. */
 export const SQLITE_ADMIN_GIVE_UP_MS = 10_000
 
 export function isBusy(error: unknown): boolean {
@@ -24,32 +20,14 @@ export function isBusy(error: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
 }
 
-/** The write lock as held by this process's other connection to the same file (see sqlite-shared-lock.ts). */
-export interface PeerLock {
-  peerHolds(): boolean
-  /** Resolves when the other connection releases the lock, or after `timeoutMs`. */
-  peerReleased(timeoutMs: number): Promise<void>
-}
-
-/**
- * Run `work` until it is not busy, for `giveUpMs`. While this process's other connection (`peer`)
- * holds the lock, wait for it here, up to SQLITE_ADMIN_GIVE_UP_MS: its transactions end, and
- * SQLite's own busy handler would wait with the event loop blocked.
- */
-export async function retryBusy<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS, peer?: PeerLock): Promise<T> {
+/** Run `work` until it is not busy, for `giveUpMs`, waiting with backoff off the event loop. */
+export async function retryBusy<T>(work: () => T, giveUpMs = SQLITE_BUSY_GIVE_UP_MS): Promise<T> {
   const start = Date.now()
   for (let delay = 5; ; delay = Math.min(delay * 2, 40)) {
-    if (peer?.peerHolds()) {
-      // eslint-disable-next-line no-await-in-loop -- waits are sequential
-      await peer.peerReleased(Math.max(0, SQLITE_ADMIN_GIVE_UP_MS - (Date.now() - start)))
-    }
-
     try {
       return work()
     } catch (error) {
-      const waited = Date.now() - start
-      const ownLock = peer?.peerHolds() && waited < SQLITE_ADMIN_GIVE_UP_MS
-      if (!isBusy(error) || (waited > giveUpMs && !ownLock)) throw error
+      if (!isBusy(error) || Date.now() - start > giveUpMs) throw error
     }
 
     // eslint-disable-next-line no-await-in-loop -- retries are sequential

@@ -42,7 +42,7 @@ const INT_PROPS: Record<Exclude<IntColumn, 'tty'>, string> = {
 }
 /** Fields that vary little between events: stored together as one dictionary string. */
 const CONTEXT_TOP = ['license_id', 'origin', 'message_version', 'payload_version', 'type', 'install_context'] as const
-const CONTEXT_PROPS = ['os_release', 'cli', 'cli_version', 'plugin', 'plugin_version'] as const
+const CONTEXT_PROPS = ['os_release', 'cli', 'cli_version', 'plugin', 'plugin_version', 'agent'] as const
 const CONTEXT_TOP_SORTED = [...CONTEXT_TOP].sort()
 const CONTEXT_PROPS_SORTED = [...CONTEXT_PROPS].sort()
 

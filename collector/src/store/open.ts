@@ -6,8 +6,6 @@ import {SqliteStore, type SqliteStoreOptions} from './sqlite.js'
 export interface OpenStoreOptions {
   /** PostgreSQL pool size. */
   poolSize?: number
-  /** Values a custom property keeps per day (see rollup/cap.ts). */
-  propertyCap?: number
   sqlite?: SqliteStoreOptions
 }
 
@@ -18,7 +16,6 @@ export function isPostgresUrl(location: string): boolean {
 
 /** Open (and migrate) the store at `location`: a SQLite file path or a PostgreSQL URL. */
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const {propertyCap} = options
-  if (isPostgresUrl(location)) return PostgresStore.open(location, {max: options.poolSize, propertyCap})
-  return new SqliteStore(location, {...options.sqlite, propertyCap})
+  if (isPostgresUrl(location)) return PostgresStore.open(location, {max: options.poolSize})
+  return new SqliteStore(location, options.sqlite)
 }

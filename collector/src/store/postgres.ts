@@ -3,53 +3,37 @@ import pg from 'pg'
 
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
+import {factFromRow, sharedParser} from './facts.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
-import {POSTGRES_ROLLUP_SCHEMA} from './postgres-legacy.js'
 import {
   POSTGRES_AGG_SCHEMA,
   POSTGRES_CLOSED_PERIODS,
+  POSTGRES_DROP_ROLLUPS,
   POSTGRES_PROPERTY_CAP,
-  PostgresRollups,
-} from './postgres-rollups.js'
-import {type Fact} from './report/facts.js'
-import {factFromRow, rowFilter, sharedParser} from './report/raw.js'
-import {DAY_MS} from './report/time.js'
-import {Aggregator, CHUNK_EVENTS, QUIET_MS} from './rollup/aggregator.js'
-import {OTHER, PROPERTY_CAP} from './rollup/cap.js'
-import {advance, startingClosedThrough} from './rollup/close.js'
-import {MONTH, periodsOf, WEEK} from './rollup/periods.js'
-import {chunkDelta, deletionDelta, sessionIds} from './rollup/plan.js'
-import {RollupQueries} from './rollup/query.js'
-import {lostOnRebuild} from './rollup/rebuild-check.js'
-import {AGG_TABLES, FIXED_STRINGS, type IdOf, stringsOf} from './rollup/rows.js'
+  POSTGRES_ROLLUP_SCHEMA,
+} from './postgres-legacy.js'
 import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {
-  type ActiveQuery,
-  type ActiveRow,
   type DeletionRecord,
   type InsertResult,
-  type PropertiesQuery,
-  type PropertyRow,
   type PurgeOptions,
   type PurgeResult,
-  type RebuildOptions,
-  type RebuildResult,
-  type ReportFilter,
-  type ReportQuery,
-  type ReportRow,
-  type SessionsQuery,
-  type SessionsReport,
   type Store,
+  type StoreChange,
+  type StoredFact,
 } from './store.js'
 
 /** Advisory lock key serialising migrations between processes opening the same database. */
 const MIGRATION_LOCK = 7_316_048_522_001
 /**
- * Ingest transactions hold this lock shared; the aggregator takes it exclusively for an instant to
- * read the highest event id below which no ingest is still running (ids are allocated in
- * transactions that may commit out of order): it folds up to there and never skips an event.
+ * Ingest transactions hold this lock shared; a reader of the events (the analytics engine) takes it
+ * exclusively for an instant to read the highest event id below which no ingest is still running
+ * (ids are allocated in transactions that may commit out of order): it reads up to there and never
+ * skips an event.
  */
 const INGEST_LOCK = 7_316_048_522_002
+/** Held by the transaction that logs a change until it commits: change numbers commit in order. */
+const CHANGES_LOCK = 7_316_048_522_003
 
 const MIGRATIONS: string[] = [
   // 1: the first schema (whole JSON per event); kept so that old databases migrate through 2.
@@ -111,8 +95,11 @@ const MIGRATIONS: string[] = [
   POSTGRES_AGG_SCHEMA,
   // 5: week and month rows only once those periods close; rebuilt in the background.
   POSTGRES_CLOSED_PERIODS,
-  // 6: the property cap; the days stored before are capped by capStoredDays() when the store opens.
+  // 6: the property cap of the aggregates.
   POSTGRES_PROPERTY_CAP,
+  // 7: the aggregates give way to the analytics engine (src/analytics), fed from `events` by id;
+  // `changes` tells every engine what was deleted or purged.
+  POSTGRES_DROP_ROLLUPS,
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
@@ -137,11 +124,9 @@ interface Incoming {
   encoded: EncodedEvent
 }
 
-const SELECT_ROW = `SELECT e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
+const SELECT_ROW = `SELECT e.id::float8 AS id, e.received::float8 AS received, e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
   ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${BIGINT_COLUMNS.map((c) => `e.${c}::float8 AS ${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
-/** The same, for rows whose instance row may be gone already (inside a deletion). */
-const SELECT_ROW_LEFT = SELECT_ROW.replace('JOIN instances', 'LEFT JOIN instances')
 
 /** PostgreSQL's SQLSTATE for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01'
@@ -163,60 +148,23 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 export interface PostgresStoreOptions {
   /** Pool size (default 10). */
   max?: number
-  /**
-   * Values a custom property keeps per day (see rollup/cap.ts). Given and different from the
-   * store's, every stored day is capped again when the store opens; otherwise the store's stays
-   * (PROPERTY_CAP for a new one).
-   */
-  propertyCap?: number
 }
 
 /**
  * PostgreSQL store (pg Pool). Several collector processes may share one database: message_id
  * is unique, inserts use ON CONFLICT DO NOTHING, and deletions take a per-instance advisory lock
  * that ingest takes in shared mode, so no event of a deleted instance slips in concurrently.
- * Ingest stores raw events only; the aggregator folds them into the aggregates shortly after.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
-  private readonly aggregator: Aggregator
   private readonly dict = new Dictionary()
-  private readonly id: IdOf
-  /** Inserts running now, and when the last one ended: the aggregator lets ingest go first. */
-  private inserting = 0
-  private lastInsert = 0
   private readonly pool: pg.Pool
-  private readonly queries: RollupQueries
-  private readonly rollups: PostgresRollups
-  /** The newest event a report asked to see folded (its catch-up stops there). */
-  private target = 0
   private vacuumAgain = false
   /** The VACUUM that follows deletions (one at a time, coalesced). */
   private vacuuming: Promise<void> | undefined
 
   private constructor(pool: pg.Pool) {
     this.pool = pool
-    this.rollups = new PostgresRollups(pool, this.dict)
-    const {rollups} = this
-    this.queries = new RollupQueries(
-      {
-        closedThrough: () => rollups.closedThrough(),
-        dayBounds: (dim) => rollups.dayBounds(dim),
-        dims: (periods, level) => rollups.dims(periods, level),
-        kept: (days, dim) => rollups.kept(days, dim),
-        rawFacts: (filter) => this.rawFacts(filter),
-        rows: (periods, level, dim, values) => rollups.rows(periods, level, dim, values),
-        tallySets: (periods, kind) => rollups.tallySets(periods, kind),
-        totals: (periods, level, dim) => rollups.totals(periods, level, dim),
-      },
-      this.dict,
-    )
-    this.id = (value) => (value === null ? 0 : this.dict.idOf(value)!)
-    this.aggregator = new Aggregator(
-      async (background) =>
-        this.transaction((client) => this.foldChunk(client, background ? Number.POSITIVE_INFINITY : this.target)),
-      () => this.inserting > 0 || Date.now() - this.lastInsert < QUIET_MS,
-    )
   }
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -228,9 +176,6 @@ export class PostgresStore implements Store {
       await store.migrate()
       await store.loadStrings()
       await store.convertLegacyEvents()
-      await store.capStoredDays(options.propertyCap)
-      // Events not aggregated yet (a migration rebuilds the aggregates): fold them soon.
-      store.aggregator.poke()
     } catch (error) {
       await pool.end()
       throw error
@@ -239,21 +184,19 @@ export class PostgresStore implements Store {
     return store
   }
 
-  async active(query: ActiveQuery): Promise<ActiveRow[]> {
-    await this.aggregate()
-    return this.read(() => this.queries.active(query))
-  }
-
-  /** Fold every stored event into the aggregates now (reports do so before answering). */
-  async aggregate(): Promise<void> {
-    // Up to the events stored by now: under steady ingest, chasing the newest would never end.
-    const {rows} = await this.pool.query<{max: null | string}>('SELECT MAX(id)::text AS max FROM events')
-    this.target = Math.max(this.target, Number(rows[0].max ?? 0))
-    await this.aggregator.catchUp()
+  async changesAfter(afterSeq: number): Promise<StoreChange[]> {
+    const {rows} = await this.pool.query<{instance: null | number; purged_before: null | string; seq: string}>(
+      'SELECT seq::text, instance, purged_before::text FROM changes WHERE seq > $1 ORDER BY seq LIMIT 1000',
+      [afterSeq],
+    )
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      ...(r.instance === null ? {} : {instance: r.instance}),
+      ...(r.purged_before === null ? {} : {purgedBefore: Number(r.purged_before)}),
+    }))
   }
 
   async close(): Promise<void> {
-    await this.aggregator.close()
     await this.settle()
     await this.pool.end()
   }
@@ -269,10 +212,8 @@ export class PostgresStore implements Store {
     const record = await this.transaction(async (client) => {
       const {rows} = await client.query<{now: Date}>('SELECT clock_timestamp() AS now')
       const requestedAt = rows[0].now
-      // Every event stored so far is aggregated first (taking the aggregator's lock before the
-      // instance's: ingest takes the instance's and then waits for nothing the aggregator holds).
-      const {watermark} = await this.foldAll(client)
       await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey(hash)])
+      // The tombstone first: from here on, no event of the instance is stored again.
       await client.query('INSERT INTO tombstones (instance_hash, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
         hash,
         requestedAt,
@@ -283,23 +224,8 @@ export class PostgresStore implements Store {
       let deleted = 0
       if (found.length > 0) {
         const instance = found[0].id
-        // What its aggregated events added is taken away exactly; events stored since (above the
-        // watermark) were never added and go with the rest.
-        const {rows: own} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.instance = $1 AND e.id <= $2`, [
-          instance,
-          watermark,
-        ])
-        const facts = await this.factsOf(own)
-        // Another collector may have stored some of their strings (custom property values): known first.
-        await this.addFactStrings(facts)
-        const stored = await this.storedSessions(client, sessionIds(facts), watermark)
-        const delta = deletionDelta(instance, facts, stored, {
-          closedThrough: await this.rollups.closedThrough(client),
-          id: this.id,
-        })
-        await this.addStrings(delta.tallyStrings())
-        await this.rollups.apply(client, delta, instance)
         deleted = (await client.query('DELETE FROM events WHERE instance = $1', [instance])).rowCount ?? 0
+        await this.logChange(client, {instance})
       }
 
       const {rows: stored} = await client.query<{completed_at: Date; requested_at: Date}>(
@@ -316,6 +242,19 @@ export class PostgresStore implements Store {
     })
     if (record.events_deleted > 0) this.vacuum()
     return record
+  }
+
+  async factsAfter(afterId: number, limit: number): Promise<StoredFact[]> {
+    return this.withClient(async (client) => {
+      const horizon = await this.horizon(client)
+      if (horizon <= afterId) return []
+      const {rows} = await client.query<EventRow & {id: number; received: number}>(
+        `${SELECT_ROW} WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3`,
+        [afterId, horizon, limit],
+      )
+      const facts = await this.factsOf(rows)
+      return facts.map((fact, i) => ({...fact, id: rows[i].id, received: rows[i].received}))
+    })
   }
 
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
@@ -353,95 +292,34 @@ export class PostgresStore implements Store {
   async insert(messages: readonly PreparedMessage[]): Promise<InsertResult> {
     if (messages.length === 0) return {accepted: 0, duplicates: 0, suppressed: 0}
     const events = messages.map((m) => ({encoded: encodeMessage(m.message, m.messageId)}))
-    this.inserting++
-    try {
-      await this.addStrings(dictValuesOf(events))
-      const result = await this.transaction(async (client) => this.insertIn(client, events), {begins: true})
-      if (result.accepted > 0) this.aggregator.poke()
-      return result
-    } finally {
-      this.inserting--
-      this.lastInsert = Date.now()
-    }
+    await this.addStrings(dictValuesOf(events))
+    return this.transaction(async (client) => this.insertIn(client, events), {begins: true})
+  }
+
+  async lastEventId(): Promise<number> {
+    return this.withClient(async (client) => this.horizon(client))
   }
 
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1')
   }
 
-  async properties(query: PropertiesQuery): Promise<PropertyRow[]> {
-    await this.aggregate()
-    return this.read(() => this.queries.properties(query))
-  }
-
   async purge(cutoff: Date, options: PurgeOptions = {}): Promise<PurgeResult> {
     if (Number.isNaN(cutoff.getTime())) throw new Error('purge: invalid cutoff date')
+    const before = Math.floor(cutoff.getTime() / 1000)
     const result = await this.transaction(async (client) => {
-      // The aggregates keep what the purged events added.
-      await this.foldAll(client)
-      const events =
-        (await client.query('DELETE FROM events WHERE received < $1', [Math.floor(cutoff.getTime() / 1000)]))
-          .rowCount ?? 0
+      const events = (await client.query('DELETE FROM events WHERE received < $1', [before])).rowCount ?? 0
+      if (events > 0) await this.logChange(client, {purgedBefore: before})
       let deletions = 0
       if (options.deletions) {
         deletions = (await client.query('DELETE FROM deletions WHERE requested_at < $1', [cutoff])).rowCount ?? 0
         await client.query('DELETE FROM tombstones WHERE created_at < $1', [cutoff])
       }
 
-      let rollups = 0
-      if (options.rollups) {
-        // Periods that ended before the cutoff's day, week and month.
-        const [day, week, month] = periodsOf(cutoff.getTime())
-        for (const table of AGG_TABLES) {
-          /* eslint-disable no-await-in-loop -- one table after another, in one transaction */
-          rollups +=
-            (
-              await client.query(
-                `DELETE FROM ${table} WHERE period < $1 OR (period >= ${WEEK} AND period < $2) OR (period >= ${MONTH} AND period < $3)`,
-                [day, week - 6, month],
-              )
-            ).rowCount ?? 0
-          /* eslint-enable no-await-in-loop */
-        }
-      }
-
-      return {deletions, events, rollups}
+      return {deletions, events}
     })
-    if (result.events > 0 || result.rollups > 0) this.vacuum()
+    if (result.events > 0) this.vacuum()
     return result
-  }
-
-  async rebuild(options: RebuildOptions = {}): Promise<RebuildResult> {
-    return this.transaction(async (client) => {
-      await client.query('SELECT watermark FROM aggregator FOR UPDATE')
-      // Events above the horizon are neither aggregated nor counted here.
-      const {watermark} = await this.foldAll(client)
-      const {rows} = await client.query<{day: number; n: number}>(
-        `SELECT (ts / ${DAY_MS})::int AS day, COUNT(*)::int AS n FROM events WHERE id <= $1 GROUP BY 1`,
-        [watermark],
-      )
-      const perDay = new Map(rows.map((r) => [r.day, r.n]))
-      const purged = lostOnRebuild(await this.rollups.periodTotals(client), perDay)
-      if (purged > 0 && !options.discardPurged) return {events: 0, purged, rebuilt: false}
-      for (const table of AGG_TABLES) {
-        // eslint-disable-next-line no-await-in-loop -- one table after another
-        await client.query(`DELETE FROM ${table}`)
-      }
-
-      await client.query('UPDATE aggregator SET watermark = 0, closed_through = NULL')
-      const {events} = await this.foldAll(client)
-      return {events, purged, rebuilt: true}
-    })
-  }
-
-  async report(query: ReportQuery): Promise<ReportRow[]> {
-    await this.aggregate()
-    return this.read(() => this.queries.report(query))
-  }
-
-  async sessions(query: SessionsQuery): Promise<SessionsReport> {
-    await this.aggregate()
-    return this.read(() => this.queries.sessions(query))
   }
 
   /** Wait for the VACUUM that follows deletions and purges (tests, shutdown). */
@@ -452,11 +330,13 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** The strings the aggregates of `facts` name (see rollup/rows.ts), known to the dictionary. */
-  private async addFactStrings(facts: Fact[]): Promise<void> {
-    const strings = new Set<string>(FIXED_STRINGS)
-    for (const fact of facts) stringsOf(fact, strings)
-    await this.addStrings(strings)
+  async sizeBytes(): Promise<number> {
+    const {rows} = await this.pool.query<{bytes: string}>(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::text AS bytes FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'r' AND n.nspname = current_schema()`,
+    )
+    return Number(rows[0].bytes)
   }
 
   /**
@@ -475,22 +355,6 @@ export class PostgresStore implements Store {
       [missing],
     )
     for (const {id, value} of rows) this.dict.set(id, value)
-  }
-
-  /**
-   * Caps the stored days at `wanted` if they are not yet (a store aggregated before the cap
-   * existed, or a new one) or at another cap (see rollup/cap.ts): in one transaction holding the
-   * aggregator row's lock, as a chunk does, so a failure leaves them as they were and the next open
-   * tries again. Every collector's aggregator reads the cap from that row.
-   */
-  private async capStoredDays(wanted: number | undefined): Promise<void> {
-    await this.addStrings([OTHER])
-    await this.transaction(async (client) => {
-      const {rows} = await client.query<{property_cap: null | number}>('SELECT property_cap FROM aggregator FOR UPDATE')
-      const stored = rows[0].property_cap
-      const cap = wanted ?? stored ?? PROPERTY_CAP
-      if (cap !== stored) await this.rollups.capTo(client, cap)
-    })
   }
 
   /** Convert events stored by schema 1 (whole JSON) into the compact form, then drop them. */
@@ -534,7 +398,7 @@ export class PostgresStore implements Store {
   }
 
   /** Report facts of rows, loading strings another collector added when needed. */
-  private async factsOf(rows: EventRow[]): Promise<Fact[]> {
+  private async factsOf(rows: EventRow[]): Promise<ReturnType<typeof factFromRow>[]> {
     try {
       const parse = sharedParser()
       return rows.map((row) => factFromRow(row, this.dict, parse))
@@ -543,66 +407,6 @@ export class PostgresStore implements Store {
       await this.loadStrings()
       return rows.map((row) => factFromRow(row, this.dict))
     }
-  }
-
-  /**
-   * Fold every event up to the ingest horizon as it is now, inside the caller's transaction; returns
-   * the events folded and the new watermark. Not beyond: under ingest faster than folding, chasing
-   * the horizon would hold a deletion (and the aggregator's lock) for as long as ingest goes on.
-   */
-  private async foldAll(client: pg.PoolClient): Promise<{events: number; watermark: number}> {
-    const upTo = await this.horizon(client)
-    let events = 0
-    for (;;) {
-      // eslint-disable-next-line no-await-in-loop -- chunk after chunk, in this transaction
-      const n = await this.foldChunk(client, upTo, true)
-      if (n === 0) break
-      events += n
-    }
-
-    const {rows} = await client.query<{watermark: string}>('SELECT watermark FROM aggregator')
-    return {events, watermark: Number(rows[0].watermark)}
-  }
-
-  /**
-   * The aggregator's step, inside the caller's transaction: takes the aggregator row's lock (one
-   * aggregator at a time), then folds the next events above the watermark and below the ingest
-   * horizon (and `upTo`), in id order, merged in memory and upserted in key order. Returns the
-   * events folded.
-   */
-  private async foldChunk(
-    client: pg.PoolClient,
-    upTo = Number.POSITIVE_INFINITY,
-    belowHorizon = false,
-  ): Promise<number> {
-    // `belowHorizon`: `upTo` is a horizon already (foldAll's), so the lock is not taken again.
-    const horizon = belowHorizon ? upTo : Math.min(await this.horizon(client), upTo)
-    const {rows: state} = await client.query<{closed_through: null | number; watermark: string}>(
-      'SELECT watermark, closed_through FROM aggregator FOR UPDATE',
-    )
-    const watermark = Number(state[0].watermark)
-    if (horizon <= watermark) return 0
-    const {rows} = await client.query<EventRow & {id: string}>(
-      `${SELECT_ROW_LEFT.replace('SELECT ', 'SELECT e.id::text AS id, ')} WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT ${CHUNK_EVENTS}`,
-      [watermark, horizon],
-    )
-    if (rows.length === 0) return 0
-    const last = Number(rows.at(-1)!.id)
-    const facts = await this.factsOf(rows)
-    await this.addFactStrings(facts)
-    const closedThrough = startingClosedThrough(state[0].closed_through, facts)
-    const sessions = await this.storedSessions(client, sessionIds(facts), watermark, facts)
-    const delta = chunkDelta(facts, sessions, {closedThrough, id: this.id})
-    await this.addStrings(delta.tallyStrings())
-    await this.rollups.apply(client, delta)
-    const next = advance(closedThrough, facts)
-    for (const period of await this.rollups.closingWithEvents(client, next.periods)) {
-      // eslint-disable-next-line no-await-in-loop -- one period after another, in this transaction
-      await this.rollups.close(client, period, next.closedThrough)
-    }
-
-    await client.query('UPDATE aggregator SET watermark = $1, closed_through = $2', [last, next.closedThrough])
-    return rows.length
   }
 
   /**
@@ -626,7 +430,7 @@ export class PostgresStore implements Store {
     const keys = [...new Set([...hashes.values()].map((h) => lockKey(h)))].sort()
     // One round trip to begin, lock and read the tombstones (several statements need the simple
     // protocol, so the values are written in: integers and SHA-256 hex digests only).
-    // Shared: the aggregator's horizon waits for this transaction (see INGEST_LOCK).
+    // Shared: a reader's horizon waits for this transaction (see INGEST_LOCK).
     // Shared per instance: a deletion (exclusive) waits for the batches of its instance being stored
     // and they for it, so none slips past its tombstone; batches sharing instances go side by side.
     const replies = (await client.query(
@@ -645,7 +449,7 @@ export class PostgresStore implements Store {
     if (live.length === 0) return {accepted: 0, duplicates: 0, suppressed}
     const uids = [...new Set(live.map((e) => e.instanceId))].sort()
     // Only the new ones: ON CONFLICT alone would use up an identity number for every instance it
-    // skips, and instance numbers must stay dense (aggregates keep sets of them as bitmaps).
+    // skips (instance numbers stay dense: the engine counts them as small integers).
     const {rows: numbered} = await client.query<{id: number; uid: string}>(
       `WITH added AS (
          INSERT INTO instances (uid) SELECT u FROM unnest($1::uuid[]) AS u
@@ -658,7 +462,7 @@ export class PostgresStore implements Store {
     const instanceOf = new Map(numbered.map((r) => [r.uid, r.id]))
     // Another batch of a new instance added it meanwhile (this one waited on the unique index and
     // skipped it, seeing neither row): read again, now that it is committed. Rare: an instance's
-    // first batches sent at once. It costs the skipped insert's identity number, a bit in a set.
+    // first batches sent at once. It costs the skipped insert's identity number.
     const missing = uids.filter((uid) => !instanceOf.has(uid))
     if (missing.length > 0) {
       const {rows} = await client.query<{id: number; uid: string}>(
@@ -698,6 +502,15 @@ export class PostgresStore implements Store {
     for (const {id, value} of rows) this.dict.set(id, value)
   }
 
+  /** Log a deletion or purge for the analytics engines, under CHANGES_LOCK until the caller commits. */
+  private async logChange(client: pg.PoolClient, change: Omit<StoreChange, 'seq'>): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [CHANGES_LOCK])
+    await client.query('INSERT INTO changes (instance, purged_before) VALUES ($1, $2)', [
+      change.instance ?? null,
+      change.purgedBefore ?? null,
+    ])
+  }
+
   private async migrate(): Promise<number[]> {
     const applied: number[] = []
     await this.transaction(async (client) => {
@@ -707,6 +520,12 @@ export class PostgresStore implements Store {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
       )
       const {rows} = await client.query<{v: null | number}>('SELECT MAX(version) AS v FROM schema_migrations')
+      if ((rows[0].v ?? 0) > MIGRATIONS.length) {
+        throw new Error(
+          `the store was written by a newer collector (schema ${rows[0].v}; this one knows ${MIGRATIONS.length}): upgrade the collector`,
+        )
+      }
+
       for (let version = (rows[0].v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
         /* eslint-disable no-await-in-loop -- migrations run in order */
         await client.query(MIGRATIONS[version - 1])
@@ -716,76 +535,6 @@ export class PostgresStore implements Store {
       }
     })
     return applied
-  }
-
-  /** Events of a multi-level filter (the raw path), narrowed in SQL by its columns and days. */
-  private async rawFacts(filter: ReportFilter): Promise<Fact[]> {
-    const where = rowFilter(filter, this.dict)
-    if (!where) return []
-    const clauses = where.equal.map(([column], i) => `e.${column} = $${i + 1}`)
-    const params: number[] = where.equal.map(([, id]) => id)
-    if (where.fromTs !== undefined) {
-      params.push(where.fromTs)
-      clauses.push(`e.ts >= $${params.length}`)
-    }
-
-    if (where.toTs !== undefined) {
-      params.push(where.toTs)
-      clauses.push(`e.ts < $${params.length}`)
-    }
-
-    const {rows} = await this.pool.query<EventRow>(
-      `${SELECT_ROW}${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''}`,
-      params,
-    )
-    return this.factsOf(rows)
-  }
-
-  /**
-   * Run a report's queries after loading the strings other collectors stored (reports look values up
-   * by their text); a row naming a string stored since then reloads them and runs the queries again.
-   */
-  private async read<T>(query: () => Promise<T>): Promise<T> {
-    await this.syncStrings()
-    try {
-      return await query()
-    } catch (error) {
-      if (!(error instanceof MissingString)) throw error
-      await this.loadStrings()
-      return query()
-    }
-  }
-
-  /** Every aggregated command event (id <= `upTo`) of the sessions, by session. */
-  private async storedSessions(
-    client: pg.PoolClient,
-    sessions: string[],
-    upTo: number,
-    newer: readonly Fact[] = [],
-  ): Promise<Map<string, Fact[]>> {
-    const out = new Map<string, Fact[]>()
-    if (sessions.length === 0) return out
-    const {rows} = await client.query<EventRow>(`${SELECT_ROW_LEFT} WHERE e.session = ANY($1::uuid[]) AND e.id <= $2`, [
-      sessions,
-      upTo,
-    ])
-    for (const session of sessions) out.set(session, [])
-    for (const fact of [...(await this.factsOf(rows)), ...newer]) {
-      if (fact.event === 'command' && fact.session !== null) out.get(fact.session)?.push(fact)
-    }
-
-    return out
-  }
-
-  /**
-   * Load the strings other collectors stored since this one last loaded them: the table only grows
-   * and every string known here came from it, so more rows than known strings means new ones.
-   * Without this, a value first stored by another collector (even the dimensions' own names, stored
-   * by the first fold) reads as absent, and the report as empty.
-   */
-  private async syncStrings(): Promise<void> {
-    const {rows} = await this.pool.query<{n: number}>('SELECT COUNT(*)::int AS n FROM strings')
-    if (rows[0].n !== this.dict.size()) await this.loadStrings()
   }
 
   /**
@@ -821,7 +570,7 @@ export class PostgresStore implements Store {
     } catch (error) {
       broken = error as Error
       await client.query('ROLLBACK').catch(() => {})
-      // A session lock (the aggregator's horizon) must not stay with a pooled connection.
+      // A session lock (a reader's horizon) must not stay with a pooled connection.
       await client.query('SELECT pg_advisory_unlock_all()').catch(() => {})
       throw error
     } finally {
@@ -855,5 +604,23 @@ export class PostgresStore implements Store {
     })().finally(() => {
       this.vacuuming = undefined
     })
+  }
+
+  /** Run `fn` on a pooled connection outside a transaction (see transactionOnce for the error handling). */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    client.on('error', ignore)
+    let broken: Error | undefined
+    try {
+      return await fn(client)
+    } catch (error) {
+      broken = error as Error
+      // A session lock (a reader's horizon) must not stay with a pooled connection.
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => {})
+      throw error
+    } finally {
+      client.removeListener('error', ignore)
+      client.release(broken)
+    }
   }
 }

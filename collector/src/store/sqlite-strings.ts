@@ -1,9 +1,7 @@
 /**
- * The `strings` table as one SQLite connection sees it. Two connections write it (the server's and
- * its aggregator thread's), so each write transaction first loads the strings the other added (ids
- * only grow: those above the last one loaded) and never inserts a string that exists; a deletion that
- * overwrites unused strings bumps a generation that both check, and a connection that sees it change
- * loads the whole table again rather than keep (and reuse) a string that is gone.
+ * The `strings` table as the server's SQLite connection sees it: an in-memory copy, loaded once and
+ * then from the last id loaded (ids only grow), so each write transaction knows every string and a
+ * reader in another process picks up what the server added since.
  */
 import type Database from 'better-sqlite3'
 
@@ -11,7 +9,10 @@ import type {DictValue} from './codec.js'
 
 import {Dictionary} from './dictionary.js'
 
-/** Migration: the generation of the `strings` table, bumped by every overwrite. */
+/**
+ * Migration 6: the dictionary's generation, which two connections (the server's and an aggregator
+ * thread's, before schema 8) bumped when one overwrote strings. Kept so that old files migrate in order.
+ */
 export const STRINGS_GENERATION_SCHEMA = `
   CREATE TABLE strings_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
   INSERT INTO strings_generation (id, generation) VALUES (1, 0);`
@@ -20,24 +21,14 @@ export class SqliteStrings {
   readonly dict = new Dictionary()
   /** Strings added by the running write transaction: they leave the cache if it rolls back. */
   private added: string[] = []
-  private generation = 0
   /** Highest string id loaded from the table. */
   private loaded = 0
   private readonly statements
 
   constructor(db: Database.Database) {
-    const versioned = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'strings_generation'")
-      .get()
     this.statements = {
-      bump: versioned
-        ? db.prepare('UPDATE strings_generation SET generation = generation + 1 RETURNING generation').pluck()
-        : undefined,
-      // A read-only reader of a file no server has migrated yet: nothing overwrites its strings.
-      generation: versioned ? db.prepare('SELECT generation FROM strings_generation').pluck() : undefined,
       insert: db.prepare('INSERT INTO strings (value) VALUES (?) RETURNING id').pluck(),
       load: db.prepare('SELECT id, value FROM strings WHERE id > ? ORDER BY id'),
-      overwrite: db.prepare('UPDATE strings SET value = char(0) || id WHERE id = ?'),
     }
     this.sync()
   }
@@ -54,33 +45,8 @@ export class SqliteStrings {
     }
   }
 
-  /** Overwrite strings nothing refers to any more, inside the caller's write transaction. */
-  overwrite(ids: readonly number[]): void {
-    if (ids.length === 0) return
-    for (const id of ids) {
-      const value = this.dict.decode(id)
-      this.statements.overwrite.run(id)
-      if (typeof value === 'string') this.dict.forget(value)
-    }
-
-    // This connection's cache is right already; the other one reloads when it sees the bump.
-    if (this.statements.bump) this.generation = this.statements.bump.get() as number
-  }
-
-  /**
-   * Bring the cache up to date with the table: at the start of every write transaction (holding
-   * the write lock, so nothing changes meanwhile) and before reads.
-   */
+  /** Load the strings added since the last load (at the start of every write transaction, and on a miss). */
   sync(): void {
-    const generation = (this.statements.generation?.get() as number | undefined) ?? 0
-    if (generation !== this.generation) {
-      this.dict.clear()
-      this.loaded = 0
-      this.generation = generation
-    }
-
-    // Strings this connection added come back too: harmless, and `loaded` never passes an id
-    // that a rolled-back transaction used and another connection may reuse.
     const rows = this.statements.load.all(this.loaded) as {id: number; value: string}[]
     for (const {id, value} of rows) this.dict.set(id, value)
     if (rows.length > 0) this.loaded = rows.at(-1)!.id

@@ -1,30 +1,12 @@
+/**
+ * The store of record: validated events stored once each, tombstones, deletion records, retention.
+ * Reports do not come from here: the analytics engine (src/analytics) reads the events in id order
+ * (factsAfter) and the deletions and purges in order (changesAfter).
+ */
+import type {Fact} from '../analytics/facts.js'
 import type {PreparedMessage} from './message.js'
-import type {
-  ActiveQuery,
-  ActiveRow,
-  PropertiesQuery,
-  PropertyRow,
-  ReportQuery,
-  ReportRow,
-  SessionsQuery,
-  SessionsReport,
-} from './report/types.js'
 
 export type {PreparedMessage, TelemetryMessage} from './message.js'
-export {REPORT_DIMENSIONS} from './report/types.js'
-export type {
-  ActiveQuery,
-  ActiveRow,
-  FixedDimension,
-  PropertiesQuery,
-  PropertyRow,
-  ReportDimension,
-  ReportFilter,
-  ReportQuery,
-  ReportRow,
-  SessionsQuery,
-  SessionsReport,
-} from './report/types.js'
 
 export interface InsertResult {
   /** Messages stored by this call. */
@@ -48,8 +30,6 @@ export interface DeletionRecord {
 export interface PurgeOptions {
   /** Also remove deletion records and tombstones older than the cutoff. */
   deletions?: boolean
-  /** Also remove the aggregates (rollups) of days before the cutoff. */
-  rollups?: boolean
 }
 
 export interface PurgeResult {
@@ -57,39 +37,38 @@ export interface PurgeResult {
   deletions: number
   /** Raw events removed (received before the cutoff). */
   events: number
-  /** Aggregate rows removed. */
-  rollups: number
 }
 
-export interface RebuildOptions {
-  /** Rebuild even though the aggregates count events whose raw events were purged (they are lost). */
-  discardPurged?: boolean
+/** One stored event as the analytics engine reads it. */
+export interface StoredFact extends Fact {
+  /** The store's event id: ids only grow, so it orders what the engine has read. */
+  id: number
+  /** When the collector received it (Unix seconds): what a purge goes by. */
+  received: number
 }
 
-export interface RebuildResult {
-  /** Raw events the aggregates were rebuilt from (0 when refused). */
-  events: number
-  /**
-   * Events the aggregates counted whose raw events were purged: a rebuild loses them for good, so
-   * it is refused (`rebuilt: false`) unless `discardPurged`.
-   */
-  purged: number
-  rebuilt: boolean
+/** One entry of the store's change log: an instance deleted, or events purged. */
+export interface StoreChange {
+  /** The deleted instance's number (the store's own, as in StoredFact.instance). */
+  instance?: number
+  /** Events received before this time (Unix seconds) were purged. */
+  purgedBefore?: number
+  seq: number
 }
 
 export interface Store {
-  /** Active instances and events per day, week or month. */
-  active(query: ActiveQuery): Promise<ActiveRow[]>
-  /**
-   * Fold every stored event into the aggregates now. The background aggregator does so within a
-   * second of ingest; report(), active() and sessions() call this first, so they see every event
-   * stored before them.
-   */
-  aggregate(): Promise<void>
+  /** Deletions and purges logged after `afterSeq`, oldest first. */
+  changesAfter(afterSeq: number): Promise<StoreChange[]>
   close(): Promise<void>
   countEvents(): Promise<number>
-  /** Delete every event of the instance in one transaction, tombstone it, record the deletion. */
+  /** Delete every event of the instance in one transaction, tombstone it, record and log the deletion. */
   deleteInstance(instanceId: string): Promise<DeletionRecord>
+  /**
+   * Events stored with an id above `afterId`, in id order, at most `limit`. Only ids that no
+   * transaction still running can fall below (on PostgreSQL, the ingest horizon), so a reader that
+   * goes on from the last id it got never skips an event.
+   */
+  factsAfter(afterId: number, limit: number): Promise<StoredFact[]>
   getDeletion(deletionId: string): Promise<DeletionRecord | undefined>
   /** The stored message (rebuilt from its columns, equal to what was received), for tests and support. */
   getMessage(messageId: string): Promise<unknown>
@@ -99,16 +78,12 @@ export interface Store {
    */
   insert(messages: readonly PreparedMessage[]): Promise<InsertResult>
   readonly kind: 'postgres' | 'sqlite'
+  /** The highest id factsAfter() can return now: every event acknowledged so far is at or below it. */
+  lastEventId(): Promise<number>
   /** Cheap liveness check of the database. */
   ping(): Promise<void>
-  /** GET /report/properties rows: the custom property names each event carries. */
-  properties(query: PropertiesQuery): Promise<PropertyRow[]>
-  /** Retention: delete events received before `cutoff` (and, when asked, older aggregates and records). */
+  /** Retention: delete events received before `cutoff` (and, when asked, older deletion records). */
   purge(cutoff: Date, options?: PurgeOptions): Promise<PurgeResult>
-  /** Recompute every aggregate from the raw events (after a purge of rollups, or to repair). */
-  rebuild(options?: RebuildOptions): Promise<RebuildResult>
-  /** GET /report rows. */
-  report(query: ReportQuery): Promise<ReportRow[]>
-  /** Commands per session and the commands run next. */
-  sessions(query: SessionsQuery): Promise<SessionsReport>
+  /** Bytes the store takes on disk (its files, or the database's tables). */
+  sizeBytes(): Promise<number>
 }

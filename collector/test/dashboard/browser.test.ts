@@ -14,9 +14,10 @@ import {fileURLToPath} from 'node:url'
 
 import type {Store} from '../../src/store/store.js'
 
-import {type RunningServer, startServer} from '../../src/server.js'
+import {type RunningServer} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
 import {postJson, send} from '../support/http.js'
+import {serve} from '../support/server.js'
 import {launchChromium} from './support/browser.js'
 import {dataset} from './support/dataset.js'
 
@@ -80,7 +81,7 @@ describe('dashboard in Chromium', () => {
   before(async () => {
     mkdirSync(OUTPUT, {recursive: true})
     store = await openStore(join(dir, 'dashboard.db'))
-    server = await startServer({adminToken: TOKEN, logger: false, port: 0, store})
+    server = await serve({adminToken: TOKEN, logger: false, port: 0, store})
     const {messages} = dataset()
     for (let i = 0; i < messages.length; i += 500) {
       const res = await postJson(`${server.url}/events`, messages.slice(i, i + 500))

@@ -8,9 +8,10 @@ import {after, before, describe, it} from 'node:test'
 import type {Store} from '../../src/store/store.js'
 
 import {parseTrustProxy} from '../../src/dashboard/trust-proxy.js'
-import {type RunningServer, startServer} from '../../src/server.js'
+import {type RunningServer} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
 import {send} from '../support/http.js'
+import {serve} from '../support/server.js'
 
 const TOKEN = 'dashboard-test-admin-token-0123456789abcdef'
 
@@ -39,7 +40,7 @@ describe('dashboard sign-in', () => {
     store = await openStore(join(dir, 'session.db'))
     // These tests make more refused requests than the failed-authentication limit allows one address
     // (test/routes/rate-limits.test.ts covers that limit); the sign-in route's own limit stays on.
-    server = await startServer({adminToken: TOKEN, logger: false, port: 0, rateLimits: {failedAuth: false}, store})
+    server = await serve({adminToken: TOKEN, logger: false, port: 0, rateLimits: {failedAuth: false}, store})
   })
 
   after(async () => {
@@ -131,7 +132,7 @@ describe('dashboard sign-in', () => {
 
   it('does not accept a cookie of another collector (its own random salt)', async () => {
     const otherStore = await openStore(join(dir, 'other.db'))
-    const other = await startServer({adminToken: TOKEN, logger: false, port: 0, store: otherStore})
+    const other = await serve({adminToken: TOKEN, logger: false, port: 0, store: otherStore})
     try {
       const cookie = sessionCookie((await login(other.url, TOKEN)).headers['set-cookie'])
       const res = await send(`${server.url}/report?by=command`, {headers: {cookie, ...fromPage(server.url)}})
@@ -189,7 +190,7 @@ describe('dashboard sign-in limits', () => {
 
   it('answers 429 with Retry-After after 10 wrong tokens from one address; right ones do not count', async () => {
     const store = await openStore(join(dir, 'limit.db'))
-    const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store})
+    const server = await serve({adminToken: TOKEN, logger: false, port: 0, store})
     try {
       for (let i = 0; i < 3; i++) assert.equal((await login(server.url, TOKEN)).status, 303)
       for (let i = 0; i < 10; i++) assert.equal((await login(server.url, `wrong-${i}`)).status, 401)
@@ -207,7 +208,7 @@ describe('dashboard sign-in limits', () => {
 
   it('counts wrong tokens at sign-in and as Authorization: Bearer against one allowance', async () => {
     const store = await openStore(join(dir, 'shared.db'))
-    const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store})
+    const server = await serve({adminToken: TOKEN, logger: false, port: 0, store})
     const bearer = (token: string) =>
       send(`${server.url}/report?by=command`, {headers: {authorization: `Bearer ${token}`}})
     try {
@@ -226,7 +227,7 @@ describe('dashboard sign-in limits', () => {
 
   it('marks the cookie Secure when the browser talks https through a trusted proxy', async () => {
     const store = await openStore(join(dir, 'proxy.db'))
-    const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store, trustProxy: '127.0.0.1'})
+    const server = await serve({adminToken: TOKEN, logger: false, port: 0, store, trustProxy: '127.0.0.1'})
     try {
       const res = await login(server.url, TOKEN, {'x-forwarded-proto': 'https'})
       assert.match(String(res.headers['set-cookie']), /; Secure/)
@@ -248,7 +249,7 @@ describe('dashboard sign-in limits', () => {
 
   it('without an admin token the dashboard says it is disabled and sets no cookie', async () => {
     const store = await openStore(join(dir, 'off.db'))
-    const server = await startServer({logger: false, port: 0, store})
+    const server = await serve({logger: false, port: 0, store})
     try {
       const page = await send(`${server.url}/`)
       assert.equal(page.status, 503)

@@ -7,9 +7,10 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Store} from '../../src/store/store.js'
 
 import {StoreUnavailable} from '../../src/errors.js'
-import {buildServer, type RunningServer, startServer} from '../../src/server.js'
+import {type RunningServer} from '../../src/server.js'
 import {Capture, postJson, rawRequest, send} from '../support/http.js'
 import {commandMessage, rubyMessage} from '../support/messages.js'
+import {build, serve} from '../support/server.js'
 
 const TOKEN = 'hardening-admin-token-0123456789abcdef'
 const SECRET = 'SECRET-5e1f0c'
@@ -34,7 +35,7 @@ export function hardeningSuite(name: string, makeStore: () => Promise<Store>): v
 
     before(async () => {
       store = await makeStore()
-      server = await startServer({
+      server = await serve({
         adminToken: TOKEN,
         logger: {level: 'info', stream: logs},
         port: 0,
@@ -162,7 +163,7 @@ export function hardeningSuite(name: string, makeStore: () => Promise<Store>): v
           return typeof value === 'function' ? value.bind(target) : value
         },
       })
-      const patient = await startServer({
+      const patient = await serve({
         adminToken: TOKEN,
         logger: false,
         port: 0,
@@ -249,7 +250,7 @@ export function hardeningSuite(name: string, makeStore: () => Promise<Store>): v
               }
             : Reflect.get(target, key, receiver),
       })
-      const app = await buildServer({logger: {level: 'info', stream: logs}, store: failing})
+      const app = await build({logger: {level: 'info', stream: logs}, store: failing})
       try {
         const bug = await app.inject({body: JSON.stringify(commandMessage()), method: 'POST', url: '/events'})
         assert.equal(bug.statusCode, 500)

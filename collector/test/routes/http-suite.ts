@@ -1,15 +1,17 @@
 /** The HTTP contract, with real requests to a server on 127.0.0.1 port 0, run against each store. */
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
+import {readFileSync} from 'node:fs'
 import {after, afterEach, before, describe, it} from 'node:test'
 import {gzipSync} from 'node:zlib'
 
 import type {Store} from '../../src/store/store.js'
 
-import {type RunningServer, startServer} from '../../src/server.js'
+import {type RunningServer} from '../../src/server.js'
 import {canonicalJson} from '../../src/store/message.js'
 import {Capture, postJson, send} from '../support/http.js'
 import {batch, commandMessage, rubyMessage} from '../support/messages.js'
+import {serve} from '../support/server.js'
 
 const TOKEN = 'test-admin-token-0123456789abcdef'
 const CANARY = 'CANARY-7f3a9c-do-not-log'
@@ -23,7 +25,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
 
     before(async () => {
       store = await makeStore()
-      server = await startServer({adminToken: TOKEN, logger: {level: 'debug', stream: logs}, port: 0, store})
+      server = await serve({adminToken: TOKEN, logger: {level: 'debug', stream: logs}, port: 0, store})
       url = server.url
     })
 
@@ -35,7 +37,13 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
     afterEach(async () => {
       const health = await send(`${url}/healthz`)
       assert.equal(health.status, 200)
-      assert.deepEqual(health.json, {status: 'ok', store: store.kind})
+      const {version} = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version: string
+      }
+      assert.deepEqual(
+        {...health.json, analytics: health.json.analytics.status},
+        {analytics: 'ok', status: 'ok', store: store.kind, version},
+      )
     })
 
     const events = () => `${url}/events`
@@ -415,9 +423,9 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         '{}',
         '{"older_than": "a year"}',
         '{"older_than": "99999999999d"}',
-        '{"older_than": "1d", "rollups": 1}',
+        '{"older_than": "1d", "deletions": 1}',
         // A misspelt option would otherwise purge without doing what was asked.
-        '{"older_than": "0s", "rollup": true}',
+        '{"older_than": "0s", "delete": true}',
         '[{"older_than": "1d"}]',
       ]) {
         const r = await send(purge, {body: bad, headers: auth})
@@ -435,8 +443,8 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
         assert.deepEqual([r.status, r.json], [400, {error: said}], bad)
       }
 
-      const misspelt = await send(purge, {body: '{"older_than": "0s", "rollup": true}', headers: auth})
-      assert.match(misspelt.json.error, /unknown field "rollup".*rollups/)
+      const misspelt = await send(purge, {body: '{"older_than": "0s", "delete": true}', headers: auth})
+      assert.match(misspelt.json.error, /unknown field "delete".*deletions/)
       const text = await send(purge, {body: '{"older_than": "1d"}', headers: {...auth, 'content-type': 'text/plain'}})
       assert.equal(text.status, 400)
       assert.match(text.json.error, /JSON object/)
@@ -445,22 +453,21 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
       assert.equal(rebuild.status, 200, rebuild.text)
       assert.equal(rebuild.json.events, await store.countEvents())
       assert.equal((await send(`${url}/admin/rebuild`, {body: '{}'})).status, 401)
-      // Once raw events are purged, the aggregates are their only record: a rebuild is refused.
+      assert.equal((await send(`${url}/admin/rebuild`, {body: '{"discard_purged": true}', headers: auth})).status, 400)
+      // A purge through the server: the reports drop the purged events at once.
       await postJson(events(), commandMessage())
       const stored = await store.countEvents()
-      await store.purge(new Date(Date.now() + 60_000))
-      const refused = await send(`${url}/admin/rebuild`, {body: '{}', headers: auth})
-      assert.equal(refused.status, 409, refused.text)
-      assert.equal(refused.json.purged, stored)
-      assert.match(
-        refused.json.error,
-        /^nothing was rebuilt: the aggregates count \d+ events whose raw events were purged/,
+      assert.notDeepEqual((await send(`${url}/report?by=product`, {headers: auth})).json.rows, [])
+      const all = await send(purge, {body: '{"older_than": "0s"}', headers: auth})
+      // Received before this second: those of the current second stay.
+      const left = await store.countEvents()
+      assert.ok(all.json.events > 0)
+      assert.equal(all.json.events + left, stored)
+      const rows = (await send(`${url}/report?by=product`, {headers: auth})).json.rows as {events: number}[]
+      assert.equal(
+        rows.reduce((n, r) => n + r.events, 0),
+        left,
       )
-      for (const bad of ['{"discard_purged": 1}', '{"discard": true}', '[]', '"yes"']) {
-        const r = await send(`${url}/admin/rebuild`, {body: bad, headers: auth})
-        assert.equal(r.status, 400, bad)
-        assert.match(r.json.error, /discard_purged/, bad)
-      }
     })
 
     it('answers 404 with JSON for unknown routes', async () => {
@@ -493,7 +500,7 @@ export function httpSuite(name: string, makeStore: () => Promise<Store>): void {
 
     before(async () => {
       store = await makeStore()
-      server = await startServer({logger: false, port: 0, store})
+      server = await serve({logger: false, port: 0, store})
     })
 
     after(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {startServer} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
 import {postJson, send} from '../support/http.js'
 import {commandMessage} from '../support/messages.js'
 import {type PgCluster, skipPostgres, startPostgres} from '../support/postgres.js'
+import {serve} from '../support/server.js'
 import {hardeningSuite} from './hardening-suite.js'
 import {httpSuite} from './http-suite.js'
 
@@ -23,7 +23,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
   // Runs last: it stops the cluster.
   it('answers 503 while the database is down, and stays up', async () => {
     const store = await openStore(await cluster!.createDatabase())
-    const server = await startServer({logger: false, port: 0, store})
+    const server = await serve({logger: false, port: 0, store})
     try {
       assert.equal((await postJson(`${server.url}/events`, commandMessage())).status, 200)
       cluster!.stop()

@@ -10,10 +10,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {Store} from '../../src/store/store.js'
 
 import {DEFAULT_RATE_LIMITS, parseRateLimit} from '../../src/rate-limits.js'
-import {buildServer, type RunningServer, startServer, type StartServerOptions} from '../../src/server.js'
+import {type RunningServer, type StartServerOptions} from '../../src/server.js'
 import {openStore} from '../../src/store/open.js'
 import {Capture, type HttpResponse, postJson, send} from '../support/http.js'
 import {commandMessage} from '../support/messages.js'
+import {build, serve} from '../support/server.js'
 
 const TOKEN = 'rate-limit-admin-token-0123456789abcdef'
 const dir = mkdtempSync(join(tmpdir(), 'collector-limits-'))
@@ -25,7 +26,7 @@ async function withServer(
   fn: (server: RunningServer) => Promise<void>,
 ): Promise<void> {
   const store: Store = await openStore(join(dir, `t${++n}.db`))
-  const server = await startServer({adminToken: TOKEN, logger: false, port: 0, store, ...options})
+  const server = await serve({adminToken: TOKEN, logger: false, port: 0, store, ...options})
   try {
     await fn(server)
   } finally {
@@ -152,10 +153,10 @@ describe('admin token', () => {
     const store = await openStore(join(dir, 'token.db'))
     try {
       for (const token of ['x', 'a'.repeat(31), '']) {
-        await assert.rejects(buildServer({adminToken: token, logger: false, store}), /at least 32/)
+        await assert.rejects(build({adminToken: token, logger: false, store}), /at least 32/)
       }
 
-      const app = await buildServer({adminToken: 'a'.repeat(32), logger: false, store})
+      const app = await build({adminToken: 'a'.repeat(32), logger: false, store})
       await app.close()
     } finally {
       await store.close()

@@ -4,10 +4,10 @@ import {describe, it} from 'node:test'
 
 import type {TelemetryMessage} from '../../src/store/message.js'
 
+import {factOf} from '../../src/analytics/facts.js'
 import {DICT_COLUMNS, encodeMessage, INT_COLUMNS} from '../../src/store/codec.js'
 import {Dictionary} from '../../src/store/dictionary.js'
-import {factOf} from '../../src/store/report/facts.js'
-import {factFromRow, sharedParser} from '../../src/store/report/raw.js'
+import {factFromRow, sharedParser} from '../../src/store/facts.js'
 import {type EventRow} from '../../src/store/rows.js'
 import {fleet} from '../support/fleet.js'
 import {commandMessage} from '../support/messages.js'

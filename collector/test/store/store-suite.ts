@@ -4,10 +4,12 @@ import {randomUUID} from 'node:crypto'
 import {after, before, describe, it} from 'node:test'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {ReportQuery} from '../../src/analytics/types.js'
 import type {Store} from '../../src/store/store.js'
 
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
 import {checkMessage} from '../../src/validate.js'
+import {openAnalytics, type TestAnalytics} from '../support/analytics.js'
 import {batch, commandMessage, rubyMessage} from '../support/messages.js'
 
 const prep = (m: TelemetryMessage) => prepareMessage(m)
@@ -20,12 +22,15 @@ export function storeSuite(
 ): void {
   describe(`${name} store`, () => {
     let store: Store
+    let analytics: TestAnalytics
 
     before(async () => {
       store = await makeStore()
+      analytics = await openAnalytics(store)
     })
 
     after(async () => {
+      await analytics?.dispose()
       await store?.close()
     })
 
@@ -130,8 +135,8 @@ export function storeSuite(
       ].map((m) => prep(m))
       await store.insert(messages)
 
-      const brief = async (query: Parameters<Store['report']>[0]) =>
-        (await store.report(query)).map(({events, instances, key}) => ({events, instances, key}))
+      const brief = async (query: ReportQuery) =>
+        (await analytics.report(query)).map(({events, instances, key}) => ({events, instances, key}))
       assert.deepEqual(await brief({by: 'command', limit: 10, product}), [
         {events: 5, instances: 2, key: 'deploy'},
         {events: 1, instances: 1, key: 'init'},
@@ -151,7 +156,7 @@ export function storeSuite(
       ])
       assert.deepEqual(await brief({by: 'product', limit: 1, product}), [{events: 7, instances: 2, key: product}])
       assert.deepEqual(await brief({by: 'command', limit: 1, product}), [{events: 5, instances: 2, key: 'deploy'}])
-      assert.deepEqual(await store.report({by: 'command', limit: 10, product: 'no-such-product'}), [])
+      assert.deepEqual(await analytics.report({by: 'command', limit: 10, product: 'no-such-product'}), [])
     })
 
     it('reports failures, duration percentiles, flags, errors, suggestions and custom properties', async () => {
@@ -191,7 +196,7 @@ export function storeSuite(
       ].map((m) => prep(m))
       await store.insert(messages)
 
-      const [converge] = await store.report({by: 'command', command: 'converge', limit: 5, product})
+      const [converge] = await analytics.report({by: 'command', command: 'converge', limit: 5, product})
       assert.equal(converge.events, 100)
       assert.equal(converge.failures, 5)
       assert.equal(converge.instances, 2)
@@ -204,8 +209,8 @@ export function storeSuite(
         assert.ok(value !== null && Math.abs(value - exact) <= exact * 0.03, `${value} ~ ${exact}`)
       }
 
-      const keys = async (by: Parameters<Store['report']>[0]['by'], extra = {}) =>
-        (await store.report({by, limit: 10, product, ...extra})).map((r) => [r.key, r.events, r.instances])
+      const keys = async (by: ReportQuery['by'], extra = {}) =>
+        (await analytics.report({by, limit: 10, product, ...extra})).map((r) => [r.key, r.events, r.instances])
       assert.deepEqual(await keys('flag'), [
         ['force', 25, 1],
         ['json', 25, 1],
@@ -242,7 +247,7 @@ export function storeSuite(
       ])
       for (const by of ['os', 'arch', 'ci', 'node'] as const)
         assert.equal((await keys(by, {event: 'command'})).length, 1)
-      const [notFound] = await store.report({by: 'command', limit: 5, outcome: 'not_found', product})
+      const [notFound] = await analytics.report({by: 'command', limit: 5, outcome: 'not_found', product})
       assert.deepEqual(notFound, {
         events: 1,
         failures: 0,
@@ -252,7 +257,7 @@ export function storeSuite(
         p90_ms: 3,
         p99_ms: 3,
       })
-      const [noDuration] = await store.report({by: 'event', event: 'cookbook_used', limit: 5, product})
+      const [noDuration] = await analytics.report({by: 'event', event: 'cookbook_used', limit: 5, product})
       assert.deepEqual([noDuration.p50_ms, noDuration.p90_ms, noDuration.p99_ms], [null, null, null])
     })
 
@@ -266,21 +271,21 @@ export function storeSuite(
           ...batch(1, {instance_id: a, product, timestamp: at('2026-03-02')}),
         ].map((m) => prep(m)),
       )
-      assert.deepEqual(await store.active({period: 'day', product}), [
+      assert.deepEqual(await analytics.active({period: 'day', product}), [
         {events: 2, instances: 1, period: '2026-02-27'},
         {events: 1, instances: 1, period: '2026-02-28'},
         {events: 1, instances: 1, period: '2026-03-02'},
       ])
-      assert.deepEqual(await store.active({period: 'week', product}), [
+      assert.deepEqual(await analytics.active({period: 'week', product}), [
         {events: 3, instances: 2, period: '2026-W09'},
         {events: 1, instances: 1, period: '2026-W10'},
       ])
-      assert.deepEqual(await store.active({period: 'month', product}), [
+      assert.deepEqual(await analytics.active({period: 'month', product}), [
         {events: 3, instances: 2, period: '2026-02'},
         {events: 1, instances: 1, period: '2026-03'},
       ])
       // Whole periods that overlap the days asked for.
-      assert.deepEqual(await store.active({from: '2026-02-28', period: 'month', product, to: '2026-02-28'}), [
+      assert.deepEqual(await analytics.active({from: '2026-02-28', period: 'month', product, to: '2026-02-28'}), [
         {events: 3, instances: 2, period: '2026-02'},
       ])
     })
@@ -321,7 +326,7 @@ export function storeSuite(
       await store.insert([one[2], two[1]].map((m) => prep(m)))
       await store.insert([three[0], one[0], two[0]].map((m) => prep(m)))
       await store.insert([one[1]].map((m) => prep(m)))
-      const report = await store.sessions({limit: 10, product})
+      const report = await analytics.sessions({limit: 10, product})
       assert.equal(report.sessions, 3)
       assert.deepEqual(report.commands_per_session, [
         {commands: 1, sessions: 1},
@@ -335,7 +340,7 @@ export function storeSuite(
         {command: 'login', count: 1, ended: true, next: null, outcome: 'success', total: 2},
         {command: 'converge', count: 1, ended: true, next: null, outcome: 'success', total: 1},
       ])
-      const later = await store.sessions({from: '2026-05-02', limit: 10, product})
+      const later = await analytics.sessions({from: '2026-05-02', limit: 10, product})
       assert.equal(later.sessions, 2)
     })
 
@@ -354,7 +359,7 @@ export function storeSuite(
       await store.insert([result as Exclude<typeof result, string>])
       assert.deepEqual(await store.getMessage(message.message_id!), message)
       assert.deepEqual(
-        (await store.report({by: 'command', limit: 5, product: nasty})).map((r) => [r.key, r.events, r.instances]),
+        (await analytics.report({by: 'command', limit: 5, product: nasty})).map((r) => [r.key, r.events, r.instances]),
         [[nasty, 1, 1]],
       )
       assert.ok((await store.countEvents()) > 0, 'events table still there')
@@ -375,16 +380,15 @@ export function storeSuite(
       }
 
       const keys = async (by: string, filter: Record<string, string>) =>
-        (await store.report({by, limit: 10, ...filter})).map((r) => [r.key, r.events])
+        (await analytics.report({by: by as ReportQuery['by'], limit: 10, ...filter})).map((r) => [r.key, r.events])
       for (const [name, value] of Object.entries(odd)) {
-        // One level (aggregates), and two levels (raw events): the same answer.
         assert.deepEqual(await keys(`property.${name}`, {event: 'odd'}), [[value, 1]], name)
         assert.deepEqual(await keys(`property.${name}`, {event: 'odd', product}), [[value, 1]], name)
         assert.deepEqual(await keys(`property.${name}`, {event: 'plain'}), [], name)
         assert.deepEqual(await keys(`property.${name}`, {event: 'plain', product}), [], name)
       }
 
-      const listed = (await store.properties({event: 'odd'})).map((r) => r.property)
+      const listed = (await analytics.properties({event: 'odd', limit: 50})).map((r) => r.property)
       assert.deepEqual(listed, ['__proto__', 'constructor', 'hasOwnProperty', 'toString'])
     })
 

@@ -78,6 +78,8 @@ const OSES = [
 ]
 const CIS = [null, null, null, null, 'GitHub Actions', 'Jenkins']
 const NODES = ['20.20.2', '22.11.0']
+/** The coding agent an instance's commands run under, by instance (most none). */
+const AGENTS = [null, null, null, null, null, 'claude-code', null, 'cursor', null, 'codex']
 
 /**
  * Batches in time order: the sessions of one instance on one day (as its queue is flushed), at
@@ -90,9 +92,11 @@ export function* fleet(options: FleetOptions = {}): Generator<TelemetryMessage[]
   const start = end - days * 86_400_000
   const pickCommand = zipf(COMMANDS.length, 1.1)
   const pickCookbook = zipf(2000, 1)
-  const instances = Array.from({length: options.instances ?? 200}, () => {
+  const instances = Array.from({length: options.instances ?? 200}, (_, i) => {
     const product = PRODUCTS[Math.floor(rand() * PRODUCTS.length)]
     return {
+      // Taken from the index, not the generator: the rest of the fleet stays as it was.
+      agent: AGENTS[i % AGENTS.length],
       ci: CIS[Math.floor(rand() * CIS.length)],
       id: uuid(rand),
       node: NODES[Math.floor(rand() * NODES.length)],
@@ -170,6 +174,7 @@ export function* fleet(options: FleetOptions = {}): Generator<TelemetryMessage[]
           anonymousId: instance.id,
           event: 'command',
           properties: {
+            agent: instance.agent,
             arch: instance.platform.arch,
             args: Math.floor(rand() * 3),
             ci: instance.ci,

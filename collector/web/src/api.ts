@@ -1,7 +1,7 @@
 /** The report API, called with the session cookie from this page; its types are the collector's own. */
-import type {ReportRow} from '../../src/store/report/types.js'
+import type {ReportRow} from '../../src/analytics/types.js'
 
-export type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from '../../src/store/report/types.js'
+export type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from '../../src/analytics/types.js'
 
 export class SessionExpiredError extends Error {
   constructor() {

@@ -1,13 +1,9 @@
 /** What reports read of one event, derived the same way for every store. */
-import type {TelemetryMessage} from '../message.js'
-
-import {dayOf, monthOf, weekOf} from './time.js'
-import {type ReportDimension, type ReportFilter} from './types.js'
-
-type ScalarDimension =
-  'arch' | 'ci' | 'command' | 'error' | 'event' | 'node' | 'os' | 'outcome' | 'product' | 'suggestion'
+import type {TelemetryMessage} from '../store/message.js'
 
 export interface Fact {
+  /** The coding agent that ran the command (its name), or null. */
+  agent: null | string
   arch: null | string
   ci: null | string
   command: null | string
@@ -60,6 +56,7 @@ export function factOf(message: TelemetryMessage, instance: number, messageId: s
 
   const duration = props.duration_ms
   return {
+    agent: str(props.agent),
     arch: str(props.arch),
     ci: str(props.ci),
     command: str(props.command),
@@ -80,51 +77,5 @@ export function factOf(message: TelemetryMessage, instance: number, messageId: s
     suggestion: str(props.suggestion),
     ts,
     version: message.product_version ?? null,
-  }
-}
-
-/** Whether the fact passes the filter (days are inclusive UTC days). */
-export function matches(fact: Fact, filter: ReportFilter): boolean {
-  if (filter.product !== undefined && fact.product !== filter.product) return false
-  if (filter.version !== undefined && fact.version !== filter.version) return false
-  if (filter.event !== undefined && fact.event !== filter.event) return false
-  if (filter.command !== undefined && fact.command !== filter.command) return false
-  if (filter.outcome !== undefined && fact.outcome !== filter.outcome) return false
-  if (filter.from !== undefined && dayOf(fact.ts) < filter.from) return false
-  if (filter.to !== undefined && dayOf(fact.ts) > filter.to) return false
-  return true
-}
-
-/** The keys an event counts under: one for most dimensions, one per flag, none without the property. */
-export function keysOf(fact: Fact, by: ReportDimension): (null | string)[] {
-  switch (by) {
-    case 'day': {
-      return [dayOf(fact.ts)]
-    }
-
-    case 'flag': {
-      return [...fact.flags]
-    }
-
-    case 'month': {
-      return [monthOf(fact.ts)]
-    }
-
-    case 'version': {
-      return [`${fact.product}@${fact.version ?? ''}`]
-    }
-
-    case 'week': {
-      return [weekOf(fact.ts)]
-    }
-
-    default: {
-      if (by.startsWith('property.')) {
-        const value = propertyOf(fact, by.slice('property.'.length))
-        return value === undefined ? [] : [value]
-      }
-
-      return [fact[by as ScalarDimension]]
-    }
   }
 }

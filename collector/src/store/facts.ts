@@ -1,38 +1,8 @@
-/** Reports computed from raw events: the reference that the aggregates must equal. */
-import {decodeMessage} from '../codec.js'
-import {type Dictionary} from '../dictionary.js'
-import {encodedFromRow, type EventRow} from '../rows.js'
-import {type Fact, factOf} from './facts.js'
-import {DAY_MS, dayStart} from './time.js'
-import {type ReportFilter} from './types.js'
-
-export const FILTER_COLUMNS = ['product', 'version', 'event', 'command', 'outcome'] as const
-
-/** SQL-ready filter: dictionary ids and a timestamp range; undefined when nothing can match. */
-export interface RowFilter {
-  equal: [column: (typeof FILTER_COLUMNS)[number], id: number][]
-  /** ts >= fromTs */
-  fromTs?: number
-  /** ts < toTs */
-  toTs?: number
-}
-
-export function rowFilter(filter: ReportFilter, dict: Dictionary): RowFilter | undefined {
-  const equal: RowFilter['equal'] = []
-  for (const column of FILTER_COLUMNS) {
-    const value = filter[column]
-    if (value === undefined) continue
-    const id = dict.idOf(value)
-    if (id === undefined) return undefined
-    equal.push([column, id])
-  }
-
-  return {
-    equal,
-    fromTs: filter.from === undefined ? undefined : dayStart(filter.from),
-    toTs: filter.to === undefined ? undefined : dayStart(filter.to) + DAY_MS,
-  }
-}
+/** Stored rows as the analytics engine reads them: the report facts of src/analytics/facts.ts. */
+import {type Fact, factOf} from '../analytics/facts.js'
+import {decodeMessage} from './codec.js'
+import {type Dictionary} from './dictionary.js'
+import {encodedFromRow, type EventRow} from './rows.js'
 
 /** A memo of JSON.parse for strings that repeat (context, flags); the parsed values are shared. */
 export function sharedParser(): (json: string) => unknown {
@@ -62,7 +32,12 @@ export function factFromRow(row: EventRow, dict: Dictionary, parseShared?: (json
 
   const flags = dict.decode(row.flags)
   const version = dict.decode(row.version)
+  const context = dict.decode(row.context)
+  const agent =
+    typeof context === 'string' ? ((parseShared ?? JSON.parse)(context) as {p?: {agent?: unknown}}) : undefined
   return {
+    // Low in variety, it is kept with the context fields (codec.ts).
+    agent: typeof agent?.p?.agent === 'string' ? agent.p.agent : null,
     arch: text(row.arch),
     ci: text(row.ci),
     command: text(row.command),
