@@ -32,6 +32,8 @@ if (!existsSync(join(WEB_ROOT, 'index.html'))) {
 const {openStore} = await import('../../collector/src/store/open.ts')
 const {prepareMessage} = await import('../../collector/src/store/message.ts')
 const {startServer} = await import('../../collector/src/server.ts')
+const {Analytics} = await import('../../collector/src/analytics/engine.ts')
+const {analyticsPathFor} = await import('../../collector/src/analytics/location.ts')
 const {dataset} = await import('../../collector/test/dashboard/support/dataset.ts')
 const {launchChromium} = await import('../../collector/test/dashboard/support/browser.ts')
 
@@ -71,7 +73,11 @@ if (values.events) {
 
 const events = await store.countEvents()
 const token = randomBytes(24).toString('hex')
-const server = await startServer({adminToken: token, logger: false, port: 0, store})
+const location = values.store ?? join(temp, 'bench.db')
+const analytics = await Analytics.open(store, {path: analyticsPathFor(location)})
+// The engine reads the store before the first view is timed.
+await analytics.catchUp()
+const server = await startServer({adminToken: token, analytics, logger: false, port: 0, store})
 const browser = await launchChromium()
 const context = await browser.newContext({viewport: {height: 900, width: 1400}})
 try {
@@ -118,6 +124,7 @@ try {
   await context.close()
   await browser.close()
   await server.close()
+  await analytics.close()
   await store.close()
   if (temp) rmSync(temp, {force: true, recursive: true})
 }

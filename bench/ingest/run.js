@@ -4,9 +4,13 @@
 // inserting the same kind of batches with the same concurrency, and against a minimal store (one
 // table, message_id unique, the same fsync policy), for SQLite and PostgreSQL. Runs are
 // interleaved and repeated; medians and the ratios are reported.
-// Spec budget: HTTP ingest >= 50% of the minimal store. Exit code 1 when the ratio misses it.
+// The batches are a realistic fleet's as a collector receives them (collector/test/support/stream.ts):
+// about 50 instances a batch, timestamps over 60 days in no order; --instances-per-batch 1 sends
+// each batch from one instance, as the plugin does. The collector's analytics engine reads what it
+// receives in its own thread meanwhile, and each run ends with a report (all read).
+// Spec budget: HTTP ingest >= 80% of the minimal store. Exit code 1 when the ratio misses it.
 //
-//   node bench/ingest/run.js [--rounds 7] [--batches 40] [--clients 4] [--instances-per-batch 1]
+//   node bench/ingest/run.js [--rounds 7] [--batches 40] [--clients 4] [--instances-per-batch 50]
 //                            [--only sqlite|postgres]
 //                            [--cpu-prof DIR]  (CPU profiles of the collector child, its threads too)
 import {spawn} from 'node:child_process'
@@ -31,6 +35,7 @@ const collectorDir = join(root, 'collector')
 const {openStore} = await import('../../collector/src/store/open.ts')
 const {prepareMessage} = await import('../../collector/src/store/message.ts')
 const {commandMessage} = await import('../../collector/test/support/messages.ts')
+const {realisticStream} = await import('../../collector/test/support/stream.ts')
 const {send} = await import('../../collector/test/support/http.ts')
 const {skipPostgres, startPostgres} = await import('../../collector/test/support/postgres.ts')
 const {minimalPostgres, minimalSqlite} = await import('../../collector/test/support/minimal-store.ts')
@@ -40,7 +45,7 @@ const {values} = parseArgs({
     batches: {default: '40', type: 'string'},
     clients: {default: '4', type: 'string'},
     'cpu-prof': {type: 'string'},
-    'instances-per-batch': {default: '1', type: 'string'},
+    'instances-per-batch': {default: '50', type: 'string'},
     only: {type: 'string'},
     rounds: {default: '7', type: 'string'},
   },
@@ -54,9 +59,17 @@ if (!Number.isInteger(PER_BATCH) || PER_BATCH < 1 || PER_BATCH > 50) {
   throw new Error('--instances-per-batch: an integer from 1 to 50 (the benchmark has 50 instances)')
 }
 
-const BUDGET = 0.5
+const BUDGET = 0.8
+
+let run = 0
 
 function makeBatches() {
+  // The realistic stream, new events every run (another seed).
+  if (PER_BATCH === 50) {
+    const stream = realisticStream({events: (BATCHES + 5) * BATCH_SIZE, seed: ++run})
+    return [...stream].filter((batch) => batch.length === BATCH_SIZE).slice(0, BATCHES)
+  }
+
   // Fresh ids every run, a realistic mix of products and commands. Each batch comes from one
   // instance by default, as the plugin sends them (one machine's queue); consecutive batches from
   // different ones. --instances-per-batch mixes more into each (the worst case for PostgreSQL's
@@ -199,7 +212,6 @@ async function measure(name, storeFor, minimalFor) {
   try {
     // Warm-up (JIT, connections, pages), not counted.
     await storeAlone(store)
-    await store.aggregate()
     await overHttp(collector.url, agent)
     await settleCollector(collector.url)
     await minimal(reference)
@@ -208,7 +220,6 @@ async function measure(name, storeFor, minimalFor) {
     const runs = [
       async () => {
         alone.push(await storeAlone(store))
-        await store.aggregate()
       },
       async () => {
         http.push(await overHttp(collector.url, agent))

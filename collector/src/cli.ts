@@ -5,8 +5,8 @@ import {parseArgs, type ParseArgsConfig} from 'node:util'
 
 import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './analytics/types.js'
 
-import {Analytics} from './analytics/engine.js'
 import {analyticsPathFor} from './analytics/location.js'
+import {AnalyticsThread} from './analytics/thread.js'
 import {assertStrongAdminToken} from './auth.js'
 import {parseTrustProxy} from './dashboard/trust-proxy.js'
 import {HttpError} from './errors.js'
@@ -218,14 +218,18 @@ async function serve(args: string[]): Promise<void> {
   const store = await openStore(location, {sqlite: {synchronous: values['sqlite-sync']}})
   const analyticsPath = values.analytics ?? analyticsPathFor(location)
   const analyticsCreated = !existsSync(analyticsPath)
-  let analytics: Analytics | undefined
+  let analytics: AnalyticsThread | undefined
   const server = await (async () => {
-    analytics = await Analytics.open(store, {
-      compactAfterSeconds,
-      memoryLimit: values['analytics-memory'],
-      minInstances,
-      path: analyticsPath,
-      threads,
+    // In a worker thread of its own, with its own connection to the store (opened, and migrated, above).
+    analytics = await AnalyticsThread.open({
+      options: {
+        compactAfterSeconds,
+        memoryLimit: values['analytics-memory'],
+        minInstances,
+        path: analyticsPath,
+        threads,
+      },
+      store: location,
     })
     return startServer({
       adminToken,

@@ -1,6 +1,7 @@
 export {Analytics} from './analytics/engine.js'
-export type {AnalyticsOptions, AnalyticsStatus} from './analytics/engine.js'
+export type {AnalyticsOptions, AnalyticsStatus, Reports} from './analytics/engine.js'
 export {analyticsPathFor} from './analytics/location.js'
+export {AnalyticsThread} from './analytics/thread.js'
 export {OTHER, REPORT_DIMENSIONS} from './analytics/types.js'
 export type {
   ActiveQuery,

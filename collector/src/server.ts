@@ -1,6 +1,6 @@
 import fastify, {type FastifyInstance, type FastifyServerOptions, type onRequestAsyncHookHandler} from 'fastify'
 
-import type {Analytics} from './analytics/engine.js'
+import type {Reports} from './analytics/engine.js'
 import type {Store} from './store/store.js'
 
 import {assertStrongAdminToken, requireAdminToken} from './auth.js'
@@ -19,7 +19,7 @@ export interface ServerOptions {
   /** Bearer token for the report routes (at least 32 characters); without it they answer 403. */
   adminToken?: string
   /** The analytics engine the reports come from (fed from `store`). */
-  analytics: Analytics
+  analytics: Reports
   /**
    * Logging: `false` for none, or pino options such as `{level: 'info', stream}`. Default: info
    * level to stdout. Request logs name the route pattern, never the URL's ids or the body.

@@ -56,6 +56,23 @@ export interface AnalyticsStatus {
   watermark: number
 }
 
+/** What the server asks of the engine, in this thread (Analytics) or in a worker (AnalyticsThread). */
+export interface Reports {
+  active(query: ActiveQuery): Promise<ActiveRow[]>
+  /** Read everything the store has acknowledged so far, and apply its deletions and purges. */
+  catchUp(): Promise<void>
+  close(): Promise<void>
+  log: AnalyticsOptions['log']
+  properties(query: PropertiesQuery): Promise<PropertyRow[]>
+  rebuild(): Promise<{events: number}>
+  report(query: ReportQuery): Promise<ReportRow[]>
+  retention(query: RetentionQuery): Promise<RetentionReport>
+  sessions(query: SessionsQuery): Promise<SessionsReport>
+  /** Bytes of the engine's files on disk. */
+  sizeBytes(): number
+  status(): AnalyticsStatus
+}
+
 /** Events read from the store per step (one DuckDB append each). */
 export const CHUNK_EVENTS = 20_000
 /** The background pass's period. */
@@ -63,7 +80,7 @@ const PASS_MS = 250
 
 type Row = Record<string, unknown>
 
-export class Analytics {
+export class Analytics implements Reports {
   /** Where errors go (the server's logger, once it has one). */
   log: AnalyticsOptions['log']
   private changeSeq = 0

@@ -1,14 +1,10 @@
 /** Appends the store's events to the engine's tables (DuckDB appenders: columnar, no SQL per row). */
-import {dateValue, type DuckDBAppender, type DuckDBConnection, DuckDBUUIDValue} from '@duckdb/node-api'
+import {dateValue, type DuckDBAppender, type DuckDBConnection} from '@duckdb/node-api'
 
 import type {StoredFact} from '../store/store.js'
 
 import {bucketOf} from './histogram.js'
 import {DAY_MS} from './time.js'
-
-function uuid(text: string): DuckDBUUIDValue {
-  return DuckDBUUIDValue.fromUint128(BigInt(`0x${text.replaceAll('-', '')}`))
-}
 
 function text(appender: DuckDBAppender, value: null | string): void {
   if (value === null) appender.appendNull()
@@ -28,9 +24,9 @@ export async function appendFacts(connection: DuckDBConnection, facts: readonly 
       events.appendBigInt(BigInt(fact.ts))
       events.appendDate(dateValue(Math.floor(fact.ts / DAY_MS)))
       events.appendBigInt(BigInt(fact.received))
-      if (fact.session === null) events.appendNull()
-      else events.appendUUID(uuid(fact.session))
-      events.appendUUID(uuid(fact.messageId))
+      if (fact.sessionKey === null) events.appendNull()
+      else events.appendBlob(fact.sessionKey)
+      events.appendBlob(fact.messageKey)
       events.appendVarchar(fact.product)
       text(events, fact.version)
       events.appendVarchar(fact.event)

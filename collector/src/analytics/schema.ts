@@ -4,7 +4,7 @@
  * `instance` is the store's own number for an instance (never its id); `duration` is the DDSketch
  * bucket of duration_ms (1% relative accuracy, see histogram.ts), so percentiles read small integers.
  */
-export const ANALYTICS_SCHEMA_VERSION = 1
+export const ANALYTICS_SCHEMA_VERSION = 2
 
 export const ANALYTICS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
@@ -14,8 +14,9 @@ export const ANALYTICS_SCHEMA = `
     ts BIGINT NOT NULL,
     day DATE NOT NULL,
     received BIGINT NOT NULL,
-    session UUID,
-    message_id UUID NOT NULL,
+    -- The ids' 16 bytes: they group and sort as the ids' text does.
+    session BLOB,
+    message_id BLOB NOT NULL,
     product VARCHAR NOT NULL,
     version VARCHAR,
     event VARCHAR NOT NULL,

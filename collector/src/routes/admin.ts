@@ -1,6 +1,6 @@
 import type {FastifyInstance, FastifyRequest, onRequestAsyncHookHandler} from 'fastify'
 
-import type {Analytics} from '../analytics/engine.js'
+import type {Reports} from '../analytics/engine.js'
 import type {Store} from '../store/store.js'
 
 import {HttpError} from '../errors.js'
@@ -63,7 +63,7 @@ function waitForTheAnswer(request: FastifyRequest): void {
  */
 export async function adminRoutes(
   app: FastifyInstance,
-  options: {analytics: Analytics; authorize: onRequestAsyncHookHandler; store: Store},
+  options: {analytics: Reports; authorize: onRequestAsyncHookHandler; store: Store},
 ): Promise<void> {
   const {analytics, authorize, store} = options
 

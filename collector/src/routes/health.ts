@@ -1,6 +1,6 @@
 import type {FastifyInstance} from 'fastify'
 
-import type {Analytics} from '../analytics/engine.js'
+import type {Reports} from '../analytics/engine.js'
 import type {Store} from '../store/store.js'
 
 import {VERSION} from '../version.js'
@@ -9,7 +9,7 @@ import {VERSION} from '../version.js'
  * GET /healthz: 200 while the store of record answers (ingest and deletion depend on it alone),
  * with the analytics engine's state beside it (ok, behind or failing, and its lag), 503 when not.
  */
-export async function healthRoutes(app: FastifyInstance, options: {analytics: Analytics; store: Store}): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, options: {analytics: Reports; store: Store}): Promise<void> {
   const {analytics, store} = options
   app.get('/healthz', async (request, reply) => {
     const answer = {analytics: analytics.status(), store: store.kind, version: VERSION}

@@ -1,6 +1,6 @@
 import type {FastifyInstance, onRequestAsyncHookHandler} from 'fastify'
 
-import type {Analytics} from '../analytics/engine.js'
+import type {Reports} from '../analytics/engine.js'
 import type {Store} from '../store/store.js'
 
 import {adminRoutes} from './admin.js'
@@ -30,7 +30,7 @@ const input = (request: {query: unknown}) => request.query as Record<string, unk
 export async function reportRoutes(
   app: FastifyInstance,
   options: {
-    analytics: Analytics
+    analytics: Reports
     requireAdmin: onRequestAsyncHookHandler
     requireReader: onRequestAsyncHookHandler
     store: Store

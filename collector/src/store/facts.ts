@@ -1,8 +1,9 @@
 /** Stored rows as the analytics engine reads them: the report facts of src/analytics/facts.ts. */
 import {type Fact, factOf} from '../analytics/facts.js'
-import {decodeMessage} from './codec.js'
+import {decodeMessage, uuidText} from './codec.js'
 import {type Dictionary} from './dictionary.js'
 import {encodedFromRow, type EventRow} from './rows.js'
+import {type StoredFact} from './store.js'
 
 /** A memo of JSON.parse for strings that repeat (context, flags); the parsed values are shared. */
 export function sharedParser(): (json: string) => unknown {
@@ -67,4 +68,29 @@ function distinctFlags(json: string, parseShared: (json: string) => unknown = JS
   let out = distinct.get(all)
   if (!out) distinct.set(all, (out = [...new Set(all)]))
   return out
+}
+
+/** A stored row as the engine reads it: ids as bytes, no instance id (reports never show it). */
+export interface EngineRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
+  id: number
+  message_id: Uint8Array
+  received: number
+  session: null | Uint8Array
+}
+
+/** Any instance id: factOf() does not read it, and decodeMessage() only copies it. */
+const SOME_INSTANCE = '00000000-0000-4000-8000-000000000000'
+
+/** The engine's fact of a row (factFromRow's, without turning the ids into text on the usual path). */
+export function storedFactFromRow(
+  row: EngineRow,
+  dict: Dictionary,
+  parseShared: (json: string) => unknown,
+): StoredFact {
+  const textRow = {...row, instance_id: SOME_INSTANCE, message_id: '', session: null}
+  const usual = row.extra === null && dict.decode(row.event) === 'command'
+  if (!usual) textRow.message_id = uuidText(row.message_id)
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the ids as text are not kept
+  const {messageId, session, ...fact} = factFromRow(textRow, dict, parseShared)
+  return {...fact, id: row.id, messageKey: row.message_id, received: row.received, sessionKey: row.session}
 }

@@ -3,7 +3,7 @@ import pg from 'pg'
 
 import {decodeMessage, type DictValue, type EncodedEvent, encodeMessage} from './codec.js'
 import {Dictionary, MissingString} from './dictionary.js'
-import {factFromRow, sharedParser} from './facts.js'
+import {type EngineRow, sharedParser, storedFactFromRow} from './facts.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {
   POSTGRES_AGG_SCHEMA,
@@ -124,9 +124,15 @@ interface Incoming {
   encoded: EncodedEvent
 }
 
-const SELECT_ROW = `SELECT e.id::float8 AS id, e.received::float8 AS received, e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
+const SELECT_ROW = `SELECT e.message_id::text, e.instance, i.uid::text AS instance_id, e.session::text,
   ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${BIGINT_COLUMNS.map((c) => `e.${c}::float8 AS ${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
+
+/** What the analytics engine reads (ids as their bytes, no instance id: reports never show one). */
+const SELECT_ENGINE_ROWS = `SELECT e.id::float8 AS id, e.received::float8 AS received, uuid_send(e.message_id) AS message_id,
+  e.instance, uuid_send(e.session) AS session,
+  ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${BIGINT_COLUMNS.map((c) => `e.${c}::float8 AS ${c}`).join(', ')}
+  FROM events e WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3`
 
 /** PostgreSQL's SQLSTATE for a relation that does not exist. */
 const UNDEFINED_TABLE = '42P01'
@@ -248,12 +254,16 @@ export class PostgresStore implements Store {
     return this.withClient(async (client) => {
       const horizon = await this.horizon(client)
       if (horizon <= afterId) return []
-      const {rows} = await client.query<EventRow & {id: number; received: number}>(
-        `${SELECT_ROW} WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3`,
-        [afterId, horizon, limit],
-      )
-      const facts = await this.factsOf(rows)
-      return facts.map((fact, i) => ({...fact, id: rows[i].id, received: rows[i].received}))
+      const {rows} = await client.query<EngineRow>(SELECT_ENGINE_ROWS, [afterId, horizon, limit])
+      try {
+        const parse = sharedParser()
+        return rows.map((row) => storedFactFromRow(row, this.dict, parse))
+      } catch (error) {
+        if (!(error instanceof MissingString)) throw error
+        // A string another collector stored: load them, then read the rows again.
+        await this.loadStrings()
+        return rows.map((row) => storedFactFromRow(row, this.dict, sharedParser()))
+      }
     })
   }
 
@@ -395,18 +405,6 @@ export class PostgresStore implements Store {
     }
 
     await this.pool.query('DROP TABLE IF EXISTS events_v1')
-  }
-
-  /** Report facts of rows, loading strings another collector added when needed. */
-  private async factsOf(rows: EventRow[]): Promise<ReturnType<typeof factFromRow>[]> {
-    try {
-      const parse = sharedParser()
-      return rows.map((row) => factFromRow(row, this.dict, parse))
-    } catch (error) {
-      if (!(error instanceof MissingString)) throw error
-      await this.loadStrings()
-      return rows.map((row) => factFromRow(row, this.dict))
-    }
   }
 
   /**

@@ -6,7 +6,7 @@ import {dirname} from 'node:path'
 import {retryBusy, SQLITE_ADMIN_GIVE_UP_MS, SQLITE_BUSY_GIVE_UP_MS, SQLITE_BUSY_TIMEOUT_MS} from './busy.js'
 import {decodeMessage, type EncodedEvent, encodeMessage, uuidBytes, uuidText} from './codec.js'
 import {MissingString} from './dictionary.js'
-import {factFromRow, sharedParser} from './facts.js'
+import {type EngineRow, sharedParser, storedFactFromRow} from './facts.js'
 import {hashInstanceId, type PreparedMessage, prepareMessage, type TelemetryMessage} from './message.js'
 import {DATA_COLUMNS, dataValues, dictValuesOf, encodedFromRow, type EventRow} from './rows.js'
 import {
@@ -98,8 +98,11 @@ const MIGRATIONS: string[] = [
 ]
 
 const EVENT_COLUMNS = ['message_id', 'instance', 'ts', 'received', 'session', ...DATA_COLUMNS]
-const SELECT_ROW = `SELECT e.id, e.received, e.message_id, e.instance, i.uid AS instance_id, e.ts, e.session, ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}
+const SELECT_ROW = `SELECT e.message_id, e.instance, i.uid AS instance_id, e.ts, e.session, ${DATA_COLUMNS.map((c) => `e.${c}`).join(', ')}
   FROM events e JOIN instances i ON i.id = e.instance`
+/** What the analytics engine reads (no instance id: reports never show one). */
+const SELECT_ENGINE_ROWS = `SELECT id, received, message_id, instance, ts, session, ${DATA_COLUMNS.join(', ')}
+  FROM events WHERE id > ? ORDER BY id LIMIT ?`
 
 /** A message on its way in: its columns. */
 interface Incoming {
@@ -122,10 +125,8 @@ const GROUP_COMMIT_EVENTS = 2000
 const GROUP_COMMIT_WAIT_MS = 2
 
 interface SqliteRow extends Omit<EventRow, 'instance_id' | 'message_id' | 'session'> {
-  id: number
   instance_id: Buffer
   message_id: Buffer
-  received: number
   session: Buffer | null
 }
 
@@ -262,8 +263,9 @@ export class SqliteStore implements Store {
   }
 
   async factsAfter(afterId: number, limit: number): Promise<StoredFact[]> {
-    const rows = this.statement(`${SELECT_ROW} WHERE e.id > ? ORDER BY e.id LIMIT ?`).all(afterId, limit) as SqliteRow[]
-    return this.rowsToFacts(rows)
+    const rows = this.statement(SELECT_ENGINE_ROWS).all(afterId, limit) as EngineRow[]
+    const parse = sharedParser()
+    return this.withStrings(() => rows.map((row) => storedFactFromRow(row, this.strings.dict, parse)))
   }
 
   async getDeletion(deletionId: string): Promise<DeletionRecord | undefined> {
@@ -496,17 +498,6 @@ export class SqliteStore implements Store {
     })
     run.immediate()
     return applied
-  }
-
-  private rowsToFacts(rows: SqliteRow[]): StoredFact[] {
-    const parse = sharedParser()
-    return this.withStrings(() =>
-      rows.map((row) => ({
-        ...factFromRow(eventRow(row), this.strings.dict, parse),
-        id: row.id,
-        received: row.received,
-      })),
-    )
   }
 
   /** A prepared statement, prepared once. */

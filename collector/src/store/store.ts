@@ -39,12 +39,16 @@ export interface PurgeResult {
   events: number
 }
 
-/** One stored event as the analytics engine reads it. */
-export interface StoredFact extends Fact {
+/** One stored event as the analytics engine reads it: its report fact, ids as their 16 bytes. */
+export interface StoredFact extends Omit<Fact, 'messageId' | 'session'> {
   /** The store's event id: ids only grow, so it orders what the engine has read. */
   id: number
+  /** The message id's 16 bytes (they sort as its text does). */
+  messageKey: Uint8Array
   /** When the collector received it (Unix seconds): what a purge goes by. */
   received: number
+  /** The session id's 16 bytes, or null. */
+  sessionKey: null | Uint8Array
 }
 
 /** One entry of the store's change log: an instance deleted, or events purged. */

@@ -73,7 +73,7 @@ export function* realisticStream(options: StreamOptions): Generator<TelemetryMes
     const batch: TelemetryMessage[] = []
     for (let i = 0; batch.length < size && sources.length > 0; i = (i + 1) % Math.max(1, sources.length)) {
       if (i >= sources.length) i = 0
-      batch.push(...sources[i].splice(0, 2))
+      batch.push(...sources[i].splice(0, Math.min(2, size - batch.length)))
       if (sources[i].length === 0) {
         sources.splice(i, 1)
         refill()
