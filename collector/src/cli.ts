@@ -34,6 +34,8 @@ Commands:
            --analytics-threads <n>     the engine's threads (default 2)
            --min-instances <n>  report rows backed by fewer distinct instances are folded into
                                "(other)" (default 3; 1 shows every row)
+           --values-per-day <n>  distinct values a dimension keeps per UTC day, later new ones
+                               counted as "(other)" (default 1000): anyone may post events
            --compact-after <s>  seconds after a deletion or purge before the engine's file is
                                rewritten without the deleted rows (default 60, at most 900)
            --rate-limit-deletions <max>/<window>  per client address (default 30/1m; off)
@@ -185,6 +187,7 @@ async function serve(args: string[]): Promise<void> {
     'sqlite-sync': {default: 'full', type: 'string'},
     store: {type: 'string'},
     'trust-proxy': {type: 'string'},
+    'values-per-day': {default: '1000', type: 'string'},
   })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid --port ${values.port}`)
@@ -197,6 +200,7 @@ async function serve(args: string[]): Promise<void> {
   const minInstances = wholeNumber('min-instances', values['min-instances'], 1, 1_000_000)
   const threads = wholeNumber('analytics-threads', values['analytics-threads'], 1, 256)
   const compactAfterSeconds = wholeNumber('compact-after', values['compact-after'], 0, 900)
+  const valuesPerDay = wholeNumber('values-per-day', values['values-per-day'], 10, 1_000_000)
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(values['analytics-memory'])) {
     throw new Error(`invalid --analytics-memory ${values['analytics-memory']}: a size such as 512MB or 2GB`)
   }
@@ -228,6 +232,7 @@ async function serve(args: string[]): Promise<void> {
         minInstances,
         path: analyticsPath,
         threads,
+        valuesPerDay,
       },
       store: location,
     })

@@ -12,11 +12,13 @@
 import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {chmodSync, existsSync, renameSync, rmSync, statSync} from 'node:fs'
 
-import type {Store} from '../store/store.js'
+import type {Store, StoredFact} from '../store/store.js'
 
+import {HttpError} from '../errors.js'
+import {ValueBound} from './bound.js'
 import {appendFacts} from './feed.js'
 import * as reports from './reports.js'
-import {ANALYTICS_SCHEMA, ANALYTICS_SCHEMA_VERSION, DATA_TABLES} from './schema.js'
+import {ANALYTICS_SCHEMA, ANALYTICS_SCHEMA_VERSION, DATA_TABLES, seenFromLiveRows} from './schema.js'
 import {
   type ActiveQuery,
   type ActiveRow,
@@ -43,6 +45,8 @@ export interface AnalyticsOptions {
   path: string
   /** DuckDB's threads (default 2). */
   threads?: number
+  /** Distinct values kept per dimension and UTC day; later new ones count as "(other)" (default 1000). */
+  valuesPerDay?: number
 }
 
 export interface AnalyticsStatus {
@@ -50,6 +54,8 @@ export interface AnalyticsStatus {
   error?: string
   /** Events the store acknowledged that the engine has not read yet (at the last pass). */
   lag_events: number
+  /** Events skipped because the engine could not take them (each logged), when any. */
+  skipped_events?: number
   /** ok, behind (more than a chunk to read), or failing. */
   status: 'behind' | 'failing' | 'ok'
   /** The newest store id the engine holds. */
@@ -75,6 +81,8 @@ export interface Reports {
 
 /** Events read from the store per step (one DuckDB append each). */
 export const CHUNK_EVENTS = 20_000
+/** More events than this left to read, a report answers 503 (Retry-After) instead of waiting. */
+const BACKLOG_EVENTS = 200_000
 /** The background pass's period. */
 const PASS_MS = 250
 
@@ -83,6 +91,7 @@ type Row = Record<string, unknown>
 export class Analytics implements Reports {
   /** Where errors go (the server's logger, once it has one). */
   log: AnalyticsOptions['log']
+  private bound!: ValueBound
   private changeSeq = 0
   private closed = false
   /** The compaction due after a deletion or purge. */
@@ -98,6 +107,8 @@ export class Analytics implements Reports {
   private queue: Promise<unknown> = Promise.resolve()
   private readerDrained: (() => void) | undefined
   private readers = 0
+  /** Events skipped because the engine could not take them (logged). */
+  private skipped = 0
   private timer: NodeJS.Timeout | undefined
   private watermark = 0
   private write!: DuckDBConnection
@@ -113,6 +124,7 @@ export class Analytics implements Reports {
       minInstances: options.minInstances ?? 3,
       path: options.path,
       threads: options.threads ?? 2,
+      valuesPerDay: options.valuesPerDay ?? 1000,
     }
   }
 
@@ -183,11 +195,15 @@ export class Analytics implements Reports {
           await this.write.run(`INSERT INTO fresh.${table} SELECT * FROM ${table}`)
         }
 
+        // Not copied: the values kept per day come again from the live rows (no deleted value stays).
+        await this.write.run(seenFromLiveRows('fresh.seen'))
+
         await this.write.run('DETACH fresh')
         this.disconnect()
         removeFiles(this.options.path)
         renameSync(fresh, this.options.path)
         await this.connect()
+        this.bound.reset()
         this.compacted++
       } finally {
         open()
@@ -207,7 +223,8 @@ export class Analytics implements Reports {
   /** Recreate the engine's data from the store of record (after a repair, or an engine upgrade). */
   async rebuild(): Promise<{events: number}> {
     await this.exclusive(async () => {
-      for (const table of DATA_TABLES) await this.write.run(`DELETE FROM ${table}`)
+      for (const table of [...DATA_TABLES, 'seen']) await this.write.run(`DELETE FROM ${table}`)
+      this.bound.reset()
       // Only what the store holds now: the changes logged so far are in it already.
       this.watermark = 0
       this.changeSeq = (await this.lastChange()) ?? 0
@@ -245,6 +262,7 @@ export class Analytics implements Reports {
     return {
       ...(this.failure === undefined ? {} : {error: this.failure}),
       lag_events: this.lag,
+      ...(this.skipped > 0 ? {skipped_events: this.skipped} : {}),
       status: this.failure === undefined ? (this.lag > CHUNK_EVENTS ? 'behind' : 'ok') : 'failing',
       watermark: this.watermark,
     }
@@ -252,8 +270,44 @@ export class Analytics implements Reports {
 
   /** A report: caught up first, then read (several at once, never during a compaction's swap). */
   private async answer<T>(run: (select: reports.Select) => Promise<T>): Promise<T> {
+    // Far behind (a first start on a large store, an upgrade): say so rather than keep the request
+    // waiting past its timeout; the background pass goes on reading meanwhile.
+    const behind = (await this.store.lastEventId()) - this.watermark
+    if (behind > BACKLOG_EVENTS) {
+      throw new HttpError(
+        503,
+        `the analytics engine is reading the store (${behind} events to go): ask again shortly`,
+        Math.ceil(behind / 20_000),
+      )
+    }
+
     await this.catchUp()
     return run((sql, values) => this.select(sql, values))
+  }
+
+  /**
+   * Append a chunk; one that fails is appended again in halves, so that an event the engine cannot
+   * take (whatever it holds) is skipped alone and logged, never retried forever with its chunk.
+   */
+  private async append(facts: readonly StoredFact[]): Promise<void> {
+    try {
+      await appendFacts(this.write, await this.bound.apply(facts))
+      await this.bound.commit()
+    } catch (error) {
+      this.bound.reset()
+      // What the failed append left is taken away: the rows above the last one appended before it.
+      const before = facts[0].id - 1
+      for (const table of DATA_TABLES) await this.write.run(`DELETE FROM ${table} WHERE id > ?`, [before])
+      if (facts.length === 1) {
+        this.skipped++
+        this.log?.error({err: error, id: facts[0].id}, 'analytics: an event could not be read into the engine; skipped')
+        return
+      }
+
+      const half = Math.ceil(facts.length / 2)
+      await this.append(facts.slice(0, half))
+      await this.append(facts.slice(half))
+    }
   }
 
   private async applyChanges(): Promise<void> {
@@ -299,6 +353,7 @@ export class Analytics implements Reports {
       threads: String(this.options.threads),
     })
     this.write = await this.db.connect()
+    this.bound = new ValueBound(this.write, this.options.valuesPerDay)
     // Files left readable by others (an older version, another umask): narrowed to their owner.
     for (const file of [this.options.path, `${this.options.path}.wal`]) {
       try {
@@ -319,7 +374,9 @@ export class Analytics implements Reports {
     this.watermark = version === ANALYTICS_SCHEMA_VERSION ? (state.get('watermark') ?? 0) : 0
     this.changeSeq = state.get('changes') ?? (await this.lastChange()) ?? 0
     if (version !== ANALYTICS_SCHEMA_VERSION) {
-      for (const table of DATA_TABLES) await this.write.run(`DELETE FROM ${table}`)
+      // A file of another version: its tables are made again, and read again from the store.
+      for (const table of [...DATA_TABLES, 'seen']) await this.write.run(`DROP TABLE ${table}`)
+      await this.write.run(ANALYTICS_SCHEMA)
     }
 
     // Rows appended after the last watermark was saved (a crash between the two) are read again.
@@ -395,7 +452,7 @@ export class Analytics implements Reports {
   private async step(): Promise<number> {
     const facts = await this.store.factsAfter(this.watermark, CHUNK_EVENTS)
     if (facts.length === 0) return 0
-    await appendFacts(this.write, facts)
+    await this.append(facts)
     this.watermark = facts.at(-1)!.id
     await this.setState(this.watermark, this.changeSeq)
     return facts.length

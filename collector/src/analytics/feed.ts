@@ -6,6 +6,9 @@ import type {StoredFact} from '../store/store.js'
 import {bucketOf} from './histogram.js'
 import {DAY_MS} from './time.js'
 
+/** The highest bucket a SMALLINT holds (about 10^280 ms). */
+const MAX_BUCKET = 32_767
+
 function text(appender: DuckDBAppender, value: null | string): void {
   if (value === null) appender.appendNull()
   else appender.appendVarchar(value)
@@ -40,7 +43,8 @@ export async function appendFacts(connection: DuckDBConnection, facts: readonly 
       text(events, fact.node)
       text(events, fact.suggestion)
       if (fact.duration === null) events.appendNull()
-      else events.appendSmallInt(bucketOf(fact.duration))
+      // An absurd duration (1e300 ms is a finite number) counts in the highest bucket.
+      else events.appendSmallInt(Math.min(bucketOf(fact.duration), MAX_BUCKET))
       events.endRow()
       for (const flag of fact.flags) {
         flags.appendBigInt(id)

@@ -71,7 +71,8 @@ export async function report(select: Select, query: ReportQuery, minInstances: n
   const folded: (null | string)[] = []
   for (const cells of grouped) {
     const rowKey = cells.key as null | string
-    if ((cells.instances as number) >= minInstances) shown.push(rowOf(rowKey, cells))
+    // Values past a day's bound are OTHER already (bound.ts): one row holds them and the small ones.
+    if ((cells.instances as number) >= minInstances && rowKey !== OTHER) shown.push(rowOf(rowKey, cells))
     else folded.push(rowKey)
   }
 

@@ -32,6 +32,7 @@ export const ANALYTICS_SCHEMA = `
     duration SMALLINT
   );
   CREATE TABLE IF NOT EXISTS flags (id BIGINT NOT NULL, instance INTEGER NOT NULL, flag VARCHAR NOT NULL);
+  CREATE TABLE IF NOT EXISTS seen (day INTEGER NOT NULL, dim VARCHAR NOT NULL, value VARCHAR NOT NULL);
   CREATE TABLE IF NOT EXISTS properties (
     id BIGINT NOT NULL,
     instance INTEGER NOT NULL,
@@ -41,3 +42,32 @@ export const ANALYTICS_SCHEMA = `
 
 /** Every table that holds event data (what deletions, purges and compaction go through). */
 export const DATA_TABLES = ['events', 'flags', 'properties'] as const
+
+/**
+ * The values each day keeps (see bound.ts), read again from the live rows: a compaction writes it
+ * so, and values whose every event was deleted leave it with them.
+ */
+export function seenFromLiveRows(target: string): string {
+  const day = "datediff('day', DATE '1970-01-01', e.day)"
+  const scalar = [
+    'product',
+    'version',
+    'event',
+    'command',
+    'outcome',
+    'error',
+    'os',
+    'arch',
+    'ci',
+    'agent',
+    'node',
+    'suggestion',
+  ]
+  const parts = scalar.map((c) => `SELECT ${day}, '${c}', e.${c} FROM events e WHERE e.${c} IS NOT NULL`)
+  parts.push(
+    `SELECT ${day}, 'flag', f.flag FROM flags f JOIN events e USING (id)`,
+    `SELECT ${day}, 'property names of ' || e.event, p.name FROM properties p JOIN events e USING (id)`,
+    `SELECT ${day}, 'property ' || p.name, p.value FROM properties p JOIN events e USING (id)`,
+  )
+  return `INSERT INTO ${target} SELECT DISTINCT * FROM (${parts.join(' UNION ALL ')})`
+}

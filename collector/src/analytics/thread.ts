@@ -21,6 +21,8 @@ import type {
   SessionsReport,
 } from './types.js'
 
+import {HttpError} from '../errors.js'
+
 /** What the worker is started with: where the store is, and the engine's options. */
 export interface AnalyticsWorkerData {
   options: Omit<AnalyticsOptions, 'log'>
@@ -33,7 +35,7 @@ type Method = 'active' | 'catchUp' | 'compact' | 'properties' | 'rebuild' | 'rep
 export type WorkerRequest = {args: unknown[]; id: number; method: Method; type: 'call'} | {type: 'close'}
 
 export type WorkerReply =
-  | {error: {message: string; name: string}; id: number; type: 'answer'}
+  | {error: {message: string; name: string; retryAfter?: number; statusCode?: number}; id: number; type: 'answer'}
   | {id: number; result: unknown; type: 'answer'}
   | {log: {message: string; object: object}; type: 'log'}
   | {status: AnalyticsStatus; type: 'status'}
@@ -152,8 +154,15 @@ export class AnalyticsThread implements Reports {
     const pending = this.pending.get(reply.id)
     if (!pending) return
     this.pending.delete(reply.id)
-    if ('error' in reply) pending.reject(Object.assign(new Error(reply.error.message), {name: reply.error.name}))
-    else pending.resolve(reply.result)
+    if (!('error' in reply)) {
+      pending.resolve(reply.result)
+      return
+    }
+
+    const {message, name, retryAfter, statusCode} = reply.error
+    // An answer the worker chose (503 while it catches up) stays one; anything else is an error.
+    if (statusCode === undefined) pending.reject(Object.assign(new Error(message), {name}))
+    else pending.reject(new HttpError(statusCode, message, retryAfter))
   }
 
   /** The worker is gone: requests waiting for it fail, and /healthz says so. */

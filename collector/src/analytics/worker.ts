@@ -7,6 +7,7 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import type {AnalyticsWorkerData, WorkerReply, WorkerRequest} from './thread.js'
 
+import {HttpError} from '../errors.js'
 import {isPostgresUrl, openStore} from '../store/open.js'
 import {Analytics} from './engine.js'
 
@@ -39,6 +40,7 @@ port.on('message', async (request: WorkerRequest) => {
     send({id: request.id, result, type: 'answer'})
   } catch (error) {
     const {message, name} = error instanceof Error ? error : new Error(String(error))
-    send({error: {message, name}, id: request.id, type: 'answer'})
+    const http = error instanceof HttpError ? {retryAfter: error.retryAfter, statusCode: error.statusCode} : {}
+    send({error: {message, name, ...http}, id: request.id, type: 'answer'})
   }
 })

@@ -194,6 +194,9 @@ export class SqliteStore implements Store {
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
       // Deleted rows are overwritten with zeros in the file, not just unlinked from the b-tree.
       this.db.pragma('secure_delete = ON')
+      // Inserts land all over the message_id and instance indexes (ids are random, batches mix
+      // instances): keep their pages in memory.
+      this.db.pragma('cache_size = -65536')
       // A large deletion or purge grows the WAL: truncate it after checkpoints, not to keep its
       // largest size on disk.
       this.db.pragma('journal_size_limit = 8388608')
