@@ -36,6 +36,7 @@ helpAndExitWhenAsked(import.meta.url)
 register()
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const {realisticStream} = await import('../../collector/test/support/stream.ts')
+const {REPORT_DIMENSIONS} = await import('../../collector/src/analytics/types.ts')
 const {databaseSize, skipPostgres, startPostgres} = await import('../../collector/test/support/postgres.ts')
 
 const {values} = parseArgs({
@@ -76,26 +77,7 @@ function fixedSuite() {
   const month = {from: dayBefore(29), to: END}
   const quarter = {from: dayBefore(89), to: END}
   const list = []
-  for (const by of [
-    'product',
-    'version',
-    'command',
-    'event',
-    'outcome',
-    'error',
-    'os',
-    'arch',
-    'ci',
-    'agent',
-    'node',
-    'suggestion',
-    'flag',
-    'day',
-    'week',
-    'month',
-    'property.cookbook',
-    'property.version',
-  ]) {
+  for (const by of [...REPORT_DIMENSIONS, 'property.cookbook', 'property.version']) {
     list.push([`by=${by} 90d`, '/report', {by, ...quarter}])
   }
 

@@ -4,6 +4,8 @@
  * `instance` is the store's own number for an instance (never its id); `duration` is the DDSketch
  * bucket of duration_ms (1% relative accuracy, see histogram.ts), so percentiles read small integers.
  */
+import {SCALAR_DIMENSIONS} from './types.js'
+
 export const ANALYTICS_SCHEMA_VERSION = 2
 
 export const ANALYTICS_SCHEMA = `
@@ -49,21 +51,7 @@ export const DATA_TABLES = ['events', 'flags', 'properties'] as const
  */
 export function seenFromLiveRows(target: string): string {
   const day = "datediff('day', DATE '1970-01-01', e.day)"
-  const scalar = [
-    'product',
-    'version',
-    'event',
-    'command',
-    'outcome',
-    'error',
-    'os',
-    'arch',
-    'ci',
-    'agent',
-    'node',
-    'suggestion',
-  ]
-  const parts = scalar.map((c) => `SELECT ${day}, '${c}', e.${c} FROM events e WHERE e.${c} IS NOT NULL`)
+  const parts = [...SCALAR_DIMENSIONS, 'version'].map((c) => `SELECT ${day}, '${c}', e.${c} FROM events e WHERE e.${c} IS NOT NULL`)
   parts.push(
     `SELECT ${day}, 'flag', f.flag FROM flags f JOIN events e USING (id)`,
     `SELECT ${day}, 'property names of ' || e.event, p.name FROM properties p JOIN events e USING (id)`,

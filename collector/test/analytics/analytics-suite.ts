@@ -22,7 +22,7 @@ import {
 } from '../../src/analytics/types.js'
 import {prepareMessage, type TelemetryMessage} from '../../src/store/message.js'
 import {openAnalytics, type TestAnalytics} from '../support/analytics.js'
-import {fleet} from '../support/fleet.js'
+import {fleet, random} from '../support/fleet.js'
 import {batch, commandMessage} from '../support/messages.js'
 import {
   activeFromFacts,
@@ -31,20 +31,6 @@ import {
   retentionFromFacts,
   sessionsFromFacts,
 } from '../support/reference.js'
-
-/** mulberry32, for the test's own choices (which filters, which instances). */
-function random(seed: number): () => number {
-  /* eslint-disable no-bitwise -- the PRNG */
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d_2b_79_f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-  /* eslint-enable no-bitwise */
-}
 
 /** The events a store holds, as the reference sees them: instances numbered by their id. */
 class Sent {

@@ -19,7 +19,7 @@ export interface FleetOptions {
 }
 
 /** mulberry32: small, fast, good enough for test data. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d_2b_79_f5) >>> 0

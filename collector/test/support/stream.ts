@@ -7,7 +7,7 @@
  */
 import type {TelemetryMessage} from '../../src/store/message.js'
 
-import {fleet} from './fleet.js'
+import {fleet, random} from './fleet.js'
 
 const DAY_MS = 86_400_000
 
@@ -22,20 +22,6 @@ export interface StreamOptions {
   size?: number
   /** Instances a batch mixes, at most (default 50). */
   sources?: number
-}
-
-/** mulberry32, seeded apart from the fleet's own generator. */
-function random(seed: number): () => number {
-  /* eslint-disable no-bitwise -- the PRNG */
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d_2b_79_f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-  /* eslint-enable no-bitwise */
 }
 
 export function* realisticStream(options: StreamOptions): Generator<TelemetryMessage[]> {
