@@ -51,7 +51,9 @@ export const DATA_TABLES = ['events', 'flags', 'properties'] as const
  */
 export function seenFromLiveRows(target: string): string {
   const day = "datediff('day', DATE '1970-01-01', e.day)"
-  const parts = [...SCALAR_DIMENSIONS, 'version'].map((c) => `SELECT ${day}, '${c}', e.${c} FROM events e WHERE e.${c} IS NOT NULL`)
+  const parts = [...SCALAR_DIMENSIONS, 'version'].map(
+    (c) => `SELECT ${day}, '${c}', e.${c} FROM events e WHERE e.${c} IS NOT NULL`,
+  )
   parts.push(
     `SELECT ${day}, 'flag', f.flag FROM flags f JOIN events e USING (id)`,
     `SELECT ${day}, 'property names of ' || e.event, p.name FROM properties p JOIN events e USING (id)`,
