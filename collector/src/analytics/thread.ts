@@ -54,20 +54,30 @@ export class AnalyticsThread implements Reports {
   private lastStatus: AnalyticsStatus = {lag_events: 0, status: 'ok', watermark: 0}
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
+  /** Settles with the worker's first state (its engine is open), or its failure to start. */
+  private readonly ready: Promise<void>
   private readonly worker: Worker
 
   private constructor(private readonly data: AnalyticsWorkerData) {
     this.log = undefined
     this.worker = spawnWorker(data)
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', () => resolve())
+      this.worker.once('error', reject)
+      this.worker.once('exit', (code) => reject(new Error(`the analytics thread stopped (exit code ${code})`)))
+    })
     this.worker.on('message', (reply: WorkerReply) => this.received(reply))
     this.worker.on('error', (error) => this.stopped(error))
     this.worker.on('exit', (code) => this.stopped(new Error(`the analytics thread stopped (exit code ${code})`)))
   }
 
-  /** Start the worker and wait until its engine is open (caught up or not). */
+  /**
+   * Start the worker and wait until its engine is open, not until it has read the store: on a large
+   * store that takes a while, and ingest must not wait for it (reports say 503 meanwhile).
+   */
   static async open(data: AnalyticsWorkerData): Promise<AnalyticsThread> {
     const thread = new AnalyticsThread(data)
-    await thread.call('catchUp')
+    await thread.ready
     return thread
   }
 

@@ -23,6 +23,8 @@ const analytics = await Analytics.open(store, {
     warn: (object, message) => send({log: {message, object}, type: 'log'}),
   },
 })
+// The first state says the engine is open; then one after every background pass's period.
+send({status: analytics.status(), type: 'status'})
 const timer = setInterval(() => send({status: analytics.status(), type: 'status'}), 250)
 
 port.on('message', async (request: WorkerRequest) => {
