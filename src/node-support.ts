@@ -1,20 +1,16 @@
 /**
- * The oldest Node.js the plugin runs on: the first with `process.getBuiltinModule`, which the build
- * uses for every builtin (scripts/build.js). It is package.json's `engines.node` (a test checks both).
+ * The Node.js versions the plugin runs on: those with `process.getBuiltinModule`, which the build uses
+ * for every builtin (scripts/build.js): 20.16 and later 20s, and 22.3 and later (Node 21 never had it).
+ * It is package.json's `engines.node` (a test checks both).
  */
-export const MIN_NODE = '20.16'
+export const SUPPORTED_NODE = {engines: '^20.16.0 || >=22.3.0', words: '20.16 or a later 20.x, or 22.3 or later'}
 
-/**
- * Whether this Node.js can run the plugin. A feature test rather than a version comparison: Node 21
- * and 22.0-22.2 lack the function too.
- */
+/** Whether this Node.js can run the plugin: a feature test, which is exact where version ranges are not. */
 export function nodeSupported(): boolean {
-  // The rule knows only that it came in 22.3 (and backported to 20.16): testing for it is the point.
-  // eslint-disable-next-line n/no-unsupported-features/node-builtins
   return typeof process.getBuiltinModule === 'function'
 }
 
 /** What every `telemetry` command says, in one line, on a Node.js the plugin does not run on. */
 export function unsupportedNodeMessage(version = process.versions.node): string {
-  return `Telemetry needs Node.js ${MIN_NODE} or later, and this is Node.js ${version}: nothing is recorded or sent with it, and nothing was changed.`
+  return `Telemetry needs Node.js ${SUPPORTED_NODE.words}, and this is Node.js ${version}: nothing is recorded or sent with it, and nothing was changed.`
 }

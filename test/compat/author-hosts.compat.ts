@@ -135,7 +135,7 @@ describe('compat: Node 18, which the plugin does not support', () => {
         assert.equal(result.stdout, '')
         assert.match(
           result.stderr,
-          /^Telemetry needs Node\.js 20\.16 or later, and this is Node\.js 18\.\d+\.\d+: nothing is recorded or sent with it, and nothing was changed\.\n$/,
+          /^Telemetry needs Node\.js 20\.16 or a later 20\.x, or 22\.3 or later, and this is Node\.js 18\.\d+\.\d+: nothing is recorded or sent with it, and nothing was changed\.\n$/,
         )
       }
 

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
-import {MIN_NODE, unsupportedNodeMessage} from '../../src/node-support.js'
+import {SUPPORTED_NODE, unsupportedNodeMessage} from '../../src/node-support.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -75,8 +75,11 @@ describe('what hosts import', () => {
     })
   })
 
-  it('says in its messages the oldest Node.js that engines claims', () => {
-    assert.equal(pjson.engines.node, `>=${MIN_NODE}`)
-    assert.match(unsupportedNodeMessage('18.20.8'), /needs Node\.js 20\.16 or later, and this is Node\.js 18\.20\.8/)
+  it('says in its messages the Node.js versions that engines claims', () => {
+    assert.equal(pjson.engines.node, SUPPORTED_NODE.engines)
+    assert.match(
+      unsupportedNodeMessage('21.7.3'),
+      /needs Node\.js 20\.16 or a later 20\.x, or 22\.3 or later, and this is Node\.js 21\.7\.3/,
+    )
   })
 })
