@@ -1,16 +1,8 @@
 /**
- * The Node.js versions the plugin runs on: those with `process.getBuiltinModule`, which the build uses
- * for every builtin (scripts/build.js): 20.16 and later 20s, and 22.3 and later (Node 21 never had it).
- * It is package.json's `engines.node` (a test checks both).
+ * Whether this Node.js can run the plugin: whether it has `process.getBuiltinModule`, which the build
+ * uses for every builtin (scripts/build.js). A feature test, exact where a version range is not; the
+ * versions it means are in unsupported-node.ts, which only a Node.js without it loads.
  */
-export const SUPPORTED_NODE = {engines: '^20.16.0 || >=22.3.0', words: '20.16 or a later 20.x, or 22.3 or later'}
-
-/** Whether this Node.js can run the plugin: a feature test, which is exact where version ranges are not. */
 export function nodeSupported(): boolean {
   return typeof process.getBuiltinModule === 'function'
-}
-
-/** What every `telemetry` command says, in one line, on a Node.js the plugin does not run on. */
-export function unsupportedNodeMessage(version = process.versions.node): string {
-  return `Telemetry needs Node.js ${SUPPORTED_NODE.words}, and this is Node.js ${version}: nothing is recorded or sent with it, and nothing was changed.`
 }

@@ -4,7 +4,7 @@ import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {decide, maySend} from '../decision.js'
-import {nodeSupported, unsupportedNodeMessage} from '../node-support.js'
+import {nodeSupported} from '../node-support.js'
 import {telemetryPaths} from '../paths.js'
 import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
 import {writeStderr} from '../runtime/stderr.js'
@@ -24,6 +24,7 @@ const hook: Hook.Init = async function ({config, id}) {
   // written here, as this.error() would wrap it at 80 columns.
   if (!nodeSupported()) {
     if (!isTelemetryCommand(id)) return
+    const {unsupportedNodeMessage} = await import('../unsupported-node.js')
     writeStderr(unsupportedNodeMessage() + '\n')
     this.exit(1)
   }

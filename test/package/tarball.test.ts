@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
-import {SUPPORTED_NODE, unsupportedNodeMessage} from '../../src/node-support.js'
+import {SUPPORTED_NODE, unsupportedNodeMessage} from '../../src/unsupported-node.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
