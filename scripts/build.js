@@ -22,9 +22,9 @@ const outdir = process.argv[2] ?? 'dist'
 // would, with no facade.
 // On a Node.js without it (18, 21) the modules must still load, so that the hooks can do nothing there
 // and the `telemetry` commands can say why in one line (src/node-support.ts). The plugin's own code
-// checks before it uses a builtin, so for it a builtin is then an empty object; a bundled dependency
-// runs code when it is loaded (env-paths calls os.homedir()), so for it a builtin is a stand-in whose
-// members are functions that do nothing.
+// uses no builtin before the init hook has checked, so for it a builtin is then an empty object; a
+// bundled dependency runs code when it is loaded (env-paths calls os.homedir()), so for it a builtin
+// is a stand-in whose members are functions that do nothing.
 const require = createRequire(import.meta.url)
 const builtinsWithoutFacade = {
   name: 'builtins-without-facade',
