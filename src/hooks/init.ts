@@ -4,6 +4,7 @@ import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
 import {decide, maySend} from '../decision.js'
+import {nodeSupported} from '../node-support.js'
 import {telemetryPaths} from '../paths.js'
 import {isTelemetryCommand, recordThisRun} from '../runtime/run-state.js'
 import {writeStderr} from '../runtime/stderr.js'
@@ -13,9 +14,21 @@ import {debugMode} from '../variables.js'
 
 /**
  * Decides once whether this command is recorded (docs/decision.md) and hands the decision to the
- * finally hook; shows the first-run notice. Never throws, never prints to stdout.
+ * finally hook; shows the first-run notice. Never throws, never prints to stdout, but for a
+ * `telemetry` command on a Node.js the plugin does not run on.
  */
 const hook: Hook.Init = async function ({config, id}) {
+  // On such a Node.js the hooks do nothing (no run is recorded, so the finally hook finds none), and a
+  // `telemetry` command stops here with one line and exit code 1 instead of failing on a missing
+  // builtin with a stack trace: oclif lets a hook's exit with a code end the command. The line is
+  // written here, as this.error() would wrap it at 80 columns.
+  if (!nodeSupported()) {
+    if (!isTelemetryCommand(id)) return
+    const {unsupportedNodeMessage} = await import('../unsupported-node.js')
+    writeStderr(unsupportedNodeMessage() + '\n')
+    this.exit(1)
+  }
+
   try {
     if (isTelemetryCommand(id)) return
     const startedAt = performance.now()
