@@ -281,7 +281,7 @@ describe('turning off, and deleting', () => {
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     assert.equal(result.code, 0, result.stderr)
     const report = JSON.parse(result.stdout)
-    assert.deepEqual([report.acknowledged, report.local_events_deleted, report.oldInstanceId], [true, 7, oldId])
+    assert.deepEqual([report.acknowledged, report.localEventsDeleted, report.oldInstanceId], [true, 7, oldId])
     assert.notEqual(report.newInstanceId, oldId)
     assert.equal(instanceIdOf(sandbox), report.newInstanceId)
     const [deletionId] = server.deletions.keys()
@@ -291,7 +291,7 @@ describe('turning off, and deleting', () => {
     ])
     // The receipt: the collector's deletion id, its count, and where to check it.
     assert.deepEqual(
-      [report.deletion_id, report.events_deleted, report.check_url],
+      [report.deletionId, report.eventsDeleted, report.checkUrl],
       [deletionId, 0, `${server.url}/deletions/${deletionId}`],
     )
     const text = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
@@ -323,7 +323,7 @@ describe('turning off, and deleting', () => {
     await server.close()
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     const report = JSON.parse(result.stdout)
-    assert.deepEqual([report.acknowledged, report.deletion_id, report.events_deleted], [false, null, null])
+    assert.deepEqual([report.acknowledged, report.deletionId, report.eventsDeleted], [false, null, null])
     assert.match(result.stdout, /ECONNREFUSED/)
     // Listed by status until delivered.
     const waiting = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)

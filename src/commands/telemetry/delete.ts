@@ -5,18 +5,21 @@ import {telemetryContext} from '../../runtime/context.js'
 import {deleteInstanceData} from '../../sender/deletion.js'
 import {loadSharedConfig} from '../../shared-config/load.js'
 
+// camelCase, as every command's --json output (docs/users.md), though the collector's own API is snake_case.
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
   acknowledged: boolean
   /** Where the collector's record of the deletion can be read (`GET <endpoint>/deletions/<id>`). */
-  check_url: null | string
+  checkUrl: null | string
+  /** The user answered no to the question: nothing was deleted, and that is no error. */
+  declined: boolean
   /** The collector's id for this deletion: the receipt. Null until it is acknowledged. */
-  deletion_id: null | string
+  deletionId: null | string
   error: null | string
   /** How many stored events the collector deleted, when its record says (null: not known). */
-  events_deleted: null | number
+  eventsDeleted: null | number
   /** How many events waiting in this machine's queue were deleted (never sent). */
-  local_events_deleted: number
+  localEventsDeleted: number
   newInstanceId: null | string
   oldInstanceId: string
 }
@@ -50,7 +53,19 @@ If the collector cannot be reached, the request waits and is sent before anythin
       !flags.yes &&
       !(await this.confirm(`Delete all usage data of instance ${oldInstanceId} from ${settings.endpoint}? (y/N) `))
     ) {
-      this.error('Nothing deleted.', {exit: 1})
+      // Saying no is an answer, not a failure: exit 0.
+      this.log('Nothing deleted.')
+      return {
+        acknowledged: false,
+        checkUrl: null,
+        declined: true,
+        deletionId: null,
+        error: null,
+        eventsDeleted: null,
+        localEventsDeleted: 0,
+        newInstanceId: null,
+        oldInstanceId,
+      }
     }
 
     const {endpoint} = settings
@@ -79,11 +94,12 @@ If the collector cannot be reached, the request waits and is sent before anythin
 
     return {
       acknowledged: done.acknowledged,
-      check_url: receipt.checkUrl,
-      deletion_id: receipt.deletionId,
+      checkUrl: receipt.checkUrl,
+      declined: false,
+      deletionId: receipt.deletionId,
       error: done.error,
-      events_deleted: receipt.eventsDeleted,
-      local_events_deleted: done.deletedEvents,
+      eventsDeleted: receipt.eventsDeleted,
+      localEventsDeleted: done.deletedEvents,
       newInstanceId: done.newInstanceId,
       oldInstanceId,
     }

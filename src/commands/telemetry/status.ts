@@ -90,7 +90,12 @@ export default class Status extends Command {
       warnings: unwritable(decision, paths),
     }
     const {bin} = this.config
-    const endpoint = settings.endpoint ? `${settings.endpoint} (from ${settings.endpointSource})` : 'none configured'
+    // A refused endpoint is configured, just not used: "none configured" after it would tell another story.
+    const endpoint = settings.endpoint
+      ? `${settings.endpoint} (from ${settings.endpointSource})`
+      : settings.endpointError
+        ? `refused, ${settings.endpointError} (from ${settings.endpointSource})`
+        : 'none configured'
     this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
     const noId = sharedConfig.kind === 'invalid' ? '(unknown: the config cannot be used)' : '(none yet)'
     this.log(`  Instance id:   ${result.instanceId ?? noId}`)
