@@ -27,8 +27,9 @@ export interface DeletionResult {
   acknowledged: boolean
   /** Events waiting on this machine, deleted unsent. */
   deletedEvents: number
-  /** Why the request is not acknowledged: the collector refused it, or could not be reached. */
+  /** Why the request is not acknowledged: the collector refused it, or could not be reached (a code), and in words. */
   error: null | string
+  errorDescription: null | string
   /** The new instance id, or null when the config could not be rewritten. */
   newInstanceId: null | string
   receipt: Receipt
@@ -74,6 +75,11 @@ export async function deleteInstanceData(
     acknowledged,
     deletedEvents,
     error: acknowledged ? null : refused ? 'the collector refused the request' : (report.error ?? null),
+    errorDescription: acknowledged
+      ? null
+      : refused
+        ? 'the collector refused the request'
+        : (report.errorDescription ?? null),
     newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
     receipt: await receiptOf(settings.endpoint, report, instanceId),
     refused,

@@ -100,7 +100,11 @@ describe('delivery', () => {
     await runCli(sandbox, ['hello'])
     const human = await runCli(sandbox, ['telemetry', 'flush'])
     assert.equal(human.code, 1)
-    assert.match(flat(human.stderr), /Could not deliver: ECONNREFUSED\. 31 event\(s\) are kept/)
+    assert.match(human.stdout, /^Nothing sent: 127\.0\.0\.1:\d+ refused the connection \(nothing listens there\)\./)
+    assert.match(
+      flat(human.stderr),
+      /Could not deliver: 127\.0\.0\.1:\d+ refused the connection \(nothing listens there\)\. 31 event\(s\) are kept/,
+    )
     const down = await flush(sandbox)
     assert.deepEqual([down.code, down.report.error], [1, 'ECONNREFUSED'])
     assert.equal(down.report.waiting, 31)
@@ -325,6 +329,7 @@ describe('turning off, and deleting', () => {
     const report = JSON.parse(result.stdout)
     assert.deepEqual([report.acknowledged, report.deletionId, report.eventsDeleted], [false, null, null])
     assert.match(result.stdout, /ECONNREFUSED/)
+    assert.match(JSON.parse(result.stdout).errorDescription, /^127\.0\.0\.1:\d+ refused the connection/)
     // Listed by status until delivered.
     const waiting = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
     assert.deepEqual(

@@ -16,6 +16,8 @@ export interface DeleteResult {
   /** The collector's id for this deletion: the receipt. Null until it is acknowledged. */
   deletionId: null | string
   error: null | string
+  /** The same, in words ("cannot resolve telemetry.example.com"). */
+  errorDescription: null | string
   /** How many stored events the collector deleted, when its record says (null: not known). */
   eventsDeleted: null | number
   /** How many events waiting in this machine's queue were deleted (never sent). */
@@ -61,6 +63,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
         declined: true,
         deletionId: null,
         error: null,
+        errorDescription: null,
         eventsDeleted: null,
         localEventsDeleted: 0,
         newInstanceId: null,
@@ -86,7 +89,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
       process.exitCode = 1
     } else {
       this.log(
-        `The collector could not be reached (${done.error}). The deletion request waits and is retried in the background, ` +
+        `The collector could not be reached: ${done.errorDescription ?? done.error}. The deletion request waits and is retried in the background, ` +
           `before any other event; nothing recorded under the old instance id will be sent. ` +
           `"${this.config.bin} telemetry status" lists it until it is delivered.`,
       )
@@ -98,6 +101,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
       declined: false,
       deletionId: receipt.deletionId,
       error: done.error,
+      errorDescription: done.errorDescription,
       eventsDeleted: receipt.eventsDeleted,
       localEventsDeleted: done.deletedEvents,
       newInstanceId: done.newInstanceId,

@@ -5,12 +5,13 @@ import {dirname} from 'node:path'
 import type {Rule} from '../../decision.js'
 import type {Paths} from '../../paths.js'
 
+import {localTime} from '../../local-time.js'
 import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
 import {decideHere, telemetryContext} from '../../runtime/context.js'
 import {backingOff} from '../../sender/backoff.js'
-import {readSchedule} from '../../sender/schedule.js'
+import {type LastFailure, readSchedule} from '../../sender/schedule.js'
 import {loadSharedConfig} from '../../shared-config/load.js'
 import {debugMode} from '../../variables.js'
 
@@ -22,6 +23,8 @@ export interface StatusResult {
   enabled: boolean
   endpoint: null | string
   instanceId: null | string
+  /** Why the last attempt to send failed, until one succeeds (times in ISO 8601, UTC). */
+  lastFailure: LastFailure | null
   lastSent: null | string
   namespace: string
   /** Deletion requests not yet delivered to the collector (`telemetry delete` while it could not be reached). */
@@ -30,6 +33,8 @@ export interface StatusResult {
   queued: number
   reason: string
   rejected: number
+  /** Why the collector refused events, in words, with how many each (the ten most recent reasons). */
+  rejectedReasons: Array<{count: number; reason: string}>
   rule: Rule
   /** What keeps telemetry from working as its decision says (a directory that cannot be written). */
   warnings: string[]
@@ -79,6 +84,7 @@ export default class Status extends Command {
       enabled: decision.enabled,
       endpoint: settings.endpoint ?? null,
       instanceId: sharedConfig.kind === 'ok' ? sharedConfig.instanceId : null,
+      lastFailure: schedule.lastFailure ?? null,
       lastSent: stats.lastSent ?? null,
       namespace: settings.namespace,
       pendingDeletions: readDeletions(paths.deletionsFile).pending,
@@ -86,6 +92,7 @@ export default class Status extends Command {
       queued: countPending(paths.queueDir),
       reason: decision.reason,
       rejected: stats.rejected,
+      rejectedReasons: stats.rejectedReasons,
       rule: decision.rule,
       warnings: unwritable(decision, paths),
     }
@@ -107,9 +114,7 @@ export default class Status extends Command {
     this.log(
       `  Waiting:       ${result.queued} event(s); ${result.dropped} dropped (queue full, or damaged lines), ${result.rejected} refused by the collector`,
     )
-    this.log(
-      `  Last sent:     ${result.lastSent ?? 'never'}${result.backoffUntil ? `; retrying after ${result.backoffUntil}` : ''}`,
-    )
+    for (const line of deliveryLines(result)) this.log(line)
     this.log(
       `  Deletions:     ${result.pendingDeletions.length === 0 ? 'none waiting' : `${result.pendingDeletions.length} request(s) waiting to be delivered, sent before any event:`}`,
     )
@@ -122,4 +127,15 @@ export default class Status extends Command {
     if (result.enabled) this.log(`Opt out: ${bin} telemetry off   (or set DO_NOT_TRACK=1)`)
     return result
   }
+}
+
+/** What became of the events sent: refused and why, the last delivery, the last failure, the next attempt. */
+function deliveryLines(result: StatusResult): string[] {
+  const lines: string[] = []
+  for (const {count, reason} of result.rejectedReasons) lines.push(`  Refused:       ${count} event(s): ${reason}`)
+  lines.push(`  Last sent:     ${result.lastSent ? localTime(result.lastSent) : 'never'}`)
+  if (result.lastFailure)
+    lines.push(`  Last failure:  ${localTime(result.lastFailure.at)}: ${result.lastFailure.description}`)
+  if (result.backoffUntil) lines.push(`  Next attempt:  after ${localTime(result.backoffUntil)}`)
+  return lines
 }
