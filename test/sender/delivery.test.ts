@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {flat, initialise, runCli} from '../helpers/cli.js'
-import {allFiles, cleanSandboxes, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
+import {allFiles, cleanSandboxes, makeSandbox, queuedMessages, type Sandbox, senderPids} from '../helpers/sandbox.js'
 import {StubCollector} from '../helpers/stub-collector.js'
 
 const stubs: StubCollector[] = []
@@ -51,21 +51,6 @@ async function prepared(endpoint: string): Promise<Sandbox> {
   sandbox.env.CHEF_TELEMETRY_ENDPOINT = endpoint
   await initialise(sandbox)
   return sandbox
-}
-
-/** The background senders running for this sandbox: processes of sender/main.js working in its cache directory. */
-function senderPids(sandbox: Sandbox): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-        return /[/\\]sender[/\\]main\.js$/.test(argv[1] ?? '') && readlinkSync(`/proc/${pid}/cwd`) === sandbox.cacheDir
-      } catch {
-        return false // gone meanwhile
-      }
-    })
-    .map(Number)
 }
 
 const lockOwnerOf = (sandbox: Sandbox) => Number(readFileSync(join(sandbox.cacheDir, 'sender.lock'), 'utf8'))
