@@ -43,6 +43,7 @@ describe('telemetry status', () => {
         rejected: 0,
         rejectedReasons: [],
         rule: 'config',
+        unkept: null,
         warnings: [],
       },
     )

@@ -1,14 +1,16 @@
 import {Command} from '@oclif/core'
-import {accessSync, constants, existsSync} from 'node:fs'
-import {dirname} from 'node:path'
+import {accessSync, constants, existsSync, statfsSync, statSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 
 import type {Rule} from '../../decision.js'
 import type {Paths} from '../../paths.js'
 
+import {describeWriteError} from '../../files.js'
 import {localTime} from '../../local-time.js'
 import {readDeletions} from '../../queue/deletions.js'
 import {countPending} from '../../queue/queue.js'
 import {readStats} from '../../queue/stats.js'
+import {readUnkept, type Unkept} from '../../queue/unkept.js'
 import {decideHere, telemetryContext} from '../../runtime/context.js'
 import {backingOff} from '../../sender/backoff.js'
 import {type LastFailure, readSchedule} from '../../sender/schedule.js'
@@ -36,6 +38,8 @@ export interface StatusResult {
   /** Why the collector refused events, in words, with how many each (the ten most recent reasons). */
   rejectedReasons: Array<{count: number; reason: string}>
   rule: Rule
+  /** Events lost because they could not be written to the queue (a full disk): how many, the last when, and why. */
+  unkept: null | (Unkept & {description: string})
   /** What keeps telemetry from working as its decision says (a directory that cannot be written). */
   warnings: string[]
 }
@@ -52,14 +56,60 @@ function canWrite(dir: string): boolean {
   }
 }
 
+/** Fewer free bytes than a few events take: appends are about to fail, or failing. */
+const FULL_BYTES = 8 * 1024
+
+function freeBytes(dir: string): number | undefined {
+  let existing = dir
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing)
+  try {
+    const {bavail, bsize} = statfsSync(existing)
+    return bavail * bsize
+  } catch {
+    return undefined
+  }
+}
+
+/** When an event was last appended to the queue (0: none waits). */
+function lastAppend(paths: Paths): number {
+  try {
+    return statSync(join(paths.queueDir, 'current.jsonl')).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
 /** What cannot be written where telemetry is on, or about to be: it would record nothing, silently. */
-function unwritable({enabled, rule}: {enabled: boolean; rule: Rule}, paths: Paths): string[] {
+function unwritable(
+  {enabled, rule}: {enabled: boolean; rule: Rule},
+  paths: Paths,
+  unkept: StatusResult['unkept'],
+): string[] {
   const warnings: string[] = []
   if (rule === 'first-run' && !canWrite(paths.configDir))
     warnings.push(`The config directory ${paths.configDir} cannot be written: the shared config cannot be created.`)
   if (enabled && !canWrite(paths.cacheDir))
     warnings.push(`The cache directory ${paths.cacheDir} cannot be written: commands are not recorded.`)
+  const free = enabled ? freeBytes(paths.cacheDir) : undefined
+  if (free !== undefined && free < FULL_BYTES)
+    warnings.push(`The disk holding ${paths.cacheDir} is full (${free} bytes free): events cannot be kept.`)
+  // Lost since the last event that was kept: still failing, most likely.
+  else if (unkept && Date.parse(unkept.last) > lastAppend(paths))
+    warnings.push(
+      `Events could not be kept: ${unkept.count} event(s) were lost (${unkept.description}), the last at ${localTime(unkept.last)}.`,
+    )
   return warnings
+}
+
+function describeUnkept(unkept: undefined | Unkept): StatusResult['unkept'] {
+  if (!unkept) return null
+  const words =
+    unkept.code === 'ENOSPC'
+      ? 'the disk is full'
+      : unkept.code === 'EDQUOT'
+        ? 'the disk quota is used up'
+        : `the queue ${describeWriteError({code: unkept.code})}`
+  return {...unkept, description: words}
 }
 
 export default class Status extends Command {
@@ -76,6 +126,7 @@ export default class Status extends Command {
       decision.sharedConfig.kind === 'missing' ? await loadSharedConfig(paths) : decision.sharedConfig
     const stats = readStats(paths.statsFile)
     const schedule = readSchedule(paths.scheduleFile)
+    const unkept = describeUnkept(readUnkept(paths.cacheDir))
     const result: StatusResult = {
       backoffUntil: backingOff(schedule) ? (schedule.backoffUntil ?? null) : null,
       configFile: paths.configFile,
@@ -94,7 +145,8 @@ export default class Status extends Command {
       rejected: stats.rejected,
       rejectedReasons: stats.rejectedReasons,
       rule: decision.rule,
-      warnings: unwritable(decision, paths),
+      unkept,
+      warnings: unwritable(decision, paths, unkept),
     }
     const {bin} = this.config
     // A refused endpoint is configured, just not used: "none configured" after it would tell another story.
@@ -133,6 +185,11 @@ export default class Status extends Command {
 function deliveryLines(result: StatusResult): string[] {
   const lines: string[] = []
   for (const {count, reason} of result.rejectedReasons) lines.push(`  Refused:       ${count} event(s): ${reason}`)
+  const {unkept} = result
+  if (unkept)
+    lines.push(
+      `  Not kept:      ${unkept.count} event(s) could not be written to the queue (${unkept.description}), the last at ${localTime(unkept.last)}`,
+    )
   lines.push(`  Last sent:     ${result.lastSent ? localTime(result.lastSent) : 'never'}`)
   if (result.lastFailure)
     lines.push(`  Last failure:  ${localTime(result.lastFailure.at)}: ${result.lastFailure.description}`)
