@@ -21,6 +21,16 @@ describe('telemetry off as the very first command', () => {
   })
 })
 
+describe('telemetry on as the very first command', () => {
+  it('says it is on, as it was by default, and --json says it was on', async () => {
+    const text = await runCli(makeSandbox(), ['telemetry', 'on'])
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /^Telemetry is on for every chef tool on this machine \(it was by default; /)
+    const json = JSON.parse((await runCli(makeSandbox(), ['telemetry', 'on', '--json'])).stdout)
+    assert.deepEqual([json.enabled, json.wasEnabled], [true, true])
+  })
+})
+
 describe('debug mode beside an opt-out', () => {
   const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
     ['DO_NOT_TRACK', {DO_NOT_TRACK: '1'}, /off \(rule environment\): DO_NOT_TRACK is set in the environment/],
