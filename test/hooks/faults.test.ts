@@ -29,6 +29,7 @@ import {
   queuedMessages,
   type Sandbox,
 } from '../helpers/sandbox.js'
+import {StubCollector} from '../helpers/stub-collector.js'
 
 after(cleanSandboxes)
 
@@ -204,6 +205,30 @@ describe('a shared config that is a symbolic link (dotfiles kept in a repository
         )
         assert.match(off.stdout, /Telemetry is now off/)
         untouched()
+        if (content.includes('instance_id')) {
+          // Its instance id is read (reading harms nothing) and deleted (the request, then the receipt read);
+          // it cannot be renewed through the link.
+          const server = await new StubCollector().start()
+          try {
+            const deletion = await runCli(sandbox, ['telemetry', 'delete', '--yes'], {
+              env: {CHEF_TELEMETRY_ENDPOINT: server.url},
+            })
+            assert.equal(deletion.code, 0, deletion.stderr)
+            assert.match(
+              flat(deletion.stderr),
+              /The instance id could not be renewed \(.*telemetry\.yml: it is a symbolic link to .*\); nothing recorded under the old one will be sent/,
+            )
+            assert.deepEqual(
+              server.received.map((r) => r.method),
+              ['DELETE', 'GET'],
+            )
+          } finally {
+            await server.close()
+          }
+
+          untouched()
+        }
+
         // No copy of it anywhere the plugin writes; every file it wrote is private.
         // (schedule.json is the sandbox's own, written by the test before the plugin ran.)
         const written = allFiles(sandbox.root).filter(

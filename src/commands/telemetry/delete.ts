@@ -77,7 +77,15 @@ If the collector cannot be reached, the request waits and is sent before anythin
     if ('busy' in done)
       this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
     const {receipt} = done
-    this.log(`Deleted ${done.deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
+    if (done.renewError) {
+      this.log(`Deleted ${done.deletedEvents} event(s) waiting on this machine.`)
+      this.warn(
+        `The instance id could not be renewed (${done.renewError}); nothing recorded under the old one will be sent.`,
+      )
+    } else
+      this.log(
+        `Deleted ${done.deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`,
+      )
     if (done.acknowledged) {
       const count = receipt.eventsDeleted === null ? '' : ` (${receipt.eventsDeleted} event(s))`
       this.log(`The collector at ${endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
