@@ -22,6 +22,11 @@ export interface Paths {
   senderJobFile: string
   /** What the background sender did, last lines only (it has no terminal). */
   senderLog: string
+  /**
+   * Held by the one background sender process for its whole life, waits between retries included
+   * (lockFile is held only while sending, so that `flush` need not wait): no second one starts beside it.
+   */
+  senderPidFile: string
   sessionFile: string
   snapshotFile: string
   statsFile: string
@@ -70,6 +75,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     scheduleFile: join(cacheDir, 'schedule.json'),
     senderJobFile: join(cacheDir, SENDER_JOB),
     senderLog: join(cacheDir, 'sender.log'),
+    senderPidFile: join(cacheDir, 'sender.pid'),
     sessionFile: join(cacheDir, 'session'),
     snapshotFile: join(cacheDir, 'config-snapshot.json'),
     statsFile: join(cacheDir, 'stats.json'),

@@ -49,9 +49,14 @@ const hook: Hook.Init = async function ({config, id}) {
         return settings
       },
     })
-    // Rules 1 to 4 decided before settings and paths were needed: nothing more to do or to say.
-    if (!settings || !paths) return
     const debug = debugMode(env, family.envPrefix)
+    // Rules 1 to 4 decided before settings and paths were needed: nothing more to do, but in debug
+    // mode the one line that says which rule won over debug (else it prints nothing at all).
+    if (!settings || !paths) {
+      if (debug) writeStderr(`[telemetry] off (rule ${decision.rule}): ${decision.reason}; nothing is recorded\n`)
+      return
+    }
+
     const log = (line: string) => writeStderr(line + '\n')
     let instanceId = maySend(decision) ? decision.sharedConfig.instanceId : undefined
     if (decision.rule === 'first-run') {
@@ -60,9 +65,9 @@ const hook: Hook.Init = async function ({config, id}) {
       // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
       await loadSharedConfig(paths)
     } else if (debug) {
-      const {enabled, reason, sharedConfig: state} = decision
+      const {enabled, reason, rule, sharedConfig: state} = decision
       log(
-        `[telemetry] ${enabled ? 'on' : 'off'}: ${reason}; ${state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`}`,
+        `[telemetry] ${enabled ? 'on' : 'off'} (rule ${rule}): ${reason}; ${state.kind === 'ok' ? `instance ${state.instanceId}` : `config ${state.kind}`}`,
       )
     }
 

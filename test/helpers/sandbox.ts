@@ -1,4 +1,14 @@
-import {chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -106,4 +116,19 @@ export function giveToNobody(dir: string): void {
 
 export function modeOf(file: string): number {
   return statSync(file).mode % 0o1000
+}
+
+/** The background senders running for this sandbox: processes of sender/main.js working in its cache directory. */
+export function senderPids(sandbox: Sandbox): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+        return /[/\\]sender[/\\]main\.js$/.test(argv[1] ?? '') && readlinkSync(`/proc/${pid}/cwd`) === sandbox.cacheDir
+      } catch {
+        return false // gone meanwhile
+      }
+    })
+    .map(Number)
 }

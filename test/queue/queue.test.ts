@@ -54,9 +54,34 @@ describe('queue', () => {
 describe('queue stats', () => {
   it('reads damaged counts as 0 and a damaged time as none, never as they are', () => {
     const {stats} = fresh()
-    writeFileSync(stats, JSON.stringify({dropped: 'abc', lastSent: 'yesterday', rejected: -3}))
-    assert.deepEqual(readStats(stats), {dropped: 0, rejected: 0})
-    writeFileSync(stats, JSON.stringify({dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1}))
-    assert.deepEqual(readStats(stats), {dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1})
+    writeFileSync(
+      stats,
+      JSON.stringify({
+        dropped: 'abc',
+        lastSent: 'yesterday',
+        rejected: -3,
+        rejectedReasons: [{count: -1, reason: 'x'}, {count: 2}, 'a string', {count: 1, reason: 'r'.repeat(500)}],
+      }),
+    )
+    assert.deepEqual(readStats(stats), {
+      dropped: 0,
+      rejected: 0,
+      rejectedReasons: [{count: 1, reason: 'r'.repeat(300)}],
+    })
+    writeFileSync(
+      stats,
+      JSON.stringify({
+        dropped: 2,
+        lastSent: '2026-11-28T12:00:00.000Z',
+        rejected: 1,
+        rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+      }),
+    )
+    assert.deepEqual(readStats(stats), {
+      dropped: 2,
+      lastSent: '2026-11-28T12:00:00.000Z',
+      rejected: 1,
+      rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+    })
   })
 })
