@@ -92,7 +92,12 @@ export default class Status extends Command {
     const {bin} = this.config
     const endpoint = settings.endpoint ? `${settings.endpoint} (from ${settings.endpointSource})` : 'none configured'
     this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
-    const noId = sharedConfig.kind === 'invalid' ? '(unknown: the config cannot be used)' : '(none yet)'
+    const noId =
+      sharedConfig.kind === 'invalid'
+        ? '(unknown: the config cannot be used)'
+        : decision.rule === 'ci'
+          ? "(none: this CI job's events carry an id of its run)"
+          : '(none yet)'
     this.log(`  Instance id:   ${result.instanceId ?? noId}`)
     this.log(`  Config file:   ${result.configFile}`)
     this.log(
