@@ -10,17 +10,22 @@ export interface QueueStats {
   lastSent?: string
   /** Batches the collector refused with a 4xx other than 429, and the events in them. */
   rejected: number
+  /** Events the collector accepted, since the queue's stats began (`telemetry preview` says it). */
+  sent: number
 }
 
-const EMPTY: QueueStats = {dropped: 0, rejected: 0}
+const EMPTY: QueueStats = {dropped: 0, rejected: 0, sent: 0}
 
 /** The stats, with any damaged value read as none (a damaged file is not shown as it is). */
 export function readStats(file: string): QueueStats {
   try {
-    const {dropped, lastSent, rejected} = JSON.parse(readFileSync(file, 'utf8')) as Record<keyof QueueStats, unknown>
-    const stats: QueueStats = {dropped: countOf(dropped), rejected: countOf(rejected)}
-    const sent = timeOf(lastSent)
-    if (sent) stats.lastSent = sent
+    const {dropped, lastSent, rejected, sent} = JSON.parse(readFileSync(file, 'utf8')) as Record<
+      keyof QueueStats,
+      unknown
+    >
+    const stats: QueueStats = {dropped: countOf(dropped), rejected: countOf(rejected), sent: countOf(sent)}
+    const last = timeOf(lastSent)
+    if (last) stats.lastSent = last
     return stats
   } catch {
     return {...EMPTY}

@@ -204,6 +204,7 @@ function settle({log, paths, report}: Run, failure: Failure | undefined): Delive
     dropped: s.dropped + report.corrupt,
     lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
     rejected: s.rejected + report.rejected,
+    sent: s.sent + report.sent,
   }))
   if (failure) {
     const {backoffUntil} = updateSchedule(paths.scheduleFile, (s) => {

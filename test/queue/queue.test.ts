@@ -55,8 +55,8 @@ describe('queue stats', () => {
   it('reads damaged counts as 0 and a damaged time as none, never as they are', () => {
     const {stats} = fresh()
     writeFileSync(stats, JSON.stringify({dropped: 'abc', lastSent: 'yesterday', rejected: -3}))
-    assert.deepEqual(readStats(stats), {dropped: 0, rejected: 0})
-    writeFileSync(stats, JSON.stringify({dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1}))
-    assert.deepEqual(readStats(stats), {dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1})
+    assert.deepEqual(readStats(stats), {dropped: 0, rejected: 0, sent: 0})
+    writeFileSync(stats, JSON.stringify({dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1, sent: 7}))
+    assert.deepEqual(readStats(stats), {dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1, sent: 7})
   })
 })
