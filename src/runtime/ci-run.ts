@@ -114,7 +114,7 @@ export async function ciRun(file: string, env: NodeJS.ProcessEnv, now = Date.now
 }
 
 /** The notice of a CI run: one line, for logs that would otherwise get the whole notice on every run. */
-export function ciNoticeLine(bin: string, vendor: string, privacyUrl: string | undefined): string {
+export function ciNoticeLine(bin: string, vendor: string, privacyUrl?: string): string {
   const privacy = privacyUrl ? `; privacy policy: ${privacyUrl}` : ''
   const service = vendor === 'unknown' ? '' : ` (${vendor})`
   return `${bin} sends anonymous usage data from this CI job${service} under an id of this run, not of a person, and writes no config; set DO_NOT_TRACK=1 to opt out${privacy}\n`

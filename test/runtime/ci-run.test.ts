@@ -66,6 +66,6 @@ describe('ciNoticeLine', () => {
     const line = ciNoticeLine('mycli', 'GitHub Actions', 'https://example.com/privacy')
     assert.match(line, /^[^\n]+\n$/)
     assert.match(line, /this CI job \(GitHub Actions\) .*DO_NOT_TRACK=1.*https:\/\/example\.com\/privacy/)
-    assert.doesNotMatch(ciNoticeLine('mycli', 'unknown', undefined), /unknown|privacy/)
+    assert.doesNotMatch(ciNoticeLine('mycli', 'unknown'), /unknown|privacy/)
   })
 })
