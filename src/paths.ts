@@ -7,6 +7,8 @@ import {legacyOptOutFile} from './opt-out-files.js'
 /** Every file the plugin reads or writes, for one namespace. */
 export interface Paths {
   cacheDir: string
+  /** The id of the CI job's run, where CI runs with no shared config (runtime/ci-run.ts). */
+  ciRunFile: string
   configDir: string
   configFile: string
   /** Deletion requests not yet acknowledged by the collector, and the instance ids they retired. */
@@ -66,6 +68,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
   const cacheDir = fromEnv(`${envPrefix}_TELEMETRY_CACHE_DIR`) ?? join(absolute(dirs.cache, '.cache'), 'telemetry')
   return {
     cacheDir,
+    ciRunFile: join(cacheDir, 'ci-run.json'),
     configDir,
     configFile: join(configDir, 'telemetry.yml'),
     deletionsFile: join(cacheDir, 'deletions.json'),

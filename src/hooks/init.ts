@@ -64,6 +64,15 @@ const hook: Hook.Init = async function ({config, id}) {
       instanceId = firstRun({debug, paths, settings, write: writeStderr})
       // Snapshots the new file now (yaml is loaded already), so the next command reads JSON only.
       await loadSharedConfig(paths)
+    } else if (decision.rule === 'ci') {
+      const {ciNoticeLine, ciRun} = await import('../runtime/ci-run.js')
+      const run = await ciRun(paths.ciRunFile, env)
+      if (run?.started) writeStderr(ciNoticeLine(settings.cli.bin, decision.ciVendor ?? 'unknown', settings.privacyUrl))
+      if (debug)
+        log(
+          `[telemetry] on: ${decision.reason}; ${run ? `run ${run.id}${run.started ? ', started by this command, which is not recorded' : ''}` : 'the cache cannot be written, nothing is recorded'}`,
+        )
+      instanceId = run && !run.started ? run.id : undefined
     } else if (debug) {
       const {enabled, reason, rule, sharedConfig: state} = decision
       log(

@@ -12,9 +12,11 @@ export interface QueueStats {
   rejected: number
   /** Why, in words, with how many events each: the ten most recent reasons. */
   rejectedReasons: Array<{count: number; reason: string}>
+  /** Events the collector accepted, since the queue's stats began (`telemetry preview` says it). */
+  sent: number
 }
 
-const EMPTY: QueueStats = {dropped: 0, rejected: 0, rejectedReasons: []}
+const EMPTY: QueueStats = {dropped: 0, rejected: 0, rejectedReasons: [], sent: 0}
 
 function reasonsOf(value: unknown): QueueStats['rejectedReasons'] {
   if (!Array.isArray(value)) return []
@@ -27,7 +29,7 @@ function reasonsOf(value: unknown): QueueStats['rejectedReasons'] {
 /** The stats, with any damaged value read as none (a damaged file is not shown as it is). */
 export function readStats(file: string): QueueStats {
   try {
-    const {dropped, lastSent, rejected, rejectedReasons} = JSON.parse(readFileSync(file, 'utf8')) as Record<
+    const {dropped, lastSent, rejected, rejectedReasons, sent} = JSON.parse(readFileSync(file, 'utf8')) as Record<
       keyof QueueStats,
       unknown
     >
@@ -35,9 +37,10 @@ export function readStats(file: string): QueueStats {
       dropped: countOf(dropped),
       rejected: countOf(rejected),
       rejectedReasons: reasonsOf(rejectedReasons),
+      sent: countOf(sent),
     }
-    const sent = timeOf(lastSent)
-    if (sent) stats.lastSent = sent
+    const last = timeOf(lastSent)
+    if (last) stats.lastSent = last
     return stats
   } catch {
     return {...EMPTY, rejectedReasons: []}

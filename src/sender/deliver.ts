@@ -4,7 +4,7 @@
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
-import {decide, maySend, type Rule, turnedOff} from '../decision.js'
+import {decide, maySendQueued, type Rule, turnedOff} from '../decision.js'
 import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
@@ -80,8 +80,9 @@ async function gate({env, paths, settings}: DeliveryOptions): Promise<undefined 
     paths: () => paths,
     settings: () => settings,
   })
-  // No config yet (`first-run`): nothing may be sent before the notice was shown.
-  if (maySend(decision)) return undefined
+  // No config yet (`first-run`): nothing may be sent before the notice was shown. In CI with no
+  // config (`ci`), the events of the run are sent under its id.
+  if (maySendQueued(decision)) return undefined
   // Turned off by the user: what waits is deleted, as `off` does. An environment opt-out or a broken config keeps it.
   if (!turnedOff(decision)) return decision
   clearQueue(paths.queueDir)
@@ -243,6 +244,7 @@ function settle({endpoint, log, paths, report, timeoutMs}: Run, failure: Failure
     lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
     rejected: s.rejected + report.rejected,
     rejectedReasons: mergeReasons(s.rejectedReasons, report.rejectedReasons),
+    sent: s.sent + report.sent,
   }))
   if (failure) {
     const description = describeFailure(endpoint, failure.reason, timeoutMs ?? REQUEST_TIMEOUT_MS)

@@ -25,8 +25,14 @@ export interface Sandbox {
 
 const sandboxes: string[] = []
 
-/** Variables a developer's or CI's shell may carry that would change what the plugin decides. */
-const SCRUBBED = /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*)$/
+/**
+ * Variables a developer's, an agent's or CI's shell may carry that would change what the plugin
+ * decides or records: the opt-outs, the coding agents' markers (src/events/agent.ts) and the CI
+ * run's ids (src/runtime/ci-run.ts). `CI=false` below tells ci-info that no CI runs, whatever else
+ * the CI service set; tests of CI set their own variables.
+ */
+const SCRUBBED =
+  /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*|AI_AGENT|CLAUDECODE|CURSOR_.*|COPILOT_.*|CODEX_.*|GEMINI_CLI|CLINE_.*|CODEIUM_.*|OPENCODE_.*|AUGMENT_.*|TERM_PROGRAM|PAGER|GIT_PAGER|CI|GITHUB_.*|CI_.*|BUILD_.*|BUILDKITE_.*|CIRCLE_.*|TRAVIS_.*|SYSTEM_.*|CODEBUILD_.*|BITBUCKET_.*)$/
 
 /**
  * `backgroundSender: false` (the default) records a sender attempt just made, so that, as on a machine
@@ -39,7 +45,12 @@ export function makeSandbox({backgroundSender = false} = {}): Sandbox {
   mkdirSync(home)
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) if (!SCRUBBED.test(key)) env[key] = value
-  Object.assign(env, {HOME: home, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config')})
+  Object.assign(env, {
+    CI: 'false',
+    HOME: home,
+    XDG_CACHE_HOME: join(root, 'cache'),
+    XDG_CONFIG_HOME: join(root, 'config'),
+  })
   const cacheDir = join(root, 'cache', 'chef', 'telemetry')
   const configDir = join(root, 'config', 'chef')
   if (!backgroundSender) {

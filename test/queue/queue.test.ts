@@ -61,12 +61,14 @@ describe('queue stats', () => {
         lastSent: 'yesterday',
         rejected: -3,
         rejectedReasons: [{count: -1, reason: 'x'}, {count: 2}, 'a string', {count: 1, reason: 'r'.repeat(500)}],
+        sent: 'many',
       }),
     )
     assert.deepEqual(readStats(stats), {
       dropped: 0,
       rejected: 0,
       rejectedReasons: [{count: 1, reason: 'r'.repeat(300)}],
+      sent: 0,
     })
     writeFileSync(
       stats,
@@ -75,6 +77,7 @@ describe('queue stats', () => {
         lastSent: '2026-11-28T12:00:00.000Z',
         rejected: 1,
         rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+        sent: 7,
       }),
     )
     assert.deepEqual(readStats(stats), {
@@ -82,6 +85,7 @@ describe('queue stats', () => {
       lastSent: '2026-11-28T12:00:00.000Z',
       rejected: 1,
       rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+      sent: 7,
     })
   })
 })

@@ -156,7 +156,12 @@ export default class Status extends Command {
         ? `refused, ${settings.endpointError} (from ${settings.endpointSource})`
         : 'none configured'
     this.log(`Telemetry is ${result.enabled ? 'on' : 'off'} for ${settings.product}: ${decision.reason}.`)
-    const noId = sharedConfig.kind === 'invalid' ? '(unknown: the config cannot be used)' : '(none yet)'
+    const noId =
+      sharedConfig.kind === 'invalid'
+        ? '(unknown: the config cannot be used)'
+        : decision.rule === 'ci'
+          ? "(none: this CI job's events carry an id of its run)"
+          : '(none yet)'
     this.log(`  Instance id:   ${result.instanceId ?? noId}`)
     this.log(`  Config file:   ${result.configFile}`)
     this.log(
