@@ -4,6 +4,7 @@
 // writes the declarations of the package's index.
 //   dist/hooks/index.js        both hooks, what every command loads
 //   dist/index.js              track(), for host CLIs' own commands
+//   dist/index.cjs             the same for CommonJS hosts: it imports dist/index.js
 //   dist/sender/main.js        the background sender, started detached by the finally hook
 //   dist/commands/telemetry/   the commands (oclif finds them through oclif.manifest.json)
 //   dist/chunks/               code shared by entry points, and what is imported lazily (a first
@@ -19,6 +20,11 @@ const outdir = process.argv[2] ?? 'dist'
 // 0.1-0.2% of a command each (measured with bench/overhead), for every command. Builtins are taken
 // with process.getBuiltinModule instead (Node 20.16+), which returns the very object that `require`
 // would, with no facade.
+// On a Node.js without it (18, 21) the modules must still load, so that the hooks can do nothing there
+// and the `telemetry` commands can say why in one line (src/node-support.ts). The plugin's own code
+// uses no builtin before the init hook has checked, so for it a builtin is then an empty object; a
+// bundled dependency runs code when it is loaded (env-paths calls os.homedir()), so for it a builtin
+// is a stand-in whose members are functions that do nothing.
 const require = createRequire(import.meta.url)
 const builtinsWithoutFacade = {
   name: 'builtins-without-facade',
@@ -27,13 +33,19 @@ const builtinsWithoutFacade = {
     // chunk (a file) of its own.
     b.onResolve({filter: /^node:/}, (args) =>
       args.kind === 'import-statement'
-        ? {namespace: 'builtin', path: args.path, pluginData: args.path, suffix: `?${args.importer}`}
+        ? {
+            namespace: 'builtin',
+            path: args.path,
+            pluginData: {dependency: /[/\\]node_modules[/\\]/.test(args.importer), path: args.path},
+            suffix: `?${args.importer}`,
+          }
         : undefined,
     )
-    b.onLoad({filter: /.*/, namespace: 'builtin'}, ({pluginData: path}) => {
+    b.onLoad({filter: /.*/, namespace: 'builtin'}, ({pluginData: {dependency, path}}) => {
       const names = Object.keys(require(path)).filter((name) => /^[$A-Z_a-z][\w$]*$/.test(name) && name !== 'default')
+      const missing = dependency ? 'new Proxy({}, {get: () => () => {}})' : '{}'
       const contents = [
-        `const m = process.getBuiltinModule(${JSON.stringify(path)})`,
+        `const m = process.getBuiltinModule?.(${JSON.stringify(path)}) ?? ${missing}`,
         'export default m',
         // Marked pure so that esbuild drops the ones a chunk does not use (and never touches lazy getters such as process.stdin).
         ...names.map((name) => `export const ${name} = /* @__PURE__ */ (() => m.${name})()`),
@@ -77,3 +89,15 @@ if (loaded.length > 1) {
       'keep the modules the hooks import statically out of the static imports of lazily imported ones',
   )
 }
+
+// The package's entry for CommonJS hosts (src/index.cts): a CommonJS file that imports dist/index.js,
+// so there is one copy of the code and of the run state, whichever way a host loads track().
+await build({
+  entryPoints: ['src/index.cts'],
+  format: 'cjs',
+  logLevel: 'warning',
+  minify: true,
+  outfile: join(outdir, 'index.cjs'),
+  platform: 'node',
+  target: 'node20',
+})

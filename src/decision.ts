@@ -14,9 +14,18 @@ import {debugMode, environmentOptOut} from './variables.js'
 
 /** The rule that decided (docs/decision.md): rules 1 and 2 are both `environment`. */
 export type Rule =
-  'config' | 'config-invalid' | 'environment' | 'first-run' | 'no-endpoint' | 'opt-out-file' | 'repository-opt-out-file'
+  | 'ci'
+  | 'config'
+  | 'config-invalid'
+  | 'environment'
+  | 'first-run'
+  | 'no-endpoint'
+  | 'opt-out-file'
+  | 'repository-opt-out-file'
 
 export interface Decision {
+  /** Rule `ci` only: the CI service, as ci-info names it. */
+  ciVendor?: string
   enabled: boolean
   /** A sentence for `status`: why, and what to do about it where something is wrong. */
   reason: string
@@ -77,6 +86,21 @@ export async function decide({cwd, env, family, paths, settings}: DecisionInput)
     }
 
     case 'missing': {
+      // A CI job with no config: most hosted CI starts from a fresh home, so a config made there
+      // would count every run as a new person and print the whole notice in every log.
+      // Imported here only: ci.ts belongs with the recorded command's code, off every command's path.
+      const {ciVendor} = await import('./ci.js')
+      const vendor = await ciVendor(env)
+      if (vendor) {
+        return {
+          ciVendor: vendor,
+          enabled: true,
+          reason: `running in CI (${vendor}) with no shared config: no config is written, and events are sent under an id of this CI job's run, not of a person`,
+          rule: 'ci',
+          sharedConfig: config,
+        }
+      }
+
       return {
         enabled: true,
         reason: 'not set up yet: the next command creates the shared config and shows the notice (and records nothing)',
@@ -96,6 +120,11 @@ export async function decide({cwd, env, family, paths, settings}: DecisionInput)
 /** Whether events may be sent now: on, with a config to send them under (not a first run). */
 export function maySend(decision: Decision): decision is Decision & {sharedConfig: {kind: 'ok'}} {
   return decision.enabled && decision.sharedConfig.kind === 'ok'
+}
+
+/** Whether what waits may be sent: on with a config, or in CI with none (under the run's id). */
+export function maySendQueued(decision: Decision): boolean {
+  return maySend(decision) || (decision.enabled && decision.rule === 'ci')
 }
 
 /** The rules by which the user turned telemetry off for this machine: what waits is deleted, as `off` does. */

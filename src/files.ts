@@ -80,6 +80,8 @@ export function describeFsError(error: unknown): string {
 /** Why a file could not be written, in words a user can act on. */
 export function describeWriteError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code
+  // Refused on purpose (shared-config/yaml-file.ts): its message says why and what to do.
+  if (code === 'EUNSAFELINK') return (error as Error).message
   if (code === 'EROFS') return 'the file system is read-only'
   if (code === 'ENOENT' || code === 'ENOTDIR') return 'the directory does not exist and cannot be created'
   return describeFsError(error).replace('cannot be read', 'cannot be written')

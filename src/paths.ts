@@ -7,6 +7,8 @@ import {legacyOptOutFile} from './opt-out-files.js'
 /** Every file the plugin reads or writes, for one namespace. */
 export interface Paths {
   cacheDir: string
+  /** The id of the CI job's run, where CI runs with no shared config (runtime/ci-run.ts). */
+  ciRunFile: string
   configDir: string
   configFile: string
   /** Deletion requests not yet acknowledged by the collector, and the instance ids they retired. */
@@ -22,6 +24,11 @@ export interface Paths {
   senderJobFile: string
   /** What the background sender did, last lines only (it has no terminal). */
   senderLog: string
+  /**
+   * Held by the one background sender process for its whole life, waits between retries included
+   * (lockFile is held only while sending, so that `flush` need not wait): no second one starts beside it.
+   */
+  senderPidFile: string
   sessionFile: string
   snapshotFile: string
   statsFile: string
@@ -61,6 +68,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
   const cacheDir = fromEnv(`${envPrefix}_TELEMETRY_CACHE_DIR`) ?? join(absolute(dirs.cache, '.cache'), 'telemetry')
   return {
     cacheDir,
+    ciRunFile: join(cacheDir, 'ci-run.json'),
     configDir,
     configFile: join(configDir, 'telemetry.yml'),
     deletionsFile: join(cacheDir, 'deletions.json'),
@@ -70,6 +78,7 @@ export function telemetryPaths(namespace: string, envPrefix: string, env: NodeJS
     scheduleFile: join(cacheDir, 'schedule.json'),
     senderJobFile: join(cacheDir, SENDER_JOB),
     senderLog: join(cacheDir, 'sender.log'),
+    senderPidFile: join(cacheDir, 'sender.pid'),
     sessionFile: join(cacheDir, 'session'),
     snapshotFile: join(cacheDir, 'config-snapshot.json'),
     statsFile: join(cacheDir, 'stats.json'),

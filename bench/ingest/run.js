@@ -216,7 +216,7 @@ async function measure(name, storeFor, minimalFor) {
     await settleCollector(collector.url)
     await minimal(reference)
     // Each run then lets its store fold what it received, so that no run
-    // pays for the one before it: ingest goes first, aggregation follows (see the README).
+    // pays for the one before it: ingest goes first, aggregation follows (see bench/README.md).
     const runs = [
       async () => {
         alone.push(await storeAlone(store))

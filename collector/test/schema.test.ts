@@ -31,7 +31,9 @@ describe('message schema', () => {
     assert.equal(typeof checkMessage(commandMessage()), 'object')
     assert.equal(
       typeof checkMessage(
-        commandMessage({properties: {ci: 'GitHub Actions', error: 'ValidationError', outcome: 'failure'}}),
+        commandMessage({
+          properties: {agent: 'Claude Code', ci: 'GitHub Actions', error: 'ValidationError', outcome: 'failure'},
+        }),
       ),
       'object',
     )

@@ -8,7 +8,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {ensureDir} from '../files.js'
 import {listSegments, rotateCurrent, SENDING} from './queue.js'
 
-/** How long a just-rotated file is left alone: a command that opened it before the rename may still be writing. */
+/**
+ * How long a just-rotated file is left alone: a command that opened it before the rename may still be
+ * writing. Fewer lines written twice, not a guarantee: a command held up longer writes its line again
+ * to the new current file (appendLine in queue.ts).
+ */
 export const SETTLE_MS = 100
 
 /** The next file to send: one left by an earlier sender, else the oldest segment, else the current file. */

@@ -35,8 +35,31 @@ let rotations = 0
  * Appends one line. A single write on an `O_APPEND` descriptor, so lines of concurrent commands never
  * interleave; a file left without a final newline (a crash, a corrupt file) gets one first.
  * Returns the bytes now waiting in the current file.
+ *
+ * A command can be held up between its open and its write for any time on a busy machine, while the
+ * file it opened is rotated, or claimed, read and removed by a sender (claim.ts waits SETTLE_MS, but
+ * no wait is long enough): a line written then may be in a file already read. So after the write it
+ * checks that `current.jsonl` is still the file it wrote to; if not, it writes the line again to the
+ * new one. At least once, never lost: a line both read and written again reaches the collector
+ * twice, with one message id, and is stored once.
  */
 export function appendLine(dir: string, line: string, statsFile: string, limits = DEFAULT_LIMITS): number {
+  let size = 0
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const written = appendOnce(dir, line)
+    size = written.size
+    if (written.stillCurrent) break
+  }
+
+  if (size >= limits.segmentBytes) {
+    rotateCurrent(dir)
+    enforceBound(dir, statsFile, limits)
+  }
+
+  return size
+}
+
+function appendOnce(dir: string, line: string): {size: number; stillCurrent: boolean} {
   const file = join(dir, CURRENT)
   let fd: number
   try {
@@ -50,9 +73,9 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
     fd = openSync(file, 'a+', 0o600)
   }
 
-  let size: number
   try {
-    size = fstatSync(fd).size
+    const opened = fstatSync(fd)
+    let {size} = opened
     let text = line + '\n'
     if (size > 0) {
       const last = Buffer.alloc(1)
@@ -61,16 +84,12 @@ export function appendLine(dir: string, line: string, statsFile: string, limits 
     }
 
     size += writeSync(fd, text)
+    // Checked while the descriptor is open, so its inode number cannot have been given to another file.
+    const now = lstatSync(file, {throwIfNoEntry: false})
+    return {size, stillCurrent: now !== undefined && now.ino === opened.ino && now.dev === opened.dev}
   } finally {
     closeSync(fd)
   }
-
-  if (size >= limits.segmentBytes) {
-    rotateCurrent(dir)
-    enforceBound(dir, statsFile, limits)
-  }
-
-  return size
 }
 
 /** Closes `current.jsonl` into a segment. A command racing with this still writes into the segment. */

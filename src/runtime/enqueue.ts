@@ -25,5 +25,12 @@ export async function enqueue(run: RunState, event: string, properties: Record<s
     return 0
   }
 
-  return appendLine(run.paths.queueDir, line, run.paths.statsFile)
+  try {
+    return appendLine(run.paths.queueDir, line, run.paths.statsFile)
+  } catch (error) {
+    // Lost (a full disk): the command goes on as ever, but `status` can say that events were not kept.
+    const {noteUnkept} = await import('../queue/unkept.js')
+    noteUnkept(run.paths.cacheDir, error)
+    throw error
+  }
 }

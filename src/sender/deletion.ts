@@ -4,8 +4,10 @@ import {rmSync} from 'node:fs'
 
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
+import type {SharedConfigState} from '../shared-config/validate.js'
 import type {DeliveryReport} from './deliver.js'
 
+import {describeWriteError} from '../files.js'
 import {requestDeletion} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
 import {type Blocked, deliverNow, withSenderLock} from './foreground.js'
@@ -27,13 +29,16 @@ export interface DeletionResult {
   acknowledged: boolean
   /** Events waiting on this machine, deleted unsent. */
   deletedEvents: number
-  /** Why the request is not acknowledged: the collector refused it, or could not be reached. */
+  /** Why the request is not acknowledged: the collector refused it, or could not be reached (a code), and in words. */
   error: null | string
+  errorDescription: null | string
   /** The new instance id, or null when the config could not be rewritten. */
   newInstanceId: null | string
   receipt: Receipt
   /** The collector refused the request (4xx other than 404 and 429): it is dropped. */
   refused: boolean
+  /** Why the instance id could not be renewed, if it could not. */
+  renewError: null | string
   /** Not delivered: it waits, and a background sender retries it before any event. */
   waiting: boolean
 }
@@ -53,7 +58,15 @@ export async function deleteInstanceData(
     requestDeletion(paths.deletionsFile, instanceId)
     updateSchedule(paths.scheduleFile, (s) => ({...s, deletionPending: true}))
     const deletedEvents = clearQueue(paths.queueDir)
-    const rotated = rotateInstanceId(paths)
+    // The request stands even when the id cannot be renewed (a config linked to a file not the
+    // user's is refused): the old id is retired, so nothing recorded under it is sent.
+    let rotated: SharedConfigState
+    try {
+      rotated = rotateInstanceId(paths)
+    } catch (error) {
+      rotated = {kind: 'invalid', reason: `${paths.configFile}: ${describeWriteError(error)}`}
+    }
+
     return {deletedEvents, report: await deliverNow(paths, settings), rotated}
   })
   if ('busy' in done || 'unwritable' in done) return done
@@ -74,9 +87,15 @@ export async function deleteInstanceData(
     acknowledged,
     deletedEvents,
     error: acknowledged ? null : refused ? 'the collector refused the request' : (report.error ?? null),
+    errorDescription: acknowledged
+      ? null
+      : refused
+        ? 'the collector refused the request'
+        : (report.errorDescription ?? null),
     newInstanceId: rotated.kind === 'ok' ? rotated.instanceId : null,
     receipt: await receiptOf(settings.endpoint, report, instanceId),
     refused,
+    renewError: rotated.kind === 'invalid' ? rotated.reason : rotated.kind === 'missing' ? 'the config is gone' : null,
     waiting,
   }
 }

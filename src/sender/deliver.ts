@@ -4,18 +4,32 @@
 import type {Paths} from '../paths.js'
 import type {Settings} from '../settings.js'
 
-import {decide, maySend, type Rule, turnedOff} from '../decision.js'
+import {decide, maySendQueued, type Rule, turnedOff} from '../decision.js'
 import {type ClaimedLine, claimNext, keepRemaining, readClaim} from '../queue/claim.js'
 import {completeDeletion, readDeletions} from '../queue/deletions.js'
 import {clearQueue} from '../queue/queue.js'
 import {updateStats} from '../queue/stats.js'
 import {backingOff, backoffMs} from './backoff.js'
-import {deleteInstance, postBatch, type ResponseOutcome} from './http.js'
+import {describeFailure} from './failure-words.js'
+import {deleteInstance, postBatch, REQUEST_TIMEOUT_MS, type ResponseOutcome} from './http.js'
+import {describeRefusal} from './refusal-words.js'
 import {readSchedule, updateSchedule} from './schedule.js'
 
 export const BATCH_SIZE = 100
 /** Well under the collector's 1 MiB per request. */
 export const BATCH_BYTES = 512 * 1024
+
+export interface Reason {
+  count: number
+  reason: string
+}
+
+/** Adds `count` events refused for `reason`, the newest reason last. */
+export function addReason(reasons: Reason[], reason: string, count = 1): void {
+  const known = reasons.find((r) => r.reason === reason)
+  if (known) known.count += count
+  else reasons.push({count, reason})
+}
 
 export interface DeliveryOptions {
   env: NodeJS.ProcessEnv
@@ -36,11 +50,15 @@ export interface DeliveryReport {
   deletions: number
   /** Deletion requests the collector refused (4xx other than 429 and 404): dropped, and said. */
   deletionsRefused: number
+  /** What the last request failed with (ENOTFOUND, HTTP 503), and the same in words. */
   error?: string
+  errorDescription?: string
   /** The collector's deletion id for each deletion request it acknowledged (null: it kept nothing to delete, or gave none). */
   receipts: Array<{deletionId: null | string; instanceId: string}>
-  /** Events refused by the collector (4xx other than 429): dropped. */
+  /** Events refused by the collector, in a 4xx answer or one by one inside a 200: dropped. */
   rejected: number
+  /** Why, in words, with how many events each. */
+  rejectedReasons: Reason[]
   /** Events under an instance id whose deletion was requested: never sent. */
   retired: number
   sent: number
@@ -62,8 +80,9 @@ async function gate({env, paths, settings}: DeliveryOptions): Promise<undefined 
     paths: () => paths,
     settings: () => settings,
   })
-  // No config yet (`first-run`): nothing may be sent before the notice was shown.
-  if (maySend(decision)) return undefined
+  // No config yet (`first-run`): nothing may be sent before the notice was shown. In CI with no
+  // config (`ci`), the events of the run are sent under its id.
+  if (maySendQueued(decision)) return undefined
   // Turned off by the user: what waits is deleted, as `off` does. An environment opt-out or a broken config keeps it.
   if (!turnedOff(decision)) return decision
   clearQueue(paths.queueDir)
@@ -99,6 +118,7 @@ export async function deliver(options: DeliveryOptions): Promise<DeliveryReport>
     deletionsRefused: 0,
     receipts: [],
     rejected: 0,
+    rejectedReasons: [],
     retired: 0,
     sent: 0,
   }
@@ -168,11 +188,19 @@ async function sendQueue(run: Run): Promise<Failure | undefined> {
 
       lines = lines.slice(batch.length)
       keepRemaining(file, lines)
+      // A 200 stores the valid messages and lists the others in `rejected`: those were not sent.
+      for (const {index, reason} of outcome.refused)
+        addReason(report.rejectedReasons, describeRefusal(reason, batch[index].text, outcome.serverTime))
       if (outcome.kind === 'ok') {
-        report.sent += batch.length
+        report.sent += batch.length - outcome.refused.length
+        report.rejected += outcome.refused.length
         report.batches++
+        if (outcome.refused.length > 0) run.log({count: outcome.refused.length, event: 'events refused'})
       } else {
         report.rejected += batch.length
+        const rest = batch.length - outcome.refused.length
+        if (rest > 0)
+          addReason(report.rejectedReasons, `the collector refused the whole request (${outcome.reason})`, rest)
         run.log({count: batch.length, event: 'batch refused', reason: outcome.reason})
       }
     }
@@ -193,31 +221,47 @@ async function stoppedByRule(run: Run): Promise<boolean> {
   return true
 }
 
+/** The reasons kept for `status`: counted over time, the ten most recent. */
+function mergeReasons(kept: Reason[], added: Reason[]): Reason[] {
+  const merged = kept.map((r) => ({...r}))
+  for (const {count, reason} of added) {
+    const known = merged.findIndex((r) => r.reason === reason)
+    const before = known === -1 ? 0 : merged.splice(known, 1)[0].count
+    merged.push({count: before + count, reason})
+  }
+
+  return merged.slice(-10)
+}
+
 /**
  * Records how the run ended in the sender's schedule: after a failure, the next backoff; after a
  * success, none. Counts what was dropped or refused either way.
  */
-function settle({log, paths, report}: Run, failure: Failure | undefined): DeliveryReport {
+function settle({endpoint, log, paths, report, timeoutMs}: Run, failure: Failure | undefined): DeliveryReport {
   updateStats(paths.statsFile, (s) => ({
     ...s,
     dropped: s.dropped + report.corrupt,
     lastSent: report.sent > 0 ? new Date().toISOString() : s.lastSent,
     rejected: s.rejected + report.rejected,
+    rejectedReasons: mergeReasons(s.rejectedReasons, report.rejectedReasons),
+    sent: s.sent + report.sent,
   }))
   if (failure) {
+    const description = describeFailure(endpoint, failure.reason, timeoutMs ?? REQUEST_TIMEOUT_MS)
     const {backoffUntil} = updateSchedule(paths.scheduleFile, (s) => {
       const failures = s.failures + 1
       return {
         ...s,
         backoffUntil: new Date(Date.now() + backoffMs(failures, failure.retryAfterMs)).toISOString(),
         failures,
+        lastFailure: {at: new Date().toISOString(), description, error: failure.reason},
       }
     })
     log({backoffUntil, event: 'retry later', reason: failure.reason})
-    return {...report, backoffUntil, error: failure.reason, stopped: 'failure'}
+    return {...report, backoffUntil, error: failure.reason, errorDescription: description, stopped: 'failure'}
   }
 
-  updateSchedule(paths.scheduleFile, (s) => ({...s, backoffUntil: undefined, failures: 0}))
+  updateSchedule(paths.scheduleFile, (s) => ({...s, backoffUntil: undefined, failures: 0, lastFailure: undefined}))
   log({batches: report.batches, event: 'delivered', rejected: report.rejected, sent: report.sent})
   return report
 }

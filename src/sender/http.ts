@@ -9,6 +9,15 @@ export type ResponseOutcome =
   | {kind: 'ok'; status: number}
   | {kind: 'retry'; reason: string; retryAfterMs?: number; status?: number}
 
+/** Messages of a batch the collector refused, by their index in it, with its reason (POST /events). */
+export interface Refused {
+  index: number
+  reason: string
+}
+
+/** The answer to a batch: with the messages refused inside it (a 200 stores the others), and the collector's clock. */
+export type BatchOutcome = ResponseOutcome & {refused: Refused[]; serverTime?: number}
+
 /** The collector's answer to a deletion request: its id is the user's receipt. */
 export type DeletionOutcome =
   | {deletionId: null | string; kind: 'ok'; status: number}
@@ -35,12 +44,38 @@ function failure(error: unknown): Extract<ResponseOutcome, {kind: 'retry'}> {
   return {kind: 'retry', reason: code ?? name ?? 'request failed'}
 }
 
+/** `rejected: [{index, reason}]` of the collector's answer, for indexes within the batch; none if it says none. */
+function refusedIn(body: string, count: number): Refused[] {
+  let rejected: unknown
+  try {
+    rejected = (JSON.parse(body) as {rejected?: unknown}).rejected
+  } catch {
+    return []
+  }
+
+  if (!Array.isArray(rejected)) return []
+  const seen = new Set<number>()
+  const refused: Refused[] = []
+  for (const entry of rejected as Array<{index?: unknown; reason?: unknown}>) {
+    const {index, reason} = entry ?? {}
+    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= count || seen.has(index as number))
+      continue
+    seen.add(index as number)
+    refused.push({
+      index: index as number,
+      reason: typeof reason === 'string' ? reason.slice(0, 200) : 'no reason given',
+    })
+  }
+
+  return refused
+}
+
 /** POSTs messages, gzip-compressed, as the JSON array the collector takes. Never throws. */
 export async function postBatch(
   endpoint: string,
   lines: string[],
   timeoutMs = REQUEST_TIMEOUT_MS,
-): Promise<ResponseOutcome> {
+): Promise<BatchOutcome> {
   try {
     const response = await got.post(`${endpoint}/events`, {
       body: gzipSync(`[${lines.join(',')}]`),
@@ -50,9 +85,16 @@ export async function postBatch(
       throwHttpErrors: false,
       timeout: {request: timeoutMs},
     })
-    return classify(response)
+    const outcome = classify(response)
+    if (outcome.kind === 'retry') return {...outcome, refused: []}
+    const date = Date.parse(response.headers.date ?? '')
+    return {
+      ...outcome,
+      refused: refusedIn(response.body, lines.length),
+      ...(Number.isNaN(date) ? {} : {serverTime: date}),
+    }
   } catch (error) {
-    return failure(error)
+    return {...failure(error), refused: []}
   }
 }
 

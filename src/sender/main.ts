@@ -7,7 +7,8 @@ import {type Paths, SENDER_JOB} from '../paths.js'
 import {readDeletions} from '../queue/deletions.js'
 import {endpointProblem, type Settings} from '../settings.js'
 import {deliver} from './deliver.js'
-import {heartbeat, HEARTBEAT_MS, setOwner, tryLock, unlock} from './lock.js'
+import {LOCK_WAIT_MS} from './foreground.js'
+import {heartbeat, HEARTBEAT_MS, setOwner, unlock, waitForLock} from './lock.js'
 import {logTo} from './log.js'
 
 // Started in the cache directory, where the job waits (see start.ts): nothing on the command line.
@@ -23,6 +24,9 @@ const log = logTo(paths.senderLog)
 // The job file is only as safe as the cache directory: send nowhere the settings rules would refuse.
 if (settings.endpoint && endpointProblem(settings.endpoint)) settings.endpoint = undefined
 setOwner(paths.lockFile, process.pid)
+setOwner(paths.senderPidFile, process.pid)
+// The sender's own file is kept fresh for its whole life, waits included: see Paths.senderPidFile.
+const alive = setInterval(() => heartbeat(paths.senderPidFile), HEARTBEAT_MS)
 let beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
 log({event: 'sender started'})
 try {
@@ -32,17 +36,22 @@ try {
     const report = await deliver({env: process.env, ignoreBackoff: Boolean(persist), log, paths, settings})
     const waiting = readDeletions(paths.deletionsFile).pending.length > 0
     if (!persist || report.stopped !== 'failure' || !waiting || Date.now() + wait > until) break
-    // The lock is let go while waiting, so `flush` and other tools are never held up by this wait.
+    // The lock is let go while waiting, so `flush` and other tools are never held up by this wait;
+    // the sender's own file is kept, so no other sender starts meanwhile (the queue waits for this one).
     clearInterval(beat)
     unlock(paths.lockFile, process.pid)
     // eslint-disable-next-line no-await-in-loop -- waiting is the point
     await sleep(wait)
-    if (!tryLock(paths.lockFile)) break // another sender took over, and sends the deletion first
+    // A `flush` or `delete` may hold the lock this moment: it sends for a few seconds at most.
+    // eslint-disable-next-line no-await-in-loop -- one wait at a time
+    if (!(await waitForLock(paths.lockFile, LOCK_WAIT_MS))) break
     beat = setInterval(() => heartbeat(paths.lockFile), HEARTBEAT_MS)
   }
 } catch (error) {
   log({error: (error as Error).name, event: 'sender failed'})
 } finally {
   clearInterval(beat)
+  clearInterval(alive)
   unlock(paths.lockFile, process.pid)
+  unlock(paths.senderPidFile, process.pid)
 }

@@ -12,6 +12,26 @@ export interface Schedule {
   failures: number
   /** When a sender last started (ISO 8601): the hooks start the next one a while after. */
   lastAttempt?: string
+  /** Why the last attempt failed (cleared by a success): `status` says it, not only sender.log. */
+  lastFailure?: LastFailure
+}
+
+export interface LastFailure {
+  /** When (ISO 8601). */
+  at: string
+  /** In words (sender/failure-words.ts): "cannot resolve telemetry.example.com". */
+  description: string
+  /** The code it failed with: ENOTFOUND, HTTP 503. */
+  error: string
+}
+
+function lastFailureOf(value: unknown): LastFailure | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  const {at, description, error} = value as Record<string, unknown>
+  const time = timeOf(at)
+  if (!time || typeof description !== 'string' || typeof error !== 'string') return undefined
+  // Written by the sender only, but a damaged file must not fill the terminal.
+  return {at: time, description: description.slice(0, 300), error: error.slice(0, 100)}
 }
 
 export function readSchedule(file: string): Schedule {
@@ -23,6 +43,8 @@ export function readSchedule(file: string): Schedule {
     if (backoffUntil) schedule.backoffUntil = backoffUntil
     if (lastAttempt) schedule.lastAttempt = lastAttempt
     if (parsed.deletionPending === true) schedule.deletionPending = true
+    const lastFailure = lastFailureOf(parsed.lastFailure)
+    if (lastFailure) schedule.lastFailure = lastFailure
     return schedule
   } catch {
     return {failures: 0}

@@ -36,10 +36,16 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
   // Imported here, not statically: most recorded commands start no sender, and the lock is a chunk
   // of its own (the sender and the commands share it), one more file on every recorded command.
   const {setOwner, tryLock, unlock} = await import('./lock.js')
-  // Taken here, not by the child: of 20 commands finishing at once, one starts a sender.
+  // Taken here, not by the child: of 20 commands finishing at once, one starts a sender. First the
+  // sender's own file: a sender waiting to retry holds it (not the lock), and sends what waits itself.
   try {
-    if (!tryLock(paths.lockFile)) return false
+    if (!tryLock(paths.senderPidFile)) return false
+    if (!tryLock(paths.lockFile)) {
+      unlock(paths.senderPidFile)
+      return false
+    }
   } catch {
+    unlock(paths.senderPidFile)
     return false // A cache that cannot be written: no sender could keep its state there either.
   }
 
@@ -58,15 +64,20 @@ export async function startSender(paths: Paths, settings: Settings, persist = fa
       stdio: 'ignore',
       windowsHide: true,
     })
-    child.on('error', () => unlock(paths.lockFile, child.pid ?? process.pid))
+    child.on('error', () => {
+      unlock(paths.lockFile, child.pid ?? process.pid)
+      unlock(paths.senderPidFile, child.pid ?? process.pid)
+    })
     child.unref()
     if (!child.pid) throw new Error('no sender started')
     setOwner(paths.lockFile, child.pid)
+    setOwner(paths.senderPidFile, child.pid)
     // Recorded here too, not only by the sender: one that dies at start must not be restarted by every command.
     updateSchedule(paths.scheduleFile, (s) => ({...s, lastAttempt: new Date().toISOString()}))
     return true
   } catch {
     unlock(paths.lockFile)
+    unlock(paths.senderPidFile)
     return false
   }
 }

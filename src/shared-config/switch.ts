@@ -41,7 +41,8 @@ export async function switchTelemetry(paths: Paths, settings: Settings, enabled:
     if (enabled) rmSync(paths.legacyOptOutFile, {force: true})
     else if (!exists(paths.legacyOptOutFile)) {
       ensureDir(dirname(paths.legacyOptOutFile))
-      writeFileSync(paths.legacyOptOutFile, '')
+      // Exclusive: a link to nothing there is not followed to create a file wherever it points.
+      writeFileSync(paths.legacyOptOutFile, '', {flag: 'wx', mode: 0o600})
     }
   } catch (error) {
     result.optOutFileError = `${paths.legacyOptOutFile}: ${describeWriteError(error)}`

@@ -1,15 +1,6 @@
 // The shared config's YAML file: parsed and written here only. Loaded only when the file is created,
 // changed or not yet snapshotted: `yaml` and `uuid` cost tens of milliseconds to import.
-import {
-  chmodSync,
-  copyFileSync,
-  linkSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import {linkSync, lstatSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {v4 as uuidv4} from 'uuid'
 import {isDocument, parseDocument} from 'yaml'
 
@@ -129,19 +120,39 @@ export interface EnabledChange {
   state: SharedConfigState
 }
 
+/** A config that is a link the plugin must not write through; its message says what to do. */
+export class UnsafeLinkError extends Error {
+  readonly code = 'EUNSAFELINK'
+}
+
 /**
- * Replaces the file's content in one step. A config that is a symbolic link (dotfiles kept in a
- * repository) stays one: the file it points to is replaced, not the link.
+ * Where a rewrite of the config goes. A symbolic link (dotfiles kept in a repository) is followed only
+ * to a regular file owned by the user running the command: run as root (sudo keeping HOME, CI, a shared
+ * volume), a link could otherwise have the plugin overwrite, and copy aside, any file of the machine.
+ * A link to nothing is replaced by the file itself, as a missing file is created.
  */
-function rewrite(file: string, text: string): void {
-  let target = file
+function writeTarget(file: string): string {
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return file
+  } catch {
+    return file // missing
+  }
+
+  let target: string
   try {
     target = realpathSync(file)
   } catch {
-    // Missing, or a link to nothing: the file itself.
+    return file // a link to nothing: rename() replaces the link itself, never what it names
   }
 
-  writeFileAtomic(target, text)
+  const stat = statSync(target)
+  const uid = process.getuid?.()
+  if (stat.isFile() && (uid === undefined || stat.uid === uid)) return target
+  const what = stat.isFile() ? `a file owned by another user (uid ${stat.uid})` : 'not a regular file'
+  throw new UnsafeLinkError(
+    `it is a symbolic link to ${target}, ${what}; it was left untouched. ` +
+      `Replace the link with a file of your own, or point it to one`,
+  )
 }
 
 /**
@@ -149,19 +160,21 @@ function rewrite(file: string, text: string): void {
  * created; an invalid one is copied aside and replaced, since the user asked for a decision.
  */
 export function setEnabled(paths: Paths, settings: Settings, enabled: boolean): EnabledChange {
-  const {state: previous} = readSharedConfigFile(paths.configFile)
+  // Checked before anything is read, copied or written. The rename into place gives the file mode
+  // 0600 (writeFileAtomic), so nothing is ever chmod'ed, through a link or not.
+  const target = writeTarget(paths.configFile)
+  const {state: previous} = readSharedConfigFile(target)
   let backup: string | undefined
   if (previous.kind === 'ok') {
-    const doc = parseDocument(readFileSync(paths.configFile, 'utf8'))
+    const doc = parseDocument(readFileSync(target, 'utf8'))
     if (isDocument(doc)) doc.set('enabled', enabled)
-    rewrite(paths.configFile, doc.toString())
+    writeFileAtomic(target, doc.toString())
   } else {
     ensureDir(paths.configDir)
-    if (previous.kind === 'invalid') backup = backupInvalid(paths.configFile)
-    rewrite(paths.configFile, freshConfigText(settings, enabled))
+    if (previous.kind === 'invalid') backup = backupInvalid(paths.configFile, target)
+    writeFileAtomic(target, freshConfigText(settings, enabled))
   }
 
-  chmodSync(paths.configFile, 0o600)
   return {backup, previous, state: reread(paths)}
 }
 
@@ -172,14 +185,15 @@ export function rotateInstanceId(paths: Paths): SharedConfigState {
   if (parseSharedConfig(text).kind !== 'ok') throw new Error(`${paths.configFile} changed while deleting`)
   const doc = parseDocument(text)
   doc.set('instance_id', uuidv4())
-  rewrite(paths.configFile, doc.toString())
+  writeFileAtomic(writeTarget(paths.configFile), doc.toString())
   return reread(paths)
 }
 
-function backupInvalid(file: string): string | undefined {
+/** A copy of the unusable config beside it, private (0600) as the config: it may hold anything. */
+function backupInvalid(file: string, target: string): string | undefined {
   const backup = `${file}.invalid-${Date.now()}`
   try {
-    copyFileSync(file, backup)
+    writeFileSync(backup, readFileSync(target), {flag: 'wx', mode: 0o600})
     return backup
   } catch {
     // A directory or an unreadable file cannot be copied; the rename below moves a directory aside.

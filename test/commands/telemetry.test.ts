@@ -33,6 +33,7 @@ describe('telemetry status', () => {
         enabled: true,
         endpoint: 'http://127.0.0.1:9',
         instanceId: 'string',
+        lastFailure: null,
         lastSent: null,
         namespace: 'chef',
         pendingDeletions: [],
@@ -40,7 +41,9 @@ describe('telemetry status', () => {
         queued: 0,
         reason: 'the shared config says enabled: true',
         rejected: 0,
+        rejectedReasons: [],
         rule: 'config',
+        unkept: null,
         warnings: [],
       },
     )

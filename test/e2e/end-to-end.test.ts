@@ -80,10 +80,10 @@ describe('plugin -> collector -> report', () => {
     assert.deepEqual([deletion.acknowledged, deletion.oldInstanceId], [true, oldId])
     assert.deepEqual((await report('product')).rows, [], 'no row of the instance is left')
     // The receipt: the collector's own record, readable at the address given, without the instance id.
-    assert.equal(deletion.events_deleted, 9)
-    assert.equal(deletion.check_url, `${url}/deletions/${deletion.deletion_id}`)
-    const record = (await (await fetch(deletion.check_url)).json()) as Record<string, unknown>
-    assert.deepEqual([record.deletion_id, record.events_deleted], [deletion.deletion_id, 9])
+    assert.equal(deletion.eventsDeleted, 9)
+    assert.equal(deletion.checkUrl, `${url}/deletions/${deletion.deletionId}`)
+    const record = (await (await fetch(deletion.checkUrl)).json()) as Record<string, unknown>
+    assert.deepEqual([record.deletion_id, record.events_deleted], [deletion.deletionId, 9])
     assert.ok(!JSON.stringify(record).includes(oldId))
     assert.match(
       (await runCli(sandbox, ['telemetry', 'delete', '--yes'])).stdout,

@@ -1,4 +1,14 @@
-import {chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -15,8 +25,14 @@ export interface Sandbox {
 
 const sandboxes: string[] = []
 
-/** Variables a developer's or CI's shell may carry that would change what the plugin decides. */
-const SCRUBBED = /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*)$/
+/**
+ * Variables a developer's, an agent's or CI's shell may carry that would change what the plugin
+ * decides or records: the opt-outs, the coding agents' markers (src/events/agent.ts) and the CI
+ * run's ids (src/runtime/ci-run.ts). `CI=false` below tells ci-info that no CI runs, whatever else
+ * the CI service set; tests of CI set their own variables.
+ */
+const SCRUBBED =
+  /^(DO_NOT_TRACK|CHEF_.*|XDG_.*|DEBUG|OCLIF_.*|MYCLI_.*|AI_AGENT|CLAUDECODE|CURSOR_.*|COPILOT_.*|CODEX_.*|GEMINI_CLI|CLINE_.*|CODEIUM_.*|OPENCODE_.*|AUGMENT_.*|TERM_PROGRAM|PAGER|GIT_PAGER|CI|GITHUB_.*|CI_.*|BUILD_.*|BUILDKITE_.*|CIRCLE_.*|TRAVIS_.*|SYSTEM_.*|CODEBUILD_.*|BITBUCKET_.*)$/
 
 /**
  * `backgroundSender: false` (the default) records a sender attempt just made, so that, as on a machine
@@ -29,7 +45,12 @@ export function makeSandbox({backgroundSender = false} = {}): Sandbox {
   mkdirSync(home)
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) if (!SCRUBBED.test(key)) env[key] = value
-  Object.assign(env, {HOME: home, XDG_CACHE_HOME: join(root, 'cache'), XDG_CONFIG_HOME: join(root, 'config')})
+  Object.assign(env, {
+    CI: 'false',
+    HOME: home,
+    XDG_CACHE_HOME: join(root, 'cache'),
+    XDG_CONFIG_HOME: join(root, 'config'),
+  })
   const cacheDir = join(root, 'cache', 'chef', 'telemetry')
   const configDir = join(root, 'config', 'chef')
   if (!backgroundSender) {
@@ -106,4 +127,19 @@ export function giveToNobody(dir: string): void {
 
 export function modeOf(file: string): number {
   return statSync(file).mode % 0o1000
+}
+
+/** The background senders running for this sandbox: processes of sender/main.js working in its cache directory. */
+export function senderPids(sandbox: Sandbox): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+        return /[/\\]sender[/\\]main\.js$/.test(argv[1] ?? '') && readlinkSync(`/proc/${pid}/cwd`) === sandbox.cacheDir
+      } catch {
+        return false // gone meanwhile
+      }
+    })
+    .map(Number)
 }

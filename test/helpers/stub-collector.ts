@@ -119,7 +119,14 @@ export class StubCollector {
     }
 
     let duplicates = 0
-    for (const message of messages) {
+    // As the collector does: a message dated more than 24 hours ahead is refused inside the 200.
+    const rejected: Array<{index: number; reason: string}> = []
+    for (const [index, message] of messages.entries()) {
+      if (Date.parse(message.timestamp) - Date.now() > 24 * 3_600_000) {
+        rejected.push({index, reason: 'timestamp: more than 24 hours in the future'})
+        continue
+      }
+
       const seen = this.ids.get(message.message_id) ?? 0
       if (seen > 0) duplicates++
       else this.stored.push(message)
@@ -127,6 +134,8 @@ export class StubCollector {
     }
 
     res.writeHead(200, {'content-type': 'application/json'})
-    res.end(JSON.stringify({accepted: messages.length - duplicates, duplicates, rejected: [], suppressed: 0}))
+    res.end(
+      JSON.stringify({accepted: messages.length - duplicates - rejected.length, duplicates, rejected, suppressed: 0}),
+    )
   }
 }

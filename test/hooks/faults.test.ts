@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {
   chmodSync,
+  chownSync,
   closeSync,
   lstatSync,
   mkdirSync,
@@ -8,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -16,7 +18,18 @@ import {after, describe, it} from 'node:test'
 
 import {flat, HOST_CLI, initialise, runCli} from '../helpers/cli.js'
 import {debugEvents, start} from '../helpers/process.js'
-import {cleanSandboxes, giveToNobody, isRoot, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
+import {
+  allFiles,
+  cleanSandboxes,
+  giveToNobody,
+  isRoot,
+  makeSandbox,
+  modeOf,
+  NOBODY,
+  queuedMessages,
+  type Sandbox,
+} from '../helpers/sandbox.js'
+import {StubCollector} from '../helpers/stub-collector.js'
 
 after(cleanSandboxes)
 
@@ -146,6 +159,101 @@ describe('a shared config that is a symbolic link (dotfiles kept in a repository
     assert.equal((await runCli(sandbox, ['telemetry', 'on'])).code, 0)
     assert.ok(lstatSync(sandbox.configFile).isSymbolicLink(), 'still a link after on')
     assert.match(readFileSync(kept, 'utf8'), /enabled: true/)
+    assert.equal(modeOf(kept), 0o600, 'the file written is private')
+  })
+
+  // Run as root (sudo keeping HOME, CI, shared volumes), a link could name any file of the machine.
+  const victimCases: Array<[string, string]> = [
+    ['a file of another user holding something else', 'password: hunter2\n'],
+    [
+      'a file of another user holding a valid config',
+      'instance_id: 0b0b0b0b-1c1c-4d4d-8e8e-0f0f0f0f0f0f\nenabled: true\n',
+    ],
+  ]
+  for (const [name, content] of victimCases) {
+    it(
+      `(${name}) on and off never write through it, copy it or chmod it, and say why`,
+      {skip: !isRoot && 'needs root, to own a file as another user'},
+      async () => {
+        const sandbox = makeSandbox()
+        const victim = join(sandbox.root, 'elsewhere', 'victim')
+        mkdirSync(dirname(victim))
+        writeFileSync(victim, content, {mode: 0o644})
+        chownSync(victim, NOBODY, NOBODY)
+        mkdirSync(sandbox.configDir, {recursive: true})
+        symlinkSync(victim, sandbox.configFile)
+        const untouched = () => {
+          const stat = statSync(victim)
+          assert.deepEqual([readFileSync(victim, 'utf8'), stat.uid, modeOf(victim)], [content, NOBODY, 0o644])
+          assert.ok(lstatSync(sandbox.configFile).isSymbolicLink())
+        }
+
+        const on = await runCli(sandbox, ['telemetry', 'on'])
+        assert.equal(on.code, 1)
+        assert.match(
+          flat(on.stderr),
+          new RegExp(
+            `Could not turn telemetry on: .*telemetry\\.yml: it is a symbolic link to ${victim}, a file owned by another user \\(uid ${NOBODY}\\); it was left untouched`,
+          ),
+        )
+        untouched()
+        const off = await runCli(sandbox, ['telemetry', 'off'])
+        assert.equal(off.code, 0, 'the opt-out file still turns telemetry off')
+        assert.match(
+          flat(off.stderr),
+          /Could not update .*telemetry\.yml: it is a symbolic link to .*left untouched.*the opt-out file keeps telemetry off/,
+        )
+        assert.match(off.stdout, /Telemetry is now off/)
+        untouched()
+        if (content.includes('instance_id')) {
+          // Its instance id is read (reading harms nothing) and deleted (the request, then the receipt read);
+          // it cannot be renewed through the link.
+          const server = await new StubCollector().start()
+          try {
+            const deletion = await runCli(sandbox, ['telemetry', 'delete', '--yes'], {
+              env: {CHEF_TELEMETRY_ENDPOINT: server.url},
+            })
+            assert.equal(deletion.code, 0, deletion.stderr)
+            assert.match(
+              flat(deletion.stderr),
+              /The instance id could not be renewed \(.*telemetry\.yml: it is a symbolic link to .*\); nothing recorded under the old one will be sent/,
+            )
+            assert.deepEqual(
+              server.received.map((r) => r.method),
+              ['DELETE', 'GET'],
+            )
+          } finally {
+            await server.close()
+          }
+
+          untouched()
+        }
+
+        // No copy of it anywhere the plugin writes; every file it wrote is private.
+        // (schedule.json is the sandbox's own, written by the test before the plugin ran.)
+        const written = allFiles(sandbox.root).filter(
+          (f) => f !== victim && f !== join(sandbox.cacheDir, 'schedule.json'),
+        )
+        assert.ok(written.some((f) => f.endsWith('telemetry_opt_out')))
+        for (const file of written) {
+          assert.ok(!readFileSync(file, 'utf8').includes(content.trim()), `${file} holds the victim's content`)
+          assert.equal(modeOf(file), 0o600, `${file} is not private`)
+        }
+      },
+    )
+  }
+
+  it('a link to a directory is refused too, and the directory left as it is', async () => {
+    const sandbox = makeSandbox()
+    const dir = join(sandbox.root, 'somedir')
+    mkdirSync(dir)
+    mkdirSync(sandbox.configDir, {recursive: true})
+    symlinkSync(dir, sandbox.configFile)
+    const on = await runCli(sandbox, ['telemetry', 'on'])
+    assert.equal(on.code, 1)
+    assert.match(flat(on.stderr), /it is a symbolic link to .*somedir, not a regular file; it was left untouched/)
+    assert.deepEqual(readdirSync(dir), [])
+    assert.ok(lstatSync(sandbox.configFile).isSymbolicLink())
   })
 })
 

@@ -33,6 +33,7 @@ describe('first run', () => {
       'the OS, its release and the CPU architecture',
       'Node.js version',
       'CI service',
+      'the coding agent that ran the command',
       'whether the output is a terminal',
       'a timestamp',
       'a random id made for this machine',
@@ -138,6 +139,7 @@ describe('recorded commands', () => {
     assert.ok(Number.isInteger(durationMs) && durationMs >= 0, `duration ${durationMs}`)
     assert.equal(osRelease, release())
     assert.deepEqual(fixed, {
+      agent: null,
       arch: process.arch,
       args: 0,
       cli: 'mycli',

@@ -2,10 +2,12 @@
 // footprint itself is measured against the registry by `npm run footprint` (scripts/footprint.js).
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
+
+import {SUPPORTED_NODE, unsupportedNodeMessage} from '../../src/unsupported-node.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -33,6 +35,51 @@ describe('the published package', () => {
       outside.filter((file) => !file.startsWith('dist/') || file.endsWith('.tsbuildinfo')),
       [],
       'nothing but dist/ besides',
+    )
+  })
+})
+
+describe('the package on the npm page', () => {
+  it('names its repository, home page and issue tracker', () => {
+    assert.match(pjson.repository.url, /^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/)
+    const web = pjson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')
+    assert.equal(pjson.homepage, `${web}#readme`)
+    assert.equal(pjson.bugs.url, `${web}/issues`)
+  })
+
+  it('has a README whose links all open from the npm page (none to a file the tarball lacks)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1])
+    assert.ok(targets.length > 5, 'the README has no links')
+    const relative = targets.filter((target) => !/^(https?:|mailto:|#)/.test(target))
+    assert.deepEqual(relative, [], 'relative links open nothing on npmjs.com: link to the repository')
+    const web = pjson.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')
+    for (const target of targets.filter((t) => t.startsWith(`${web}/blob/main/`))) {
+      const file = target.slice(`${web}/blob/main/`.length).replace(/#.*$/, '')
+      assert.ok(existsSync(join(root, file)), `the README links to ${file}, which is not in the repository`)
+    }
+  })
+
+  it('keeps the benchmark notes out of the README, in bench/README.md', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    assert.ok(readme.length < 20_000, `the README is ${readme.length} characters`)
+    assert.match(readFileSync(join(root, 'bench', 'README.md'), 'utf8'), /^# Benchmarks\n/)
+  })
+})
+
+describe('what hosts import', () => {
+  it('exports track() to ES module hosts (import) and CommonJS hosts (require), each with its types', () => {
+    assert.deepEqual(pjson.exports['.'], {
+      import: {default: './dist/index.js', types: './dist/index.d.ts'},
+      require: {default: './dist/index.cjs', types: './dist/index.d.cts'},
+    })
+  })
+
+  it('says in its messages the Node.js versions that engines claims', () => {
+    assert.equal(pjson.engines.node, SUPPORTED_NODE.engines)
+    assert.match(
+      unsupportedNodeMessage('21.7.3'),
+      /needs Node\.js 20\.16 or a later 20\.x, or 22\.3 or later, and this is Node\.js 21\.7\.3/,
     )
   })
 })

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import fs, {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {syncBuiltinESMExports} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
+import {after, describe, it, mock} from 'node:test'
 
+import {readClaim} from '../../src/queue/claim.js'
 import {appendLine, clearQueue, countLines, countPending, listSegments} from '../../src/queue/queue.js'
 import {readStats} from '../../src/queue/stats.js'
 
@@ -54,9 +56,73 @@ describe('queue', () => {
 describe('queue stats', () => {
   it('reads damaged counts as 0 and a damaged time as none, never as they are', () => {
     const {stats} = fresh()
-    writeFileSync(stats, JSON.stringify({dropped: 'abc', lastSent: 'yesterday', rejected: -3}))
-    assert.deepEqual(readStats(stats), {dropped: 0, rejected: 0})
-    writeFileSync(stats, JSON.stringify({dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1}))
-    assert.deepEqual(readStats(stats), {dropped: 2, lastSent: '2026-11-28T12:00:00.000Z', rejected: 1})
+    writeFileSync(
+      stats,
+      JSON.stringify({
+        dropped: 'abc',
+        lastSent: 'yesterday',
+        rejected: -3,
+        rejectedReasons: [{count: -1, reason: 'x'}, {count: 2}, 'a string', {count: 1, reason: 'r'.repeat(500)}],
+        sent: 'many',
+      }),
+    )
+    assert.deepEqual(readStats(stats), {
+      dropped: 0,
+      rejected: 0,
+      rejectedReasons: [{count: 1, reason: 'r'.repeat(300)}],
+      sent: 0,
+    })
+    writeFileSync(
+      stats,
+      JSON.stringify({
+        dropped: 2,
+        lastSent: '2026-11-28T12:00:00.000Z',
+        rejected: 1,
+        rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+        sent: 7,
+      }),
+    )
+    assert.deepEqual(readStats(stats), {
+      dropped: 2,
+      lastSent: '2026-11-28T12:00:00.000Z',
+      rejected: 1,
+      rejectedReasons: [{count: 1, reason: 'the clock of this machine is 3 days ahead'}],
+      sent: 7,
+    })
+  })
+})
+
+describe('queue and a sender racing', () => {
+  it('keeps a line written after the sender claimed, read and removed the file it was opened on', async () => {
+    const {dir, stats} = fresh()
+    const [first, second] = ['m1', 'm2'].map((id) => JSON.stringify({instance_id: 'i', message_id: id}))
+    appendLine(dir, first, stats)
+    // A command descheduled between its open and its write (a busy machine: longer than SETTLE_MS),
+    // while the sender claims current.jsonl, reads it and removes it once sent.
+    const sent: string[] = []
+    const realWrite = fs.writeSync
+    const raced = mock.method(fs, 'writeSync', (...args: Parameters<typeof fs.writeSync>) => {
+      raced.mock.restore()
+      syncBuiltinESMExports()
+      const claimed = join(dir, 'claimed.jsonl')
+      fs.renameSync(join(dir, 'current.jsonl'), claimed)
+      sent.push(...readClaim(claimed).lines.map((l) => l.text))
+      fs.rmSync(claimed)
+      return realWrite(...(args as [number, string]))
+    })
+    syncBuiltinESMExports()
+    try {
+      appendLine(dir, second, stats)
+    } finally {
+      raced.mock.restore()
+      syncBuiltinESMExports()
+    }
+
+    assert.deepEqual(sent, [first])
+    assert.equal(
+      readFileSync(join(dir, 'current.jsonl'), 'utf8'),
+      second + '\n',
+      'written again to the new current file',
+    )
   })
 })

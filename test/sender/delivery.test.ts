@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {flat, initialise, runCli} from '../helpers/cli.js'
-import {allFiles, cleanSandboxes, makeSandbox, queuedMessages, type Sandbox} from '../helpers/sandbox.js'
+import {allFiles, cleanSandboxes, makeSandbox, queuedMessages, type Sandbox, senderPids} from '../helpers/sandbox.js'
 import {StubCollector} from '../helpers/stub-collector.js'
 
 const stubs: StubCollector[] = []
@@ -53,21 +53,6 @@ async function prepared(endpoint: string): Promise<Sandbox> {
   return sandbox
 }
 
-/** The background senders running for this sandbox: processes of sender/main.js working in its cache directory. */
-function senderPids(sandbox: Sandbox): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-        return /[/\\]sender[/\\]main\.js$/.test(argv[1] ?? '') && readlinkSync(`/proc/${pid}/cwd`) === sandbox.cacheDir
-      } catch {
-        return false // gone meanwhile
-      }
-    })
-    .map(Number)
-}
-
 const lockOwnerOf = (sandbox: Sandbox) => Number(readFileSync(join(sandbox.cacheDir, 'sender.lock'), 'utf8'))
 
 const flush = async (sandbox: Sandbox) => {
@@ -100,7 +85,11 @@ describe('delivery', () => {
     await runCli(sandbox, ['hello'])
     const human = await runCli(sandbox, ['telemetry', 'flush'])
     assert.equal(human.code, 1)
-    assert.match(flat(human.stderr), /Could not deliver: ECONNREFUSED\. 31 event\(s\) are kept/)
+    assert.match(human.stdout, /^Nothing sent: 127\.0\.0\.1:\d+ refused the connection \(nothing listens there\)\./)
+    assert.match(
+      flat(human.stderr),
+      /Could not deliver: 127\.0\.0\.1:\d+ refused the connection \(nothing listens there\)\. 31 event\(s\) are kept/,
+    )
     const down = await flush(sandbox)
     assert.deepEqual([down.code, down.report.error], [1, 'ECONNREFUSED'])
     assert.equal(down.report.waiting, 31)
@@ -281,7 +270,7 @@ describe('turning off, and deleting', () => {
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     assert.equal(result.code, 0, result.stderr)
     const report = JSON.parse(result.stdout)
-    assert.deepEqual([report.acknowledged, report.local_events_deleted, report.oldInstanceId], [true, 7, oldId])
+    assert.deepEqual([report.acknowledged, report.localEventsDeleted, report.oldInstanceId], [true, 7, oldId])
     assert.notEqual(report.newInstanceId, oldId)
     assert.equal(instanceIdOf(sandbox), report.newInstanceId)
     const [deletionId] = server.deletions.keys()
@@ -291,7 +280,7 @@ describe('turning off, and deleting', () => {
     ])
     // The receipt: the collector's deletion id, its count, and where to check it.
     assert.deepEqual(
-      [report.deletion_id, report.events_deleted, report.check_url],
+      [report.deletionId, report.eventsDeleted, report.checkUrl],
       [deletionId, 0, `${server.url}/deletions/${deletionId}`],
     )
     const text = await runCli(sandbox, ['telemetry', 'delete', '--yes'])
@@ -323,8 +312,9 @@ describe('turning off, and deleting', () => {
     await server.close()
     const result = await runCli(sandbox, ['telemetry', 'delete', '--yes', '--json'])
     const report = JSON.parse(result.stdout)
-    assert.deepEqual([report.acknowledged, report.deletion_id, report.events_deleted], [false, null, null])
+    assert.deepEqual([report.acknowledged, report.deletionId, report.eventsDeleted], [false, null, null])
     assert.match(result.stdout, /ECONNREFUSED/)
+    assert.match(JSON.parse(result.stdout).errorDescription, /^127\.0\.0\.1:\d+ refused the connection/)
     // Listed by status until delivered.
     const waiting = JSON.parse((await runCli(sandbox, ['telemetry', 'status', '--json'])).stdout)
     assert.deepEqual(

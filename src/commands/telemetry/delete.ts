@@ -5,18 +5,23 @@ import {telemetryContext} from '../../runtime/context.js'
 import {deleteInstanceData} from '../../sender/deletion.js'
 import {loadSharedConfig} from '../../shared-config/load.js'
 
+// camelCase, as every command's --json output (docs/users.md), though the collector's own API is snake_case.
 export interface DeleteResult {
   /** Whether the collector has acknowledged the request; if not, it waits in the queue. */
   acknowledged: boolean
   /** Where the collector's record of the deletion can be read (`GET <endpoint>/deletions/<id>`). */
-  check_url: null | string
+  checkUrl: null | string
+  /** The user answered no to the question: nothing was deleted, and that is no error. */
+  declined: boolean
   /** The collector's id for this deletion: the receipt. Null until it is acknowledged. */
-  deletion_id: null | string
+  deletionId: null | string
   error: null | string
+  /** The same, in words ("cannot resolve telemetry.example.com"). */
+  errorDescription: null | string
   /** How many stored events the collector deleted, when its record says (null: not known). */
-  events_deleted: null | number
+  eventsDeleted: null | number
   /** How many events waiting in this machine's queue were deleted (never sent). */
-  local_events_deleted: number
+  localEventsDeleted: number
   newInstanceId: null | string
   oldInstanceId: string
 }
@@ -50,7 +55,20 @@ If the collector cannot be reached, the request waits and is sent before anythin
       !flags.yes &&
       !(await this.confirm(`Delete all usage data of instance ${oldInstanceId} from ${settings.endpoint}? (y/N) `))
     ) {
-      this.error('Nothing deleted.', {exit: 1})
+      // Saying no is an answer, not a failure: exit 0.
+      this.log('Nothing deleted.')
+      return {
+        acknowledged: false,
+        checkUrl: null,
+        declined: true,
+        deletionId: null,
+        error: null,
+        errorDescription: null,
+        eventsDeleted: null,
+        localEventsDeleted: 0,
+        newInstanceId: null,
+        oldInstanceId,
+      }
     }
 
     const {endpoint} = settings
@@ -59,7 +77,15 @@ If the collector cannot be reached, the request waits and is sent before anythin
     if ('busy' in done)
       this.error('A background sender is still sending; try again in a minute. Nothing was deleted.', {exit: 1})
     const {receipt} = done
-    this.log(`Deleted ${done.deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`)
+    if (done.renewError) {
+      this.log(`Deleted ${done.deletedEvents} event(s) waiting on this machine.`)
+      this.warn(
+        `The instance id could not be renewed (${done.renewError}); nothing recorded under the old one will be sent.`,
+      )
+    } else
+      this.log(
+        `Deleted ${done.deletedEvents} event(s) waiting on this machine; this machine now has a new instance id.`,
+      )
     if (done.acknowledged) {
       const count = receipt.eventsDeleted === null ? '' : ` (${receipt.eventsDeleted} event(s))`
       this.log(`The collector at ${endpoint} deletes all data of instance ${oldInstanceId}${count}.`)
@@ -71,7 +97,7 @@ If the collector cannot be reached, the request waits and is sent before anythin
       process.exitCode = 1
     } else {
       this.log(
-        `The collector could not be reached (${done.error}). The deletion request waits and is retried in the background, ` +
+        `The collector could not be reached: ${done.errorDescription ?? done.error}. The deletion request waits and is retried in the background, ` +
           `before any other event; nothing recorded under the old instance id will be sent. ` +
           `"${this.config.bin} telemetry status" lists it until it is delivered.`,
       )
@@ -79,11 +105,13 @@ If the collector cannot be reached, the request waits and is sent before anythin
 
     return {
       acknowledged: done.acknowledged,
-      check_url: receipt.checkUrl,
-      deletion_id: receipt.deletionId,
+      checkUrl: receipt.checkUrl,
+      declined: false,
+      deletionId: receipt.deletionId,
       error: done.error,
-      events_deleted: receipt.eventsDeleted,
-      local_events_deleted: done.deletedEvents,
+      errorDescription: done.errorDescription,
+      eventsDeleted: receipt.eventsDeleted,
+      localEventsDeleted: done.deletedEvents,
       newInstanceId: done.newInstanceId,
       oldInstanceId,
     }

@@ -1,5 +1,6 @@
 import {Command} from '@oclif/core'
 
+import {localTime} from '../../local-time.js'
 import {countPending} from '../../queue/queue.js'
 import {telemetryContext} from '../../runtime/context.js'
 import {type DeliveryReport} from '../../sender/deliver.js'
@@ -38,19 +39,35 @@ export default class Flush extends Command {
     }
 
     const result: FlushResult = {...outcome, endpoint, waiting: countPending(paths.queueDir)}
-    if (outcome.deletions > 0) this.log(`Delivered ${outcome.deletions} deletion request(s).`)
-    if (outcome.stopped && outcome.stopped !== 'failure')
-      this.log(`Nothing sent: telemetry is off: ${outcome.stoppedReason ?? outcome.stopped}.`)
-    else this.log(`Sent ${outcome.sent} event(s) in ${outcome.batches} request(s) to ${endpoint}.`)
-    if (outcome.rejected > 0) this.log(`The collector refused ${outcome.rejected} event(s); they were dropped.`)
-    if (outcome.retired > 0) this.log(`Dropped ${outcome.retired} event(s) recorded under a deleted instance id.`)
-    if (outcome.corrupt > 0) this.log(`Dropped ${outcome.corrupt} damaged line(s) of the queue.`)
+    for (const line of summary(result)) this.log(line)
     if (outcome.stopped === 'failure') {
+      const retry = outcome.backoffUntil ? ` after ${localTime(outcome.backoffUntil)}` : ''
       this.warn(
-        `Could not deliver: ${outcome.error}. ${result.waiting} event(s) are kept; the background sender tries again after ${outcome.backoffUntil}.`,
+        `Could not deliver: ${outcome.errorDescription ?? outcome.error}. ${result.waiting} event(s) are kept; the background sender tries again${retry}.`,
       )
       process.exitCode = 1
     } else this.log(`${result.waiting} event(s) waiting.`)
     return result
   }
+}
+
+/** What happened, in words: why nothing went, when nothing did ("Sent 0 event(s)" said nothing of it). */
+function summary(result: FlushResult): string[] {
+  const lines: string[] = []
+  if (result.deletions > 0) lines.push(`Delivered ${result.deletions} deletion request(s).`)
+  const failed = result.stopped === 'failure'
+  if (result.stopped && !failed)
+    lines.push(`Nothing sent: telemetry is off: ${result.stoppedReason ?? result.stopped}.`)
+  else if (failed && result.sent === 0 && result.rejected === 0)
+    lines.push(`Nothing sent: ${result.errorDescription ?? result.error}.`)
+  else if (result.sent === 0 && result.rejected === 0) lines.push('Nothing to send: no event was waiting.')
+  else lines.push(`Sent ${result.sent} event(s) in ${result.batches} request(s) to ${result.endpoint}.`)
+  if (result.rejected > 0) {
+    const why = result.rejectedReasons.map(({count, reason}) => `${reason} (${count})`).join('; ')
+    lines.push(`The collector refused ${result.rejected} event(s), which were dropped: ${why}.`)
+  }
+
+  if (result.retired > 0) lines.push(`Dropped ${result.retired} event(s) recorded under a deleted instance id.`)
+  if (result.corrupt > 0) lines.push(`Dropped ${result.corrupt} damaged line(s) of the queue.`)
+  return lines
 }

@@ -35,7 +35,8 @@ export default class Off extends Command {
     if (change.optOutFileError) this.warn(`Could not create the opt-out file ${change.optOutFileError}.`)
     if (change.backup)
       this.warn(`The shared config could not be used; it was rewritten (the old one is at ${change.backup}).`)
-    const wasEnabled = previous.kind === 'ok' && previous.enabled
+    // No config yet means on by default: a first command of `off` turns it off, it was not off already.
+    const wasEnabled = previous.kind === 'missing' || (previous.kind === 'ok' && previous.enabled)
     this.log(`Telemetry is ${wasEnabled ? 'now' : 'already'} off for every ${settings.namespace} tool on this machine.`)
     if (deletedEvents > 0) this.log(`Deleted ${deletedEvents} event(s) that were waiting to be sent.`)
     return {

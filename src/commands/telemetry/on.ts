@@ -31,15 +31,18 @@ export default class On extends Command {
       enabled: decision.enabled,
       optOutFileError,
       reason: decision.reason,
-      wasEnabled: previous.kind === 'ok' && previous.enabled,
+      // As `off` says it: no config yet means on by default.
+      wasEnabled: previous.kind === 'missing' || (previous.kind === 'ok' && previous.enabled),
     }
     if (backup) this.warn(`The shared config could not be used; it was rewritten (the old one is at ${backup}).`)
     if (optOutFileError) this.warn(`Could not remove the opt-out file ${optOutFileError}; it keeps telemetry off.`)
     if (decision.enabled) {
       this.log(
-        result.wasEnabled
-          ? 'Telemetry was already on; nothing changed.'
-          : `Telemetry is now on for every ${settings.namespace} tool on this machine.`,
+        previous.kind === 'missing'
+          ? `Telemetry is on for every ${settings.namespace} tool on this machine (it was by default; the shared config now says so).`
+          : result.wasEnabled
+            ? 'Telemetry was already on; nothing changed.'
+            : `Telemetry is now on for every ${settings.namespace} tool on this machine.`,
       )
     } else {
       this.log(`The shared config now allows telemetry, but it stays off: ${decision.reason}.`)
