@@ -206,7 +206,7 @@ export function analyticsSuite(name: string, makeStore: () => Promise<Store>): v
       const ci = await analytics.report({by: 'product', ci: 'any', limit: 50})
       const all = await analytics.report({by: 'product', limit: 50})
       assert.equal(total(people) + total(ci), total(all))
-      assert.ok(total(people) > 0 && total(ci) > 0)
+      assert.ok(total(people) > 0 && total(ci) > 0, 'both people and CI in the fleet')
       const agents = await analytics.report({by: 'agent', event: 'command', limit: 50})
       same(agents, reportFromFacts(facts, {by: 'agent', event: 'command', limit: 50}), 'by agent')
       assert.deepEqual(agents.map((r) => r.key).sort(), ['claude-code', 'codex', 'cursor', null].sort())
@@ -226,7 +226,10 @@ export function analyticsSuite(name: string, makeStore: () => Promise<Store>): v
           )
         }
 
-        assert.ok((await strict.report({by: 'property.cookbook', limit: 1000})).some((r) => r.key === OTHER))
+        assert.ok(
+          (await strict.report({by: 'property.cookbook', limit: 1000})).some((r) => r.key === OTHER),
+          'some cookbooks folded',
+        )
       } finally {
         await strict.dispose()
       }
@@ -290,7 +293,7 @@ export function analyticsSuite(name: string, makeStore: () => Promise<Store>): v
 
     it('drops purged events from every report', async () => {
       const purged = await store.purge(new Date(Date.now() + 60_000))
-      assert.ok(purged.events > 0)
+      assert.ok(purged.events > 0, 'events purged')
       assert.deepEqual(await analytics.report({by: 'product', limit: 50}), [])
       assert.deepEqual(await analytics.active({period: 'month'}), [])
     })

@@ -118,7 +118,7 @@ describe('PostgreSQL', {skip: skipPostgres ? 'COLLECTOR_SKIP_PG=1' : false}, () 
           [false, true],
         ],
       )
-      assert.ok(changes[0].seq < changes[1].seq)
+      assert.ok(changes[0].seq < changes[1].seq, 'in order')
     } finally {
       await engine.dispose()
       await Promise.all([a.close(), b.close()])
