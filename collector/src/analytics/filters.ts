@@ -45,39 +45,51 @@ export function whereOf(filter: ReportFilter, values: SqlValue[]): string {
   return clauses.length === 0 ? 'TRUE' : clauses.join(' AND ')
 }
 
-/** SQL of a UTC period label of `e.day`: YYYY-MM-DD, ISO week YYYY-Www, YYYY-MM. */
-export function periodExpression(period: 'day' | 'month' | 'week'): string {
+/** A UTC period's label (YYYY-MM-DD, ISO week YYYY-Www, YYYY-MM) of its first day, in SQL. */
+export function periodLabel(period: 'day' | 'month' | 'week', first: string): string {
   const format = {day: '%Y-%m-%d', month: '%Y-%m', week: '%G-W%V'}[period]
-  return `strftime(e.day, '${format}')`
+  return `strftime(${first}, '${format}')`
 }
 
+/** The first day of `e.day`'s period (ISO weeks start on Monday): grouped by, then labelled. */
+export function periodStart(period: 'day' | 'month' | 'week'): string {
+  return period === 'day' ? 'e.day' : `date_trunc('${period}', e.day)`
+}
+
+/** A grouped key shown as it is. */
+const same = (k: string) => k
+
 /**
- * What a report by `by` groups: the key's SQL and the join that provides it (a flag or a
- * property makes one row per flag or property value; events without one are not counted).
+ * What a report by `by` groups: the key's SQL, the join that provides it (a flag or a property
+ * makes one row per flag or property value; events without one are not counted), and the label
+ * shown for a grouped key `k` (periods group by their first day, cheaper than by their text).
  */
-export function groupingOf(by: ReportDimension, values: SqlValue[]): {join: string; key: string} {
+export function groupingOf(
+  by: ReportDimension,
+  values: SqlValue[],
+): {join: string; key: string; label: (k: string) => string} {
   if (by.startsWith('property.')) {
     values.push(by.slice('property.'.length))
-    return {join: 'JOIN properties g ON g.id = e.id AND g.name = ?', key: 'g.value'}
+    return {join: 'JOIN properties g ON g.id = e.id AND g.name = ?', key: 'g.value', label: same}
   }
 
   switch (by) {
     case 'day':
     case 'month':
     case 'week': {
-      return {join: '', key: periodExpression(by)}
+      return {join: '', key: periodStart(by), label: (k) => periodLabel(by, k)}
     }
 
     case 'flag': {
-      return {join: 'JOIN flags g ON g.id = e.id', key: 'g.flag'}
+      return {join: 'JOIN flags g ON g.id = e.id', key: 'g.flag', label: same}
     }
 
     case 'version': {
-      return {join: '', key: "e.product || '@' || coalesce(e.version, '')"}
+      return {join: '', key: "e.product || '@' || coalesce(e.version, '')", label: same}
     }
 
     default: {
-      return {join: '', key: `e.${by}`}
+      return {join: '', key: `e.${by}`, label: same}
     }
   }
 }

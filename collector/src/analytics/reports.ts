@@ -4,7 +4,7 @@
  */
 import {listValue} from '@duckdb/node-api'
 
-import {groupingOf, periodExpression, type SqlValue, whereOf} from './filters.js'
+import {groupingOf, periodLabel, periodStart, type SqlValue, whereOf} from './filters.js'
 import {bucketValue} from './histogram.js'
 import {DAY_MS, dayStart, weekOf} from './time.js'
 import {
@@ -63,10 +63,10 @@ function rowOf(key: null | string, cells: Record<string, unknown>): ReportRow {
  */
 export async function report(select: Select, query: ReportQuery, minInstances: number): Promise<ReportRow[]> {
   const values: SqlValue[] = []
-  const {join, key} = groupingOf(query.by, values)
+  const {join, key, label} = groupingOf(query.by, values)
   const where = whereOf(query, values)
-  const base = `SELECT ${key} AS key, e.instance, e.outcome, e.duration FROM events e ${join} WHERE ${where}`
-  const grouped = await select(`SELECT key, ${CELLS} FROM (${base}) GROUP BY key`, values)
+  const base = `SELECT ${key} AS k, e.instance, e.outcome, e.duration FROM events e ${join} WHERE ${where}`
+  const grouped = await select(`SELECT ${label('k')} AS key, ${CELLS} FROM (${base}) GROUP BY k`, values)
   const shown: ReportRow[] = []
   const folded: (null | string)[] = []
   for (const cells of grouped) {
@@ -80,7 +80,7 @@ export async function report(select: Select, query: ReportQuery, minInstances: n
     const nullFolded = folded.includes(null)
     const keys = folded.filter((k): k is string => k !== null)
     const [other] = await select(
-      `SELECT ${CELLS} FROM (${base}) WHERE list_contains(?, key)${nullFolded ? ' OR key IS NULL' : ''}`,
+      `SELECT ${CELLS} FROM (${base}) WHERE list_contains(?, ${label('k')})${nullFolded ? ' OR k IS NULL' : ''}`,
       [...values, listValue(keys)],
     )
     shown.push(rowOf(OTHER, other))
@@ -92,33 +92,30 @@ export async function report(select: Select, query: ReportQuery, minInstances: n
 /** GET /report/active: whole periods overlapping the days asked for, oldest first. */
 export async function active(select: Select, query: ActiveQuery): Promise<ActiveRow[]> {
   const values: SqlValue[] = []
-  const period = periodExpression(query.period)
   // Whole periods: the dates widen to the periods that hold them.
   const {from, to, ...rest} = query
   const where = whereOf(rest, values)
   const bounds: string[] = []
+  const first = () => (query.period === 'day' ? '?::DATE' : `date_trunc('${query.period}', ?::DATE)`)
   if (from !== undefined) {
-    bounds.push(`period >= strftime(?::DATE, '${periodFormat(query.period)}')`)
+    bounds.push(`p >= ${first()}`)
     values.push(from)
   }
 
   if (to !== undefined) {
-    bounds.push(`period <= strftime(?::DATE, '${periodFormat(query.period)}')`)
+    bounds.push(`p <= ${first()}`)
     values.push(to)
   }
 
   const rows = await select(
-    `SELECT period, count(DISTINCT instance)::INTEGER AS instances, count(*)::INTEGER AS events
-     FROM (SELECT ${period} AS period, e.instance FROM events e WHERE ${where})
+    `SELECT ${periodLabel(query.period, 'p')} AS period, count(DISTINCT instance)::INTEGER AS instances,
+       count(*)::INTEGER AS events
+     FROM (SELECT ${periodStart(query.period)} AS p, e.instance FROM events e WHERE ${where})
      ${bounds.length > 0 ? `WHERE ${bounds.join(' AND ')}` : ''}
-     GROUP BY period ORDER BY period`,
+     GROUP BY p ORDER BY p`,
     values,
   )
   return rows.map((r) => ({events: r.events as number, instances: r.instances as number, period: r.period as string}))
-}
-
-function periodFormat(period: 'day' | 'month' | 'week'): string {
-  return {day: '%Y-%m-%d', month: '%Y-%m', week: '%G-W%V'}[period]
 }
 
 /** GET /report/properties: the property names each custom event carried, with the filters. */
@@ -142,30 +139,31 @@ export async function properties(select: Select, query: PropertiesQuery): Promis
 export async function sessions(select: Select, query: SessionsQuery): Promise<SessionsReport> {
   const values: SqlValue[] = []
   const wanted = whereOf(query, values)
-  // The sessions any wanted command belongs to, then every command of them in order.
-  const ordered = `
-    WITH chosen AS (
-      SELECT DISTINCT e.session FROM events e WHERE e.event = 'command' AND e.session IS NOT NULL AND ${wanted}
-    ), steps AS (
-      SELECT e.*, row_number() OVER w AS n, count(*) OVER (PARTITION BY e.session) AS len,
-        lead(e.command) OVER w AS next_command
-      FROM events e SEMI JOIN chosen c ON c.session = e.session
-      WHERE e.event = 'command'
-      WINDOW w AS (PARTITION BY e.session ORDER BY e.ts, e.message_id)
-    )`
-  const [lengths, transitions] = await Promise.all([
-    select(
-      `${ordered} SELECT len::INTEGER AS commands, count(*)::INTEGER AS sessions FROM steps e
-       WHERE n = 1 AND ${wanted} GROUP BY len ORDER BY len`,
-      [...values, ...values],
-    ),
-    select(
-      `${ordered} SELECT e.command, e.outcome, n = len AS ended, CASE WHEN n < len THEN next_command END AS next,
-         count(*)::INTEGER AS count
-       FROM steps e WHERE ${wanted} GROUP BY ALL`,
-      [...values, ...values],
-    ),
-  ])
+  const filtered = wanted !== 'TRUE'
+  // The command events of the sessions any wanted command belongs to, in order, with only what the
+  // counts need (the window sorts them all): computed once for both answers.
+  const rows = await select(
+    `WITH steps AS MATERIALIZED (
+       SELECT e.command, e.outcome, ${filtered ? `(${wanted})` : 'TRUE'} AS wanted,
+         row_number() OVER w AS n, count(*) OVER (PARTITION BY e.session) AS len, lead(e.command) OVER w AS next
+       FROM events e
+       ${filtered ? `SEMI JOIN (SELECT DISTINCT e.session FROM events e WHERE e.event = 'command' AND ${wanted}) c ON c.session = e.session` : ''}
+       WHERE e.event = 'command' AND e.session IS NOT NULL
+       WINDOW w AS (PARTITION BY e.session ORDER BY e.ts, e.message_id)
+     )
+     SELECT 'length' AS kind, NULL AS command, NULL AS outcome, NULL AS ended, NULL AS next, len::INTEGER AS commands,
+       count(*)::INTEGER AS count
+     FROM steps WHERE n = 1 AND wanted GROUP BY len
+     UNION ALL
+     SELECT 'step', command, outcome, n = len, CASE WHEN n < len THEN next END, NULL, count(*)::INTEGER
+     FROM steps WHERE wanted GROUP BY ALL`,
+    filtered ? [...values, ...values] : [],
+  )
+  const lengths = rows
+    .filter((r) => r.kind === 'length')
+    .map((r) => ({commands: r.commands as number, sessions: r.count as number}))
+    .sort((x, y) => x.commands - y.commands)
+  const transitions = rows.filter((r) => r.kind === 'step')
   const groups = new Map<string, StepGroup>()
   for (const t of transitions) {
     const id = JSON.stringify([t.command, t.outcome])
@@ -181,11 +179,10 @@ export async function sessions(select: Select, query: SessionsQuery): Promise<Se
     group.total += t.count as number
   }
 
-  const perLength = lengths.map((r) => ({commands: r.commands as number, sessions: r.sessions as number}))
   return {
-    commands_per_session: perLength,
+    commands_per_session: lengths,
     next: rankNext([...groups.values()], query.limit),
-    sessions: perLength.reduce((sum, r) => sum + r.sessions, 0),
+    sessions: lengths.reduce((sum, r) => sum + r.sessions, 0),
   }
 }
 
