@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
@@ -73,5 +74,52 @@ describe('SQLite files', () => {
     } finally {
       await reopened.close()
     }
+  })
+})
+
+describe('SQLite schema versions', () => {
+  it('upgrades a store of schema 7 (the rollups): keeps its events, and ids stay above the old watermark', async () => {
+    const path = join(dir, 'v7.db')
+    let store = await openStore(path)
+    await store.insert(batch(5).map((m) => prepareMessage(m)))
+    await store.close()
+    // Back to what schema 7 left: the aggregator's watermark (past the newest event, as after
+    // deletions), its tables, and no `changes` or `last_event_id`.
+    const db = new Database(path)
+    db.exec(`DROP TABLE changes; DROP TABLE last_event_id; DELETE FROM schema_migrations WHERE version = 8;
+      CREATE TABLE aggregator (id INTEGER PRIMARY KEY, watermark INTEGER NOT NULL, closed_through INTEGER, property_cap INTEGER);
+      INSERT INTO aggregator VALUES (1, 40, NULL, 100);
+      CREATE TABLE agg (period INTEGER, level INTEGER, dim INTEGER, value INTEGER, events INTEGER, failures INTEGER, histogram BLOB, instances BLOB);`)
+    db.close()
+    store = await openStore(path)
+    try {
+      assert.equal(await store.countEvents(), 5)
+      await store.insert(batch(2).map((m) => prepareMessage(m)))
+      const facts = await store.factsAfter(0, 100)
+      assert.deepEqual(
+        facts.map((f) => f.id),
+        [1, 2, 3, 4, 5, 41, 42],
+      )
+      const tables = new Database(path, {readonly: true})
+      const names = (
+        tables.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {name: string}[]
+      ).map((t) => t.name)
+      tables.close()
+      assert.equal(names.includes('agg'), false)
+      assert.equal(names.includes('aggregator'), false)
+      assert.ok(names.includes('changes'), names.join(' '))
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('refuses a store written by a newer collector, in words', async () => {
+    const path = join(dir, 'newer.db')
+    const store = await openStore(path)
+    await store.close()
+    const db = new Database(path)
+    db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (99, '2030-01-01')")
+    db.close()
+    await assert.rejects(openStore(path), /the store was written by a newer collector \(schema 99; this one knows 8\)/)
   })
 })
