@@ -5,7 +5,7 @@ import {parseArgs, type ParseArgsConfig} from 'node:util'
 
 import type {ActiveRow, PropertyRow, ReportRow, SessionsReport} from './analytics/types.js'
 
-import {analyticsPathFor} from './analytics/location.js'
+import {analyticsPathFor, removeEngineFiles} from './analytics/location.js'
 import {AnalyticsThread} from './analytics/thread.js'
 import {assertStrongAdminToken} from './auth.js'
 import {parseTrustProxy} from './dashboard/trust-proxy.js'
@@ -252,7 +252,7 @@ async function serve(args: string[]): Promise<void> {
     await store.close()
     // A start that fails (the port in use, an unknown host) leaves no new, empty store behind.
     if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(location + suffix, {force: true})
-    if (analyticsCreated) for (const suffix of ['', '.wal']) rmSync(analyticsPath + suffix, {force: true})
+    if (analyticsCreated) removeEngineFiles(analyticsPath)
     throw error
   })
   analytics!.log = server.app.log

@@ -101,6 +101,13 @@ describe('SQLite store on disk', () => {
       }
 
       assert.ok(filesContaining(home, canary).length > 0, 'the canary was written')
+      // The engine has read every event before the deletion: its file must lose them too.
+      for (let i = 0; i < 100; i++) {
+        const {analytics} = (await send(`${collector.url}/healthz`)).json
+        if (analytics.watermark >= 300 && analytics.lag_events === 0) break
+        await sleep(100)
+      }
+
       const deletion = await send(`${collector.url}/instances/${instance}`, {method: 'DELETE'})
       assert.equal(deletion.status, 202)
       // Not asserted for the instance id: a copy can stay as a divider key in an interior page of

@@ -10,13 +10,14 @@
  */
 /* eslint-disable no-await-in-loop -- the engine's writes run one after another, in order */
 import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
-import {chmodSync, existsSync, renameSync, rmSync, statSync} from 'node:fs'
+import {chmodSync, renameSync} from 'node:fs'
 
 import type {Store, StoredFact} from '../store/store.js'
 
 import {HttpError} from '../errors.js'
 import {ValueBound} from './bound.js'
 import {appendFacts} from './feed.js'
+import {engineBytes, engineFiles, removeEngineFiles} from './location.js'
 import * as reports from './reports.js'
 import {ANALYTICS_SCHEMA, ANALYTICS_SCHEMA_VERSION, DATA_TABLES, seenFromLiveRows} from './schema.js'
 import {
@@ -165,6 +166,9 @@ export class Analytics implements Reports {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
+    // A compaction still due runs now: closing would otherwise write the deleted rows' pages into
+    // the file, and no later run might come to remove them.
+    if (this.compactDue) await this.compact().catch(() => {})
     clearTimeout(this.compactDue)
     await this.exclusive(async () => {
       this.disconnect()
@@ -188,7 +192,7 @@ export class Analytics implements Reports {
         }
 
         const fresh = `${this.options.path}.compact`
-        removeFiles(fresh)
+        removeEngineFiles(fresh)
         await this.write.run(`ATTACH '${fresh.replaceAll("'", "''")}' AS fresh`)
         await this.write.run(ANALYTICS_SCHEMA.replaceAll('EXISTS ', 'EXISTS fresh.'))
         for (const table of ['state', ...DATA_TABLES]) {
@@ -200,7 +204,7 @@ export class Analytics implements Reports {
 
         await this.write.run('DETACH fresh')
         this.disconnect()
-        removeFiles(this.options.path)
+        removeEngineFiles(this.options.path)
         renameSync(fresh, this.options.path)
         await this.connect()
         this.bound.reset()
@@ -250,12 +254,7 @@ export class Analytics implements Reports {
 
   /** Bytes of the engine's files on disk. */
   sizeBytes(): number {
-    let bytes = 0
-    for (const file of [this.options.path, `${this.options.path}.wal`]) {
-      if (existsSync(file)) bytes += statSync(file).size
-    }
-
-    return bytes
+    return engineBytes(this.options.path)
   }
 
   status(): AnalyticsStatus {
@@ -355,7 +354,7 @@ export class Analytics implements Reports {
     this.write = await this.db.connect()
     this.bound = new ValueBound(this.write, this.options.valuesPerDay)
     // Files left readable by others (an older version, another umask): narrowed to their owner.
-    for (const file of [this.options.path, `${this.options.path}.wal`]) {
+    for (const file of engineFiles(this.options.path)) {
       try {
         chmodSync(file, 0o600)
       } catch {
@@ -457,8 +456,4 @@ export class Analytics implements Reports {
     await this.setState(this.watermark, this.changeSeq)
     return facts.length
   }
-}
-
-function removeFiles(path: string): void {
-  for (const file of [path, `${path}.wal`]) rmSync(file, {force: true})
 }

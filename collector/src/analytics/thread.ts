@@ -4,7 +4,6 @@
  * so the HTTP event loop only validates and inserts. Reports are asked of the worker and answered
  * by it; its state (for /healthz) comes back after every background pass.
  */
-import {existsSync, statSync} from 'node:fs'
 import {Worker} from 'node:worker_threads'
 
 import type {AnalyticsOptions, AnalyticsStatus, Reports} from './engine.js'
@@ -22,6 +21,7 @@ import type {
 } from './types.js'
 
 import {HttpError} from '../errors.js'
+import {engineBytes} from './location.js'
 
 /** What the worker is started with: where the store is, and the engine's options. */
 export interface AnalyticsWorkerData {
@@ -128,12 +128,7 @@ export class AnalyticsThread implements Reports {
   }
 
   sizeBytes(): number {
-    let bytes = 0
-    for (const file of [this.data.options.path, `${this.data.options.path}.wal`]) {
-      if (existsSync(file)) bytes += statSync(file).size
-    }
-
-    return bytes
+    return engineBytes(this.data.options.path)
   }
 
   status(): AnalyticsStatus {

@@ -5,12 +5,6 @@ export class Dictionary {
   private readonly ids = new Map<string, number>()
   private readonly values = new Map<number, string>()
 
-  /** Forget every string (another connection overwrote some: everything is loaded again). */
-  clear(): void {
-    this.ids.clear()
-    this.values.clear()
-  }
-
   /** SQL value of a string column: NULL when absent, 0 for JSON null, else the string's id. */
   code(value: DictValue): null | number {
     if (value === undefined) return null
@@ -37,10 +31,6 @@ export class Dictionary {
     this.values.delete(id)
   }
 
-  has(id: number): boolean {
-    return id === 0 || this.values.has(id)
-  }
-
   idOf(value: string): number | undefined {
     return this.ids.get(value)
   }
@@ -56,11 +46,6 @@ export class Dictionary {
   set(id: number, value: string): void {
     this.ids.set(value, id)
     this.values.set(id, value)
-  }
-
-  /** Strings known. */
-  size(): number {
-    return this.values.size
   }
 }
 

@@ -48,14 +48,3 @@ export function encodedFromRow(row: EventRow, dict: Dictionary): EncodedEvent {
     ts: row.ts,
   }
 }
-
-/** Dictionary ids a row uses. */
-export function rowStringIds(row: EventRow): number[] {
-  const ids: number[] = []
-  for (const c of DICT_COLUMNS) {
-    const id = row[c]
-    if (id !== null && id !== 0) ids.push(id)
-  }
-
-  return ids
-}

@@ -347,14 +347,21 @@ export class SqliteStore implements Store {
   /** Move the WAL's content into the file and truncate it, so no old page version stays readable. */
   private async checkpoint(): Promise<void> {
     for (let attempt = 0; attempt < 50; attempt++) {
+      if (!this.db.open) return
       const [status] = this.db.pragma('wal_checkpoint(TRUNCATE)') as {busy: number}[]
       if (status.busy === 0) return
-      // A reader in another process holds an old snapshot: try again shortly.
+      // A reader (the analytics thread, a backup) holds an old snapshot: try again shortly.
       // eslint-disable-next-line no-await-in-loop -- retries are sequential
       await new Promise((resolve) => {
         setTimeout(resolve, 20)
       })
     }
+
+    // Still held after a second (a long read): the deleted pages must not stay in the WAL, so it is
+    // tried again in the background until it completes, without holding up the request.
+    setTimeout(() => {
+      this.checkpoint().catch(() => {})
+    }, 1000).unref()
   }
 
   /** Commit the next group of queued batches (bounded: one transaction keeps the event loop briefly). */
